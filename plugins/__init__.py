@@ -1,0 +1,1 @@
+"""Built-in tracker adapters, installed as ``trackerguard.plugins``."""

@@ -1,0 +1,324 @@
+"""The file tracker: a backlog in one JSON or YAML file.
+
+It lets anyone try the whole loop (judge, comment, label, block, fix, resolve) without a
+tracker, and is the reference adapter for plugin authors. Schema (``docs/file-tracker.md``)::
+
+    {"items": [{"key", "type", "title", "description", "status", "status_category",
+                "parent", "links": [{"type", "target", "direction"}], "assignee", "due",
+                "milestone", "milestone_due", "labels", "created", "updated", "fields",
+                "comments": [{"id", "author", "body", "created"}]}]}
+
+With ``--apply`` the adapter edits only what it owns (its comment, its label, the status
+while blocked, and a ``trackerguard`` memo per item) and writes the file back atomically
+(temp file in the same directory, fsync, rename): an interrupted run never leaves a torn
+backlog, and every other field, including unknown ones, is kept as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+
+from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
+from trackerguard.comment import is_trackerguard_comment, parse_fingerprint
+from trackerguard.errors import ConfigError, TrackerError, UsageError
+from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
+from trackerguard.plugins.file.settings import FileSettings
+from trackerguard.text.normalize import normalize
+
+BOT_AUTHOR = "trackerguard"
+BLOCKED_STATUS = "Blocked"
+_CATEGORIES = {category.value: category for category in StatusCategory}
+
+
+class FileAdapter(TrackerAdapter):
+    """Reads and writes a local backlog file."""
+
+    name: ClassVar[str] = "file"
+    Settings = FileSettings
+    description_format: ClassVar[str] = "markdown"
+
+    def __init__(self, settings: FileSettings, context: AdapterContext) -> None:  # type: ignore[override]
+        super().__init__(settings, context)
+        self.settings: FileSettings = settings
+        self.path = settings.path
+        self._document: dict[str, Any] | None = None
+        self._raw_by_key: dict[str, dict[str, Any]] = {}
+        self._items: dict[str, WorkItem] = {}
+        self._dirty = False
+
+    # -- loading -------------------------------------------------------------------------------
+    def _format(self) -> str:
+        if self.settings.format != "auto":
+            return self.settings.format
+        return "yaml" if self.path.suffix.lower() in (".yaml", ".yml") else "json"
+
+    def _load(self) -> None:
+        if self._document is not None:
+            return
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"file.path: backlog file '{self.path}' does not exist") from None
+        except OSError as exc:
+            raise ConfigError(f"file.path: cannot read '{self.path}': {exc.strerror}") from None
+        try:
+            if self._format() == "yaml":
+                document = yaml.safe_load(text)
+            else:
+                document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"{self.path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            ) from None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ConfigError(f"{self.path}: invalid YAML{where}: {problem}") from None
+        if not isinstance(document, dict) or not isinstance(document.get("items"), list):
+            raise ConfigError(f"{self.path}: expected an object with an 'items' list")
+        self._document = document
+        for index, raw in enumerate(document["items"]):
+            item = self._to_item(raw, index)
+            if item.key in self._items:
+                raise ConfigError(f"{self.path}: items[{index}]: duplicate key '{item.key}'")
+            self._raw_by_key[item.key] = raw
+            self._items[item.key] = item
+
+    def _to_item(self, raw: Any, index: int) -> WorkItem:
+        where = f"{self.path}: items[{index}]"
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{where}: expected an object")
+        key = raw.get("key")
+        if not isinstance(key, str | int) or not str(key).strip():
+            raise ConfigError(f"{where}: missing 'key'")
+        key = str(key)
+        where = f"{self.path}: item '{key}'"
+        title = raw.get("title")
+        if not isinstance(title, str):
+            raise ConfigError(f"{where}: missing 'title'")
+        type_name = str(raw.get("type") or "")
+        labels = raw.get("labels") or []
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            raise ConfigError(f"{where}: 'labels' must be a list of strings")
+        status = str(raw.get("status") or "")
+        category_raw = raw.get("status_category")
+        if category_raw is not None:
+            if category_raw not in _CATEGORIES:
+                raise ConfigError(
+                    f"{where}: 'status_category' must be one of {', '.join(_CATEGORIES)}"
+                )
+            category = _CATEGORIES[category_raw]
+            if status and self.context.statuses.categorize(status) is StatusCategory.CANCELLED:
+                category = StatusCategory.CANCELLED
+        else:
+            category = self.context.statuses.categorize(status)
+        links = tuple(self._links(raw.get("links") or [], where))
+        fields = raw.get("fields") or {}
+        if not isinstance(fields, dict):
+            raise ConfigError(f"{where}: 'fields' must be an object")
+        memo = raw.get("trackerguard") if isinstance(raw.get("trackerguard"), dict) else {}
+        return WorkItem(
+            tracker=self.name,
+            key=key,
+            title=title,
+            type=type_name,
+            url=str(raw.get("url") or ""),
+            level=self.context.levels.classify(type_name, labels),
+            status=status,
+            status_category=category,
+            description=normalize(raw.get("description"), self.description_format),  # type: ignore[arg-type]
+            parent=str(raw["parent"]) if raw.get("parent") not in (None, "") else None,
+            links=links,
+            assignee=str(raw["assignee"]) if raw.get("assignee") else None,
+            due=_date(raw.get("due"), f"{where}: 'due'"),
+            milestone=str(raw["milestone"]) if raw.get("milestone") else None,
+            milestone_due=_date(raw.get("milestone_due"), f"{where}: 'milestone_due'"),
+            labels=frozenset(labels),
+            fields=fields,
+            created=_datetime(raw.get("created"), f"{where}: 'created'"),
+            updated=_datetime(raw.get("updated"), f"{where}: 'updated'"),
+            bot=self._bot_state(raw, memo),
+            raw=None,
+        )
+
+    @staticmethod
+    def _links(raw_links: Any, where: str) -> Iterator[Link]:
+        if not isinstance(raw_links, list):
+            raise ConfigError(f"{where}: 'links' must be a list")
+        for link in raw_links:
+            if not isinstance(link, dict) or not link.get("type") or not link.get("target"):
+                raise ConfigError(f"{where}: each link needs 'type' and 'target'")
+            direction = link.get("direction", "outward")
+            if direction not in ("outward", "inward"):
+                raise ConfigError(f"{where}: link direction must be 'outward' or 'inward'")
+            yield Link(str(link["type"]), direction, str(link["target"]))
+
+    @staticmethod
+    def _bot_state(raw: Mapping[str, Any], memo: Mapping[str, Any]) -> BotState:
+        comment: BotComment | None = None
+        for entry in raw.get("comments") or []:
+            if isinstance(entry, dict) and is_trackerguard_comment(str(entry.get("body", ""))):
+                body = str(entry["body"])
+                comment = BotComment(str(entry.get("id", "")), body, parse_fingerprint(body))
+                break
+        return BotState(
+            comment=comment,
+            blocked=bool(memo.get("blocked")),
+            status_before_block=memo.get("status_before_block"),
+        )
+
+    # -- reading -------------------------------------------------------------------------------
+    def check_connection(self) -> None:
+        self._load()
+
+    def total_hint(self, request: ScanRequest) -> int | None:
+        self._load()
+        return len(request.keys) if request.keys else len(self._items)
+
+    def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
+        self._load()
+        if request.query:
+            raise UsageError("--query: the file tracker has no query language; pass keys instead")
+        if request.keys:
+            for key in request.keys:
+                item = self._items.get(key)
+                if item is not None:
+                    yield item
+            return
+        since = request.since
+        for item in self._items.values():
+            if since is None or (item.updated is not None and item.updated >= since):
+                yield item
+
+    def fetch_items(self, keys: Sequence[str]) -> list[WorkItem]:
+        self._load()
+        return [self._items[key] for key in keys if key in self._items]
+
+    def fetch_children(self, keys: Sequence[str]) -> list[WorkItem]:
+        self._load()
+        wanted = set(keys)
+        return [
+            item
+            for item in self._items.values()
+            if item.parent in wanted or any(link.target in wanted for link in item.links)
+        ]
+
+    # -- acting --------------------------------------------------------------------------------
+    def apply(self, item: WorkItem, action: Action) -> None:
+        self._load()
+        raw = self._raw_by_key.get(item.key)
+        if raw is None:
+            raise TrackerError(f"{item.key} is no longer in {self.path}")
+        kind = action.kind
+        if kind in ("comment", "uncomment"):
+            self._write_comment(raw, action)
+        elif kind in ("label", "unlabel"):
+            labels = [label for label in raw.get("labels") or [] if label != action.label]
+            if kind == "label" and action.label:
+                labels.append(action.label)
+            raw["labels"] = labels
+        elif kind == "block":
+            memo = raw.setdefault("trackerguard", {})
+            memo["blocked"] = True
+            memo["status_before_block"] = raw.get("status")
+            raw["status"] = BLOCKED_STATUS
+        elif kind == "unblock":
+            memo = raw.get("trackerguard") or {}
+            previous = memo.get("status_before_block")
+            if raw.get("status") == BLOCKED_STATUS:
+                raw["status"] = previous or "To Do"
+            raw.pop("trackerguard", None)
+        self._dirty = True
+
+    def _write_comment(self, raw: dict[str, Any], action: Action) -> None:
+        comments = raw.setdefault("comments", [])
+        existing = next(
+            (
+                entry
+                for entry in comments
+                if isinstance(entry, dict)
+                and is_trackerguard_comment(str(entry.get("body", "")))
+            ),
+            None,
+        )
+        if action.body is None:
+            if existing is not None:
+                comments.remove(existing)
+            return
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if existing is None:
+            comments.append(
+                {
+                    "id": f"tg-{len(comments) + 1}",
+                    "author": BOT_AUTHOR,
+                    "body": action.body,
+                    "created": now,
+                }
+            )
+        else:
+            existing["body"] = action.body
+            existing["updated"] = now
+
+    def flush(self) -> None:
+        if not self._dirty or self._document is None:
+            return
+        if self._format() == "yaml":
+            text = yaml.safe_dump(self._document, sort_keys=False, allow_unicode=True)
+        else:
+            text = json.dumps(self._document, indent=2, ensure_ascii=False) + "\n"
+        directory = self.path.resolve().parent
+        handle, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temp_name, self.path)
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            Path(temp_name).unlink(missing_ok=True)
+            raise TrackerError(f"cannot write '{self.path}': {exc.strerror}") from None
+        self._dirty = False
+
+
+def _date(value: Any, where: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ConfigError(f"{where}: expected a date like 2026-12-31, got {value!r}") from None
+
+
+def _datetime(value: Any, where: str) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day)
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise ConfigError(
+                f"{where}: expected a timestamp like 2026-11-27T10:00:00Z, got {value!r}"
+            ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,74 @@
+"""TG103 has-purpose."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from trackerguard.model import Severity, WorkItem
+from trackerguard.rule import Rule, RuleContext, RuleOptions, Verdict, fail, ok
+from trackerguard.text.analysis import analyze_purpose
+
+_MESSAGES = {
+    "empty": "Its description is empty: it does not say why this work matters.",
+    "template_only": "Its description is an unedited template: it does not say why this work "
+    "matters.",
+    "placeholder_only": "Its description holds only placeholders: it does not say why this work "
+    "matters.",
+    "title_restated": "Its description only restates the title: it does not say why this work "
+    "matters.",
+}
+_DEFAULT_MESSAGE = "Its description may not say why this work matters."
+
+
+class HasPurposeOptions(RuleOptions):
+    levels: list[str] | None = Field(
+        default=None,
+        description="Levels the rule judges (default: the bottom level, where work lives).",
+    )
+
+
+class HasPurpose(Rule):
+    """Work states its purpose: the description says why the work matters.
+
+    **Why it matters**
+    The person who picks the item up, the reviewer and the stakeholder all decide better
+    when they know the problem behind it; work without a stated reason is the first to be
+    built wrong and the last to be cut when it should be.
+
+    **Anti-pattern**
+    An unedited template (`## Why` followed by `_Describe the problem_`), "TBD", or a
+    description that repeats the title ("Add export button" → "Add an export button").
+
+    **Best practice**
+    One or two sentences of who is hurt or what improves: "Support spends 3 hours a week
+    exporting reports by hand; a CSV export lets customers do it themselves." A user story
+    with a "so that" clause, or a Why / Problem / Context section with real content, counts.
+
+    Confidence: only clear absences (empty, template, placeholders, restated title) are
+    high-confidence findings that act; anything else is reported as info with evidence.
+    """
+
+    id = "TG103"
+    name = "has-purpose"
+    default_severity = Severity.WARN
+    applies_to = "work"
+    reads_prose = True
+    Options = HasPurposeOptions
+
+    def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
+        levels = self.options.levels  # type: ignore[attr-defined]
+        if levels is None:
+            if item.level != ctx.graph.levels.bottom:
+                return None
+        elif item.level not in levels:
+            return None
+        verdict = analyze_purpose(item.description, item.title, item.fields, ctx.settings.text)
+        if verdict.present:
+            return ok(verdict.evidence)
+        return fail(
+            _MESSAGES.get(verdict.kind, _DEFAULT_MESSAGE),
+            hint="Add a sentence on why this matters: who is hurt today or what improves "
+            "(a 'Why' section, or a user story with 'so that').",
+            evidence=verdict.evidence,
+            confidence=verdict.confidence,
+        )

@@ -1,0 +1,185 @@
+"""The tracker adapter contract: the one small interface every tracker implements.
+
+Like ``httpx``'s transport base, an adapter has few methods, each a clear duty:
+
+* :meth:`TrackerAdapter.scan` reads the items a run judges (a query, explicit keys, or
+  everything updated since a timestamp), each with the bot state trackerguard left on it;
+* :meth:`TrackerAdapter.fetch_items` / :meth:`TrackerAdapter.fetch_children` read, *in
+  batch*, goals outside the scanned set and children of scanned goals, so verdicts are
+  correct and never guessed;
+* :meth:`TrackerAdapter.apply` performs one planned action idempotently;
+* :meth:`TrackerAdapter.verify_webhook` / :meth:`TrackerAdapter.parse_webhook` turn a
+  delivery into "item changed" events for the service.
+
+Adapters register through the ``trackerguard_register_trackers`` hook, exactly like
+third-party ones. A failure that loses items must never be silent: adapters raise
+:class:`~trackerguard.errors.TrackerError` for a whole-scan failure and call
+:meth:`AdapterContext.item_error` for items they could not read or write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from trackerguard.model import WorkItem
+
+if TYPE_CHECKING:
+    from trackerguard.levels import LevelMap
+    from trackerguard.settings import Settings
+    from trackerguard.state import StateStore
+    from trackerguard.status import StatusMap
+
+ActionKind = Literal["comment", "uncomment", "label", "unlabel", "block", "unblock"]
+ActionStatus = Literal["planned", "applied", "unchanged", "failed"]
+MARKER = "<!-- trackerguard -->"
+"""Hidden marker that identifies trackerguard's comment in Markdown trackers."""
+
+
+class TrackerSettings(BaseModel):
+    """Base of every ``[tracker]`` config section: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What to read: a tracker query, explicit keys, and/or items updated since a time."""
+
+    query: str | None = None
+    keys: tuple[str, ...] = ()
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One write the planner wants; ``body`` is the comment in canonical Markdown.
+
+    ``fingerprint`` identifies the findings the comment describes, so adapters can store it
+    next to the comment and the planner can tell "same findings as last time" without
+    comparing prose. ``label`` names the label for label/unlabel.
+    """
+
+    item: str
+    kind: ActionKind
+    detail: str
+    body: str | None = None
+    label: str | None = None
+    fingerprint: str = ""
+    comment_id: str | None = None
+    status: ActionStatus = "planned"
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "item": self.item,
+            "kind": self.kind,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ItemError:
+    """An item that could not be read, judged or written: it goes to the report's ``errors``."""
+
+    item: str
+    message: str
+    judged: bool = False
+    """False when the item's verdict is missing (makes the scan partial, exit 3)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"item": self.item, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookEvent:
+    """A verified delivery, reduced to what the service needs: which items to re-judge."""
+
+    tracker: str
+    delivery_id: str
+    event: str
+    keys: tuple[str, ...] = ()
+    actor: str | None = None
+    ignored: str | None = None
+    """Why the event needs no work (unknown type, the bot's own write...), else ``None``."""
+
+
+class WebhookError(ValueError):
+    """A delivery that is malformed (answer 400). The message is safe to return to the sender."""
+
+
+@dataclass
+class AdapterContext:
+    """What the engine lends an adapter: config maps, the state store, error reporting."""
+
+    settings: Settings
+    levels: LevelMap
+    statuses: StatusMap
+    state: StateStore | None = None
+    errors: list[ItemError] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=lambda: {"read": 0, "write": 0, "retry": 0})
+
+    def item_error(self, item: str, message: str, *, judged: bool = False) -> None:
+        """Record a per-item failure; the rest of the scan goes on."""
+        self.errors.append(ItemError(item, message, judged))
+
+
+class TrackerAdapter:
+    """Base class of tracker adapters. Subclasses set ``name`` and ``Settings``."""
+
+    name: ClassVar[str]
+    Settings: ClassVar[type[TrackerSettings]] = TrackerSettings
+    description_format: ClassVar[str] = "markdown"
+    supports_webhooks: ClassVar[bool] = False
+
+    def __init__(self, settings: TrackerSettings, context: AdapterContext) -> None:
+        self.settings = settings
+        self.context = context
+
+    # -- reading -------------------------------------------------------------------------
+    def check_connection(self) -> None:
+        """Fail fast with :class:`~trackerguard.errors.AuthError` / ``TrackerError``."""
+
+    def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
+        """Yield the items to judge, each carrying its ``bot`` state."""
+        raise NotImplementedError
+
+    def fetch_items(self, keys: Sequence[str]) -> list[WorkItem]:
+        """Read the given items in batch; unknown keys are simply absent from the result."""
+        raise NotImplementedError
+
+    def fetch_children(self, keys: Sequence[str]) -> list[WorkItem]:
+        """Read, in batch, the direct children of the given goals (parent or goal link)."""
+        return []
+
+    def total_hint(self, request: ScanRequest) -> int | None:
+        """How many items :meth:`scan` will yield, if cheaply known (drives the progress bar)."""
+        return None
+
+    # -- acting --------------------------------------------------------------------------
+    def apply(self, item: WorkItem, action: Action) -> None:
+        """Perform one action; raise ``TrackerError`` on failure (the planner records it)."""
+        raise NotImplementedError
+
+    def flush(self) -> None:
+        """Persist pending writes (the file tracker writes its file once, atomically)."""
+
+    # -- webhooks ------------------------------------------------------------------------
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """Check the delivery's signature or token in constant time."""
+        return False
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        """Turn a verified delivery into an event; raise :class:`WebhookError` if malformed."""
+        raise WebhookError(f"the {self.name} tracker does not accept webhooks")
+
+    def close(self) -> None:
+        """Release connections."""

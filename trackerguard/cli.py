@@ -1,0 +1,400 @@
+"""The ``trackerguard`` command line (see DESIGN.md "CLI").
+
+Exit codes: ``0`` nothing at or above ``--fail-on``; ``1`` findings at or above it; ``2``
+usage or configuration error (the message names the key and the file); ``3`` tracker
+unreachable, authentication failed, or the scan was partial. Errors print one line, never a
+traceback (``TRACKERGUARD_DEBUG=1`` shows it), and never a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from trackerguard import __version__
+from trackerguard.adapter import ScanRequest
+from trackerguard.errors import TrackerguardError, UsageError
+from trackerguard.plugins_manager import Registry, build_registry
+from trackerguard.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS_HELP = "text|json|markdown|junit|html (or a plugin's format)"
+
+
+def _fail(exc: TrackerguardError) -> None:
+    if os.environ.get("TRACKERGUARD_DEBUG"):
+        import traceback
+
+        traceback.print_exc()
+    click.echo(f"trackerguard: error: {exc}", err=True)
+    sys.exit(exc.exit_code)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except TrackerguardError as exc:
+        _fail(exc)
+
+
+def config_options(func: F) -> F:
+    """``--config`` and ``--plugins-dir`` on every command."""
+    func = click.option(
+        "--plugins-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Directory of project-local plugin *.py files.",
+    )(func)
+    func = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Config file (default: ./trackerguard.toml, then [tool.trackerguard]).",
+    )(func)
+    return func
+
+
+def _setup(
+    config_file: Path | None, plugins_dir: Path | None, **overrides: Any
+) -> tuple[Settings, Registry]:
+    if config_file is not None and not config_file.is_file():
+        raise UsageError(f"--config: file '{config_file}' does not exist")
+    if plugins_dir is not None:
+        overrides["plugins_dir"] = plugins_dir
+    settings = load_settings(config_file, overrides)
+    registry = build_registry(settings.plugins_dir)
+    registry.hook.trackerguard_configure.call_historic(kwargs={"settings": settings})
+    return settings, registry
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="trackerguard")
+def main() -> None:
+    """trackerguard: flag work without a goal and goals without a plan."""
+
+
+# -- check ---------------------------------------------------------------------------------------
+@main.command()
+@click.argument("keys", nargs=-1)
+@config_options
+@click.option("--tracker", default=None, help="Tracker to read (default: config 'tracker').")
+@click.option("--query", default=None, help="Tracker query, e.g. JQL 'project = ACME'.")
+@click.option("--since", default=None, help="Only items updated since TS (ISO) or 'last'.")
+@click.option("--format", "fmt", default="text", show_default=True, help=FORMATS_HELP)
+@click.option(
+    "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here."
+)
+@click.option("--apply/--dry-run", "apply", default=None, help="Apply actions (default: dry run).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["info", "warn", "block", "never"]),
+    default=None,
+    help="Exit 1 when a finding is at or above this severity (default: block).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary on stderr.")
+def check(
+    keys: tuple[str, ...],
+    config_file: Path | None,
+    plugins_dir: Path | None,
+    tracker: str | None,
+    query: str | None,
+    since: str | None,
+    fmt: str,
+    output: Path | None,
+    apply: bool | None,
+    fail_on: str | None,
+    quiet: bool,
+) -> None:
+    """Scan a project, report findings, and (with --apply) act on them."""
+    from trackerguard.progress import make_progress
+    from trackerguard.run import Runner
+
+    with _errors():
+        settings, registry = _setup(
+            config_file, plugins_dir, tracker=tracker, query=query, apply=apply, fail_on=fail_on
+        )
+        writer = registry.outputs.get(fmt)
+        if writer is None:
+            known = ", ".join(sorted(registry.outputs))
+            raise UsageError(f"--format: unknown format '{fmt}' (available: {known})")
+        runner = Runner(settings, registry)
+        try:
+            request = ScanRequest(query=settings.query, keys=tuple(keys))
+            resolved = runner.resolve_since(since, request)
+            request = ScanRequest(query=request.query, keys=request.keys, since=resolved)
+            started = datetime.now(UTC)
+            report = runner.check(request, progress=make_progress(quiet))
+            if fmt == "text":
+                color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+                text = writer(report, color=color)
+            else:
+                text = writer(report)
+            if output is not None:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                output.write_text(text, encoding="utf-8")
+            else:
+                click.echo(text, nl=False)
+            if not report.partial:
+                runner.record_success(request, started)
+            code = report.exit_code(settings.fail_on)
+            if not quiet and output is not None:
+                counts = report.counts()
+                click.echo(
+                    f"trackerguard: {len(report.items)} items, {counts['block']} block, "
+                    f"{counts['warn']} warn, {counts['info']} info -> {output}",
+                    err=True,
+                )
+            if report.partial:
+                missing = ", ".join(e.item for e in report.errors if not e.judged)
+                click.echo(f"trackerguard: partial scan; not judged: {missing}", err=True)
+        finally:
+            runner.close()
+    sys.exit(code)
+
+
+# -- rules / explain -----------------------------------------------------------------------------
+@main.command("rules")
+@config_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def rules_command(config_file: Path | None, plugins_dir: Path | None, fmt: str) -> None:
+    """List every rule with its id, name, default severity and summary."""
+    from trackerguard.rule import options_schema
+    from trackerguard.run import _custom_rules
+
+    with _errors():
+        settings, registry = _setup(config_file, plugins_dir)
+        rules = dict(registry.rules)
+        rules.update(_custom_rules(settings))
+        owners = {key: plugin for (kind, key), plugin in registry.owners.items() if kind == "rule"}
+        rows = []
+        for rule_id in sorted(rules):
+            rule = rules[rule_id]
+            config = settings.rule_config(rule_id)
+            rows.append(
+                {
+                    "id": rule_id,
+                    "name": rule.name,
+                    "severity": str(config.severity or rule.default_severity),
+                    "default_severity": str(rule.default_severity),
+                    "applies_to": rule.applies_to,
+                    "enabled": config.enabled,
+                    "summary": rule.summary(),
+                    "plugin": owners.get(rule_id, "config (custom_rules)"),
+                    "options": options_schema(rule).get("properties", {}),
+                }
+            )
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="trackerguard rules", show_lines=False)
+    for column in ("id", "name", "severity", "applies to", "summary"):
+        table.add_column(column)
+    for row in rows:
+        severity = row["severity"] if row["enabled"] else "disabled"
+        table.add_row(row["id"], row["name"], severity, row["applies_to"], row["summary"])
+    Console(width=140).print(table)
+
+
+@main.command()
+@click.argument("rule_id", required=False)
+@config_options
+@click.option("--item", "item_key", default=None, help="Explain every rule's verdict on one item.")
+@click.option("--tracker", default=None)
+def explain(
+    rule_id: str | None,
+    config_file: Path | None,
+    plugins_dir: Path | None,
+    item_key: str | None,
+    tracker: str | None,
+) -> None:
+    """Show a rule's documentation, or (--item KEY) why an item was or was not flagged."""
+    from trackerguard.run import Runner, _custom_rules
+
+    with _errors():
+        settings, registry = _setup(config_file, plugins_dir, tracker=tracker)
+        if item_key:
+            runner = Runner(settings, registry)
+            try:
+                item, explanations, _ = runner.explain_item(item_key)
+            finally:
+                runner.close()
+            click.echo(f"{item.key}  {item.title}")
+            click.echo(
+                f"type {item.type or '-'} · level {item.level or '-'} · status {item.status or '-'}"
+                f" ({item.status_category.value})"
+            )
+            for entry in explanations:
+                if rule_id and entry.rule != rule_id.upper():
+                    continue
+                verdict = entry.verdict
+                if not entry.applies or verdict is None:
+                    state = "n/a"
+                elif verdict.passed:
+                    state = "pass"
+                else:
+                    state = "FAIL"
+                click.echo(f"\n{entry.rule} {entry.name}: {state}" + (f" — {entry.note}" if entry.note else ""))
+                if verdict is not None:
+                    if verdict.message:
+                        click.echo(f"  {verdict.message}")
+                    if verdict.evidence:
+                        click.echo(f"  evidence: {verdict.evidence}")
+                    if not verdict.passed:
+                        click.echo(f"  confidence: {verdict.confidence}")
+                        if verdict.hint:
+                            click.echo(f"  hint: {verdict.hint}")
+            return
+        if not rule_id:
+            raise UsageError("explain: give a RULE_ID (e.g. TG103) or --item KEY")
+        rules = dict(registry.rules)
+        rules.update(_custom_rules(settings))
+        rule = rules.get(rule_id.upper())
+        if rule is None:
+            raise UsageError(
+                f"explain: unknown rule id '{rule_id}' (known: {', '.join(sorted(rules))})"
+            )
+        click.echo(f"{rule.id} {rule.name} (default severity: {rule.default_severity})\n")
+        click.echo(rule.documentation())
+        click.echo(f"\nDocs: {rule.docs_url()}")
+
+
+# -- plugins / config / init ---------------------------------------------------------------------
+@main.command()
+@config_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def plugins(config_file: Path | None, plugins_dir: Path | None, fmt: str) -> None:
+    """List loaded plugins, where they came from, and what they registered."""
+    with _errors():
+        _, registry = _setup(config_file, plugins_dir)
+    if fmt == "json":
+        click.echo(json.dumps([info.to_dict() for info in registry.plugins], indent=2))
+        return
+    for info in registry.plugins:
+        registered = []
+        if info.rules:
+            registered.append("rules: " + ", ".join(info.rules))
+        if info.trackers:
+            registered.append("trackers: " + ", ".join(info.trackers))
+        if info.outputs:
+            registered.append("outputs: " + ", ".join(info.outputs))
+        click.echo(f"{info.name}  [{info.origin}]")
+        click.echo("    " + ("; ".join(registered) if registered else "(hooks only)"))
+
+
+@main.command("config")
+@config_options
+@click.option("--format", "fmt", type=click.Choice(["json", "toml"]), default="json")
+def config_command(config_file: Path | None, plugins_dir: Path | None, fmt: str) -> None:
+    """Validate and print the effective configuration (secrets masked)."""
+    with _errors():
+        settings, registry = _setup(config_file, plugins_dir)
+        from trackerguard.run import Runner
+
+        Runner(settings, registry).close()  # validates rule ids, options, custom rules
+    data = settings.masked()
+    if fmt == "json":
+        click.echo(json.dumps(data, indent=2, default=str))
+    else:
+        from trackerguard.init_template import to_toml
+
+        click.echo(to_toml(data))
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing trackerguard.toml.")
+@click.option(
+    "--tracker",
+    type=click.Choice(["file", "jira", "github", "redmine"]),
+    default="file",
+    show_default=True,
+)
+def init(force: bool, tracker: str) -> None:
+    """Write a commented trackerguard.toml to start from."""
+    from trackerguard.init_template import template
+
+    target = Path("trackerguard.toml")
+    if target.exists() and not force:
+        click.echo("trackerguard: error: trackerguard.toml exists (use --force)", err=True)
+        sys.exit(2)
+    target.write_text(template(tracker), encoding="utf-8")
+    click.echo(f"wrote {target} (tracker: {tracker}); next: trackerguard check")
+
+
+# -- service -------------------------------------------------------------------------------------
+@main.command()
+@config_options
+@click.option("--host", default=None, help="Bind address (default: [service] host, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: [service] port, 8000).")
+def serve(config_file: Path | None, plugins_dir: Path | None, host: str | None, port: int | None) -> None:
+    """Run the webhook service."""
+    with _errors():
+        settings, registry = _setup(config_file, plugins_dir)
+        from trackerguard.service.cli import run_serve
+
+        run_serve(settings, registry, host=host, port=port)
+
+
+@main.group()
+def queue() -> None:
+    """Inspect and replay the service's delivery queue and dead letters."""
+
+
+@queue.command("list")
+@config_options
+@click.option("--dead", is_flag=True, help="Only dead letters.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def queue_list(config_file: Path | None, plugins_dir: Path | None, dead: bool, fmt: str) -> None:
+    """List queued jobs and dead letters."""
+    with _errors():
+        settings, _ = _setup(config_file, plugins_dir)
+        from trackerguard.service.cli import queue_list as run
+
+        run(settings, dead=dead, fmt=fmt)
+
+
+@queue.command("retry")
+@click.argument("job_id", required=False)
+@click.option("--all", "retry_all", is_flag=True, help="Retry every dead letter.")
+@config_options
+def queue_retry(
+    job_id: str | None, retry_all: bool, config_file: Path | None, plugins_dir: Path | None
+) -> None:
+    """Move a dead letter (or all) back to the queue."""
+    with _errors():
+        if not job_id and not retry_all:
+            raise UsageError("queue retry: give a job ID or --all")
+        settings, _ = _setup(config_file, plugins_dir)
+        from trackerguard.service.cli import queue_retry as run
+
+        run(settings, job_id=job_id, retry_all=retry_all)
+
+
+@queue.command("purge")
+@config_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def queue_purge(config_file: Path | None, plugins_dir: Path | None, yes: bool) -> None:
+    """Delete every dead letter."""
+    with _errors():
+        settings, _ = _setup(config_file, plugins_dir)
+        if not yes:
+            click.confirm("Delete every dead letter?", abort=True)
+        from trackerguard.service.cli import queue_purge as run
+
+        run(settings)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,216 @@
+"""The rule engine: run every enabled rule over the judged items and apply policy.
+
+Rules only state what they see (:class:`~trackerguard.rule.Verdict`); the engine decides
+what that means, in one place: the configured severity, the rollout mode (observe →
+comment → label → block), exemptions (the skip label), the grace period for new items,
+and confidence grading (a low-confidence finding is reported as ``info`` and never acts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from pydantic import ValidationError
+
+from trackerguard.errors import ConfigError
+from trackerguard.graph import StrategyGraph
+from trackerguard.model import Severity, WorkItem
+from trackerguard.rule import Finding, Rule, RuleContext, Verdict
+from trackerguard.settings import Mode, Settings
+
+_DEFAULT_MODE: dict[Severity, Mode] = {
+    Severity.INFO: "observe",
+    Severity.WARN: "comment",
+    Severity.BLOCK: "block",
+}
+_MODE_RANK: dict[str, int] = {"observe": 0, "comment": 1, "label": 2, "block": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveRule:
+    """A rule instance with its effective policy."""
+
+    rule: Rule
+    severity: Severity
+    mode: Mode
+    applies_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFinding:
+    """A finding plus the mode the planner needs (the report shows the finding)."""
+
+    finding: Finding
+    mode: Mode
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """One rule's verdict on one item, for ``trackerguard explain --item``."""
+
+    rule: str
+    name: str
+    applies: bool
+    verdict: Verdict | None
+    severity: Severity
+    mode: Mode
+    note: str = ""
+
+
+def mode_rank(mode: str) -> int:
+    return _MODE_RANK[mode]
+
+
+class Engine:
+    """Holds the active rules of one run."""
+
+    def __init__(
+        self,
+        rules: Mapping[str, type[Rule]],
+        settings: Settings,
+        *,
+        config_label: str = "configuration",
+    ) -> None:
+        self.settings = settings
+        unknown = sorted(set(settings.rules) - set(rules))
+        if unknown:
+            raise ConfigError(
+                f"{config_label}: key 'rules.{unknown[0]}': unknown rule id "
+                f"(known: {', '.join(sorted(rules))})"
+            )
+        self.active: list[ActiveRule] = []
+        self.disabled: list[str] = []
+        for rule_id in sorted(rules):
+            rule_cls = rules[rule_id]
+            config = settings.rule_config(rule_id)
+            if not config.enabled:
+                self.disabled.append(rule_id)
+                continue
+            try:
+                options = rule_cls.Options(**config.options)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                problem = "unknown option" if first["type"] == "extra_forbidden" else first["msg"]
+                raise ConfigError(
+                    f"{config_label}: key 'rules.{rule_id}.{where}': {problem}"
+                ) from None
+            severity = config.severity or rule_cls.default_severity
+            mode = config.mode or _DEFAULT_MODE[severity]
+            self.active.append(
+                ActiveRule(rule_cls(options), severity, mode, rule_cls.applies_to)
+            )
+        self.grace = timedelta(hours=settings.actions.grace_hours)
+        self.skip_label = settings.actions.skip_label
+
+    def rule(self, rule_id: str) -> ActiveRule | None:
+        for active in self.active:
+            if active.rule.id == rule_id:
+                return active
+        return None
+
+    def is_exempt(self, item: WorkItem) -> bool:
+        return self.skip_label in item.labels
+
+    def _applies(self, active: ActiveRule, item: WorkItem, graph: StrategyGraph) -> bool:
+        if item.level is None or item.is_closed:
+            return False
+        if active.applies_to == "work":
+            return graph.levels.is_work(item.level)
+        if active.applies_to == "goal":
+            return graph.levels.is_goal(item.level)
+        return True
+
+    def evaluate(self, item: WorkItem, ctx: RuleContext) -> list[PolicyFinding]:
+        """All findings for one item, policy applied. Exempt and closed items get none."""
+        if item.level is None or item.is_closed or self.skip_label in item.labels:
+            return []
+        young = item.created is not None and ctx.now - item.created < self.grace
+        out: list[PolicyFinding] = []
+        graph = ctx.graph
+        for active in self.active:
+            if not self._applies(active, item, graph):
+                continue
+            verdict = active.rule.check(item, ctx)
+            if verdict is None or verdict.passed:
+                continue
+            out.append(self._policy(active, item, verdict, young))
+        return out
+
+    def _policy(
+        self, active: ActiveRule, item: WorkItem, verdict: Verdict, young: bool
+    ) -> PolicyFinding:
+        severity = active.severity
+        mode: Mode = active.mode
+        if verdict.confidence == "low":
+            severity, mode = Severity.INFO, "observe"
+        if young and severity is Severity.BLOCK:
+            severity = Severity.WARN
+        if young and mode == "block":
+            mode = "label"
+        rule = active.rule
+        finding = Finding(
+            rule=rule.id,
+            name=rule.name,
+            severity=severity,
+            item=item.key,
+            url=item.url,
+            message=verdict.message,
+            hint=verdict.hint,
+            confidence=verdict.confidence,
+            evidence=verdict.evidence,
+            acts=mode != "observe",
+        )
+        return PolicyFinding(finding, mode)
+
+    def explain(self, item: WorkItem, ctx: RuleContext) -> list[Explanation]:
+        """Every rule's verdict on ``item``, including passes and non-applicable rules."""
+        out: list[Explanation] = []
+        exempt = self.is_exempt(item)
+        for active in self.active:
+            note = ""
+            applies = self._applies(active, item, ctx.graph)
+            verdict: Verdict | None = None
+            if exempt:
+                note = f"exempt: the item has the label '{self.skip_label}'"
+                applies = False
+            elif item.is_closed:
+                note = f"not judged: the item is {item.status_category.value}"
+            elif item.level is None:
+                note = "not judged: the item's type belongs to no configured level"
+            elif not applies:
+                note = f"does not apply to the level '{item.level}'"
+            if applies:
+                verdict = active.rule.check(item, ctx)
+                if verdict is not None and not verdict.passed:
+                    policy = self._policy(active, item, verdict, self._young(item, ctx.now))
+                    note = f"{policy.finding.severity} ({policy.mode})"
+            out.append(
+                Explanation(
+                    active.rule.id,
+                    active.rule.name,
+                    applies,
+                    verdict,
+                    active.severity,
+                    active.mode,
+                    note,
+                )
+            )
+        return out
+
+    def _young(self, item: WorkItem, now: datetime) -> bool:
+        return item.created is not None and now - item.created < self.grace
+
+
+def worst(findings: Iterable[Finding]) -> Severity | None:
+    result: Severity | None = None
+    for finding in findings:
+        if result is None or finding.severity > result:
+            result = finding.severity
+    return result
+
+
+def with_severity(finding: Finding, severity: Severity) -> Finding:
+    return replace(finding, severity=severity)

@@ -1,0 +1,62 @@
+"""The exception hierarchy, and the exit code each class maps to.
+
+::
+
+    TrackerguardError
+    ├── UsageError            exit 2  bad command line, unknown rule id
+    ├── ConfigError           exit 2  config key/type error: names the key and the file
+    ├── PluginError           exit 2  a plugin failed to load or register: names the plugin
+    └── TrackerError          exit 3  tracker unreachable / auth failed / request failed
+        ├── AuthError                 credentials rejected
+        └── RateLimited               budget or retries exhausted under rate limiting
+
+Every message is written for the person at the terminal: one line, naming what is wrong
+and where, never echoing a secret.
+"""
+
+from __future__ import annotations
+
+
+class TrackerguardError(Exception):
+    """Base of every error trackerguard reports to a user."""
+
+    exit_code = 2
+
+
+class UsageError(TrackerguardError):
+    exit_code = 2
+
+
+class ConfigError(TrackerguardError):
+    """Invalid configuration. The message names the key and the file (or env variable)."""
+
+    exit_code = 2
+
+
+class PluginError(TrackerguardError):
+    """A plugin failed to import or register; stops the run (a guard must not drop rules)."""
+
+    exit_code = 2
+
+
+class TrackerError(TrackerguardError):
+    """A tracker could not be read or written. Per-item failures become report errors."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+
+
+class AuthError(TrackerError):
+    """The tracker rejected the credentials (401/403 on the identity check)."""
+
+
+class RateLimited(TrackerError):
+    """The request budget or the retries ran out; the scan is partial."""
+
+
+class BudgetExhausted(RateLimited):
+    """The per-run request budget is spent; remaining items are reported as not judged."""

@@ -1,0 +1,279 @@
+"""The plugin manager: one pluggy manager, built-ins registered exactly like external plugins.
+
+Discovery, in order: the built-in modules (rule pack, adapters, outputs), the entry-point
+group ``trackerguard`` of installed distributions, and the ``*.py`` files of a configured
+``plugins_dir``. ``TRACKERGUARD_PLUGINS=name,name`` restricts which *external* plugins load
+(empty = none). A plugin that fails to import or register stops the run with a
+:class:`~trackerguard.errors.PluginError` naming it: a guard that silently dropped rules
+would report a clean backlog it never judged.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from trackerguard import hooks
+from trackerguard.adapter import TrackerAdapter
+from trackerguard.errors import PluginError
+from trackerguard.rule import Rule
+
+BUILTIN_MODULES: tuple[str, ...] = (
+    "trackerguard.rules",
+    "trackerguard.outputs.builtin",
+    "trackerguard.plugins.file",
+    "trackerguard.plugins.jira",
+    "trackerguard.plugins.github",
+    "trackerguard.plugins.redmine",
+)
+ENTRY_POINT_GROUP = hooks.PROJECT
+RESTRICT_ENV = "TRACKERGUARD_PLUGINS"
+
+
+@dataclass
+class PluginInfo:
+    """Where a plugin came from and what it registered (``trackerguard plugins``)."""
+
+    name: str
+    source: str  # "built-in" | "entry point" | "plugins_dir"
+    distribution: str | None = None
+    version: str | None = None
+    path: str | None = None
+    rules: list[str] = field(default_factory=list)
+    trackers: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    @property
+    def origin(self) -> str:
+        if self.source == "entry point":
+            return f"entry point ({self.distribution} {self.version})"
+        if self.source == "plugins_dir":
+            return f"plugins_dir ({self.path})"
+        return "built-in"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": self.source,
+            "distribution": self.distribution,
+            "version": self.version,
+            "path": self.path,
+            "rules": self.rules,
+            "trackers": self.trackers,
+            "outputs": self.outputs,
+        }
+
+
+@dataclass
+class Registry:
+    """Everything the plugins registered, with the plugin that registered each thing."""
+
+    manager: pluggy.PluginManager
+    plugins: list[PluginInfo] = field(default_factory=list)
+    rules: dict[str, type[Rule]] = field(default_factory=dict)
+    trackers: dict[str, type[TrackerAdapter]] = field(default_factory=dict)
+    outputs: dict[str, Callable[..., str]] = field(default_factory=dict)
+    owners: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def hook(self) -> Any:
+        return self.manager.hook
+
+    def info(self, plugin_name: str) -> PluginInfo:
+        for info in self.plugins:
+            if info.name == plugin_name:
+                return info
+        raise KeyError(plugin_name)
+
+    def _claim(self, kind: str, key: str, plugin: str) -> None:
+        previous = self.owners.get((kind, key))
+        if previous is not None and previous != plugin:
+            raise PluginError(
+                f"{kind} '{key}' is registered by two plugins: {self._describe(previous)} "
+                f"and {self._describe(plugin)}"
+            )
+        self.owners[(kind, key)] = plugin
+
+    def _describe(self, plugin: str) -> str:
+        try:
+            info = self.info(plugin)
+        except KeyError:
+            return f"'{plugin}'"
+        return f"'{plugin}' [{info.origin}]"
+
+
+def _allowed() -> set[str] | None:
+    raw = os.environ.get(RESTRICT_ENV)
+    if raw is None:
+        return None
+    return {name.strip() for name in raw.split(",") if name.strip()}
+
+
+def _fail(info: PluginInfo, stage: str, exc: BaseException) -> PluginError:
+    where = info.origin
+    return PluginError(
+        f"plugin '{info.name}' [{where}] failed to {stage}: {type(exc).__name__}: {exc}"
+    )
+
+
+def _load_file_plugin(path: Path) -> ModuleType:
+    module_name = f"trackerguard_local_plugin_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_registry(
+    plugins_dir: Path | None = None,
+    *,
+    load_entry_points: bool = True,
+    extra: list[tuple[str, object]] | None = None,
+) -> Registry:
+    """Create the plugin manager, load every plugin, and collect their registrations."""
+    manager = pluggy.PluginManager(hooks.PROJECT)
+    manager.add_hookspecs(hooks)
+    registry = Registry(manager)
+    allowed = _allowed()
+
+    def add(plugin: object, info: PluginInfo) -> None:
+        try:
+            manager.register(plugin, name=info.name)
+        except Exception as exc:  # pluggy validation errors name the bad hook
+            raise _fail(info, "register", exc) from exc
+        registry.plugins.append(info)
+
+    for module_name in BUILTIN_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise _fail(PluginInfo(module_name, "built-in"), "import", exc) from exc
+        add(module, PluginInfo(module_name, "built-in"))
+
+    if load_entry_points:
+        for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
+            if allowed is not None and entry.name not in allowed:
+                continue
+            info = _entry_info(entry)
+            try:
+                plugin = entry.load()
+            except Exception as exc:
+                raise _fail(info, "import", exc) from exc
+            add(plugin, info)
+
+    if plugins_dir is not None:
+        if not plugins_dir.is_dir():
+            raise PluginError(f"plugins_dir '{plugins_dir}' does not exist or is not a directory")
+        for path in sorted(plugins_dir.glob("*.py")):
+            if path.name.startswith("_") or (allowed is not None and path.stem not in allowed):
+                continue
+            info = PluginInfo(path.stem, "plugins_dir", path=str(path))
+            try:
+                module = _load_file_plugin(path)
+            except Exception as exc:
+                raise _fail(info, "import", exc) from exc
+            add(module, info)
+
+    for name, plugin in extra or []:
+        add(plugin, PluginInfo(name, "built-in"))
+
+    try:
+        manager.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin '{exc.plugin}' has an unknown hook: {exc}") from exc
+
+    _collect(registry)
+    return registry
+
+
+def _entry_info(entry: EntryPoint) -> PluginInfo:
+    dist = entry.dist
+    return PluginInfo(
+        entry.name,
+        "entry point",
+        distribution=dist.name if dist is not None else None,
+        version=dist.version if dist is not None else None,
+    )
+
+
+def _collect(registry: Registry) -> None:
+    """Call each plugin's register hooks one by one, so every registration has an owner."""
+    hook = registry.manager.hook
+
+    for impl in hook.trackerguard_register_rules.get_hookimpls():
+        info = registry.info(impl.plugin_name)
+
+        def register_rule(rule: type[Rule], _info: PluginInfo = info) -> None:
+            if not (isinstance(rule, type) and issubclass(rule, Rule)):
+                raise PluginError(
+                    f"plugin '{_info.name}' [{_info.origin}] registered {rule!r}, "
+                    "which is not a trackerguard.Rule subclass"
+                )
+            for attribute in ("id", "name"):
+                if not getattr(rule, attribute, None):
+                    raise PluginError(
+                        f"plugin '{_info.name}' [{_info.origin}] registered rule "
+                        f"{rule.__name__} without a '{attribute}'"
+                    )
+            registry._claim("rule", rule.id, _info.name)
+            registry.rules[rule.id] = rule
+            _info.rules.append(rule.id)
+
+        _call(impl, info, register_rule)
+
+    for impl in hook.trackerguard_register_trackers.get_hookimpls():
+        info = registry.info(impl.plugin_name)
+
+        def register_tracker(
+            name: str, adapter: type[TrackerAdapter], _info: PluginInfo = info
+        ) -> None:
+            if not (isinstance(adapter, type) and issubclass(adapter, TrackerAdapter)):
+                raise PluginError(
+                    f"plugin '{_info.name}' [{_info.origin}] registered tracker '{name}' "
+                    "with a class that is not a trackerguard.TrackerAdapter subclass"
+                )
+            registry._claim("tracker", name, _info.name)
+            registry.trackers[name] = adapter
+            _info.trackers.append(name)
+
+        _call(impl, info, register_tracker)
+
+    for impl in hook.trackerguard_register_outputs.get_hookimpls():
+        info = registry.info(impl.plugin_name)
+
+        def register_output(
+            name: str, writer: Callable[..., str], _info: PluginInfo = info
+        ) -> None:
+            if not callable(writer):
+                raise PluginError(
+                    f"plugin '{_info.name}' [{_info.origin}] registered output '{name}' "
+                    "that is not callable"
+                )
+            registry._claim("output", name, _info.name)
+            registry.outputs[name] = writer
+            _info.outputs.append(name)
+
+        _call(impl, info, register_output)
+
+
+def _call(impl: pluggy.HookImpl, info: PluginInfo, register: Callable[..., None]) -> None:
+    kwargs = {"register": register} if "register" in impl.argnames else {}
+    try:
+        impl.function(**kwargs)
+    except PluginError:
+        raise
+    except Exception as exc:
+        raise _fail(info, "register", exc) from exc

@@ -1,0 +1,139 @@
+"""The report of one run and the JSON document of DESIGN.md (keys are a contract).
+
+A :class:`Report` holds everything every output format needs: the judged items, the graph
+(for grouping by goal and for goal maps), findings, actions and errors. ``to_dict`` produces
+the JSON document; new keys may be added, existing ones are never renamed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from trackerguard.adapter import Action, ItemError
+from trackerguard.model import Severity, WorkItem
+from trackerguard.rule import Finding
+
+if TYPE_CHECKING:
+    from trackerguard.graph import StrategyGraph
+    from trackerguard.settings import Settings
+
+REPORT_VERSION = 1
+
+
+@dataclass
+class RunContext:
+    """What hooks learn about the run they observe."""
+
+    tracker: str
+    settings: Settings
+    apply: bool
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    query: str | None = None
+
+
+@dataclass
+class Coverage:
+    work_total: int = 0
+    work_serving: int = 0
+    goals_total: int = 0
+    goals_planned: int = 0
+
+    @staticmethod
+    def ratio(part: int, whole: int) -> float:
+        return round(part / whole, 4) if whole else 1.0
+
+
+@dataclass
+class Report:
+    """The outcome of one run."""
+
+    tracker: str
+    items: list[WorkItem]
+    findings: list[Finding]
+    actions: list[Action]
+    errors: list[ItemError]
+    graph: StrategyGraph | None = None
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    coverage: Coverage = field(default_factory=Coverage)
+    applied: bool = False
+    notes: list[str] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=dict)
+    exempt: int = 0
+    fail_on: str = "block"
+    level_names: tuple[str, ...] = ()
+    rules: list[tuple[str, str, str]] = field(default_factory=list)
+    """(id, name, applies_to) of every active rule, for per-rule outputs."""
+    skip_label: str = "trackerguard:skip"
+
+    # -- derived -------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        counter = Counter(str(f.severity) for f in self.findings)
+        return {level.value: counter.get(level.value, 0) for level in Severity}
+
+    def goals_and_work(self) -> tuple[int, int]:
+        if self.graph is None:
+            return 0, len(self.items)
+        levels = self.graph.levels
+        goals = sum(1 for item in self.items if levels.is_goal(item.level))
+        return goals, len(self.items) - goals
+
+    @property
+    def partial(self) -> bool:
+        return any(not error.judged for error in self.errors)
+
+    def worst(self) -> Severity | None:
+        worst: Severity | None = None
+        for finding in self.findings:
+            if worst is None or finding.severity > worst:
+                worst = finding.severity
+        return worst
+
+    def failed(self, fail_on: str | None = None) -> bool:
+        threshold = fail_on or self.fail_on
+        if threshold == "never":
+            return False
+        worst = self.worst()
+        return worst is not None and worst >= Severity(threshold)
+
+    def exit_code(self, fail_on: str | None = None) -> int:
+        """DESIGN.md: 3 partial scan, 1 findings at/above the threshold, else 0."""
+        if self.partial:
+            return 3
+        return 1 if self.failed(fail_on) else 0
+
+    def findings_by_item(self) -> dict[str, list[Finding]]:
+        out: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            out.setdefault(finding.item, []).append(finding)
+        return out
+
+    # -- the JSON document ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        goals, work = self.goals_and_work()
+        cov = self.coverage
+        return {
+            "version": REPORT_VERSION,
+            "tracker": self.tracker,
+            "generated_at": self.generated_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "summary": {
+                "items": len(self.items),
+                "goals": goals,
+                "work": work,
+                "findings": self.counts(),
+                "coverage": {
+                    "work_serving_goal": Coverage.ratio(cov.work_serving, cov.work_total),
+                    "goals_with_plan": Coverage.ratio(cov.goals_planned, cov.goals_total),
+                },
+                "exempt": self.exempt,
+                "partial": self.partial,
+                "applied": self.applied,
+                "requests": dict(self.requests),
+            },
+            "findings": [finding.to_dict() for finding in self.findings],
+            "actions": [action.to_dict() for action in self.actions],
+            "errors": [error.to_dict() for error in self.errors],
+            "notes": list(self.notes),
+        }

@@ -1,0 +1,170 @@
+"""What a rule is: the small base class every built-in and plugin rule implements.
+
+A rule looks at one item (with the graph around it, through :class:`RuleContext`) and
+returns a :class:`Verdict`. The engine turns failing verdicts into :class:`Finding` values,
+applying the configured severity, confidence grading, exemptions and grace period, so a
+rule only states *what it sees*; policy stays in one place.
+
+Rules are plain classes, not instances, when registered: the engine instantiates each once
+per run with its validated options (``Options``), so options are parsed once, not per item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from trackerguard.model import Confidence, Severity, WorkItem
+
+if TYPE_CHECKING:
+    from trackerguard.graph import StrategyGraph
+    from trackerguard.settings import Settings
+
+AppliesTo = Literal["work", "goal", "any"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A rule's judgement of one item.
+
+    ``passed`` items produce no finding; ``evidence`` is kept either way so that
+    ``trackerguard explain --item`` can show why an item was or was not flagged.
+    """
+
+    passed: bool
+    message: str = ""
+    hint: str = ""
+    evidence: str = ""
+    confidence: Confidence = "high"
+
+
+PASS = Verdict(passed=True)
+"""A shared passing verdict for rules with nothing to explain (saves an allocation per item)."""
+
+
+def fail(message: str, *, hint: str = "", evidence: str = "", confidence: Confidence = "high") -> Verdict:
+    """Shorthand for a failing verdict."""
+    return Verdict(False, message, hint, evidence, confidence)
+
+
+def ok(evidence: str = "") -> Verdict:
+    """Shorthand for a passing verdict that says why."""
+    return Verdict(True, evidence=evidence) if evidence else PASS
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A failing verdict with its policy applied: what the reports show and actions follow."""
+
+    rule: str
+    name: str
+    severity: Severity
+    item: str
+    url: str
+    message: str
+    hint: str
+    confidence: Confidence
+    evidence: str
+    acts: bool = True
+    """False for findings that are only reported (low confidence, observe mode, grace)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "name": self.name,
+            "severity": str(self.severity),
+            "item": self.item,
+            "url": self.url,
+            "message": self.message,
+            "hint": self.hint,
+            "confidence": self.confidence,
+            "evidence": self.evidence,
+        }
+
+
+class RuleOptions(BaseModel):
+    """Base for a rule's own options (``[rules.TGxxx]`` keys beyond severity/mode/enabled)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleContext:
+    """Everything a rule may consult besides the item: the graph, settings, the clock."""
+
+    __slots__ = ("graph", "now", "settings")
+
+    def __init__(self, graph: StrategyGraph, settings: Settings, now: datetime | None = None) -> None:
+        self.graph = graph
+        self.settings = settings
+        self.now = now or datetime.now(UTC)
+
+
+class Rule:
+    """Base class for rules.
+
+    Subclasses set the class attributes and implement :meth:`check`. The first line of the
+    class docstring is the rule's summary; the rest (with **Why it matters**,
+    **Anti-pattern** and **Best practice** paragraphs) is what ``trackerguard explain``
+    renders, so write it for the person who got the comment.
+    """
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    default_severity: ClassVar[Severity] = Severity.WARN
+    applies_to: ClassVar[AppliesTo] = "any"
+    reads_prose: ClassVar[bool] = False
+    """Rules reading human prose grade confidence; only high-confidence findings act."""
+    Options: ClassVar[type[RuleOptions]] = RuleOptions
+
+    def __init__(self, options: RuleOptions | None = None) -> None:
+        self.options = options if options is not None else self.Options()
+
+    def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
+        """Judge ``item``; return ``None`` when the rule does not apply to it."""
+        raise NotImplementedError
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = (cls.__doc__ or "").strip()
+        return doc.splitlines()[0].strip() if doc else cls.name
+
+    @classmethod
+    def documentation(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or cls.name)
+
+    @classmethod
+    def why(cls) -> str:
+        """The docstring's "Why it matters" paragraph, quoted in comments."""
+        return _section(cls.documentation(), "why it matters")
+
+    @classmethod
+    def docs_url(cls) -> str:
+        return f"https://github.com/trackerguard/trackerguard/blob/main/docs/rules.md#{cls.id.lower()}"
+
+
+def _section(doc: str, title: str) -> str:
+    """Text of a ``**Title**`` / ``Title:`` paragraph in a rule docstring (one paragraph)."""
+    lines = doc.splitlines()
+    for index, line in enumerate(lines):
+        head = line.strip().strip("*").rstrip(":").strip("*").strip().casefold()
+        if head == title:
+            body: list[str] = []
+            for follow in lines[index + 1 :]:
+                if not follow.strip():
+                    if body:
+                        break
+                    continue
+                body.append(follow.strip())
+            return " ".join(body)
+    return ""
+
+
+def options_schema(rule: type[Rule]) -> Mapping[str, Any]:
+    """The JSON schema of a rule's options (shown by ``trackerguard rules --format json``)."""
+    return rule.Options.model_json_schema()

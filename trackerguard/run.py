@@ -1,0 +1,309 @@
+"""The one code path behind both front doors: fetch → graph → rules → plan → (apply) → report.
+
+``trackerguard check`` calls :meth:`Runner.check` once for a whole scan; the webhook service
+calls it with the keys of the items an event touched. Keeping one path means a verdict seen
+in CI is the verdict the service acts on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from pydantic import ValidationError
+
+from trackerguard.adapter import Action, AdapterContext, ItemError, ScanRequest, TrackerAdapter
+from trackerguard.engine import Engine, Explanation, PolicyFinding
+from trackerguard.errors import ConfigError, TrackerError, UsageError
+from trackerguard.graph import StrategyGraph
+from trackerguard.levels import LevelMap
+from trackerguard.model import WorkItem
+from trackerguard.planner import Planner
+from trackerguard.plugins_manager import Registry
+from trackerguard.report import Coverage, Report, RunContext
+from trackerguard.rule import Finding, RuleContext
+from trackerguard.settings import Settings
+from trackerguard.state import StateStore, scope_of
+from trackerguard.status import StatusMap
+
+log = logging.getLogger("trackerguard")
+
+
+class Progress(Protocol):
+    """Receives progress of long phases (the CLI draws a bar on a TTY)."""
+
+    def phase(self, name: str, total: int | None) -> None: ...
+
+    def advance(self, count: int = 1) -> None: ...
+
+    def done(self) -> None: ...
+
+
+class _NoProgress:
+    def phase(self, name: str, total: int | None) -> None:
+        return None
+
+    def advance(self, count: int = 1) -> None:
+        return None
+
+    def done(self) -> None:
+        return None
+
+
+@dataclass
+class Scan:
+    """What was read: the judged items plus the context fetched around them."""
+
+    scanned: list[WorkItem]
+    graph: StrategyGraph
+
+
+class Runner:
+    """Owns the adapter, the engine and the planner for one configuration."""
+
+    def __init__(self, settings: Settings, registry: Registry, tracker: str | None = None) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.tracker = tracker or settings.tracker
+        if self.tracker not in registry.trackers:
+            known = ", ".join(sorted(registry.trackers)) or "none"
+            raise ConfigError(f"tracker: unknown tracker '{self.tracker}' (installed: {known})")
+        self.levels = LevelMap(settings.levels, settings.graph.default_level)
+        self.statuses = StatusMap(settings.status)
+        rules = dict(registry.rules)
+        rules.update(_custom_rules(settings))
+        self.engine = Engine(rules, settings)
+        self.planner = Planner(
+            settings.actions, {a.rule.id: type(a.rule).why() for a in self.engine.active}
+        )
+        self.state = StateStore(settings.state_path)
+        self._adapter: TrackerAdapter | None = None
+
+    # -- adapter -------------------------------------------------------------------------------
+    def new_context(self) -> AdapterContext:
+        return AdapterContext(self.settings, self.levels, self.statuses, self.state)
+
+    @property
+    def adapter(self) -> TrackerAdapter:
+        if self._adapter is None:
+            adapter_cls = self.registry.trackers[self.tracker]
+            section = self.settings.tracker_section(self.tracker)
+            if not isinstance(section, adapter_cls.Settings):
+                try:
+                    section = adapter_cls.Settings.model_validate(
+                        section if isinstance(section, dict) else section.model_dump()
+                    )
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    where = ".".join(str(p) for p in first["loc"])
+                    raise ConfigError(
+                        f"configuration: key 'trackers.{self.tracker}.{where}': {first['msg']}"
+                    ) from None
+            self._adapter = adapter_cls(section, self.new_context())
+        return self._adapter
+
+    def close(self) -> None:
+        if self._adapter is not None:
+            self._adapter.close()
+            self._adapter = None
+        self.state.close()
+
+    # -- reading -------------------------------------------------------------------------------
+    def read(self, request: ScanRequest, progress: Progress) -> Scan:
+        adapter = self.adapter
+        adapter.check_connection()
+        progress.phase("Reading items", adapter.total_hint(request))
+        scanned: list[WorkItem] = []
+        for item in adapter.scan(request):
+            scanned.append(item)
+            progress.advance()
+        known: dict[str, WorkItem] = {item.key: item for item in scanned}
+        if request.keys:
+            for key in request.keys:
+                if key not in known:
+                    adapter.context.item_error(key, f"{key} was not found in the tracker")
+        self._complete_context(known, scanned)
+        graph = StrategyGraph(
+            known, self.levels, self.settings.graph.goal_link_types, [i.key for i in scanned]
+        )
+        return Scan(scanned, graph)
+
+    def _complete_context(self, known: dict[str, WorkItem], scanned: list[WorkItem]) -> None:
+        """Fetch goals outside the scan (in batch rounds) and children of scanned goals."""
+        adapter = self.adapter
+        link_types = self.settings.graph.goal_link_types
+        missing_forever: set[str] = set()
+        frontier: Iterable[WorkItem] = scanned
+        for _ in range(self.settings.graph.max_fetch_rounds):
+            wanted = StrategyGraph.referenced(frontier, link_types) - known.keys() - missing_forever
+            if not wanted:
+                break
+            fetched = adapter.fetch_items(sorted(wanted))
+            for item in fetched:
+                known.setdefault(item.key, item)
+            missing_forever |= wanted - {item.key for item in fetched}
+            frontier = fetched
+        goals = [
+            item.key
+            for item in scanned
+            if self.levels.is_goal(item.level) and not item.is_closed
+        ]
+        if goals:
+            probe = StrategyGraph(known, self.levels, link_types)
+            need = [key for key in goals if not _has_live_child(probe, key)]
+            if need:
+                for item in adapter.fetch_children(need):
+                    known.setdefault(item.key, item)
+
+    # -- judging -------------------------------------------------------------------------------
+    def judge(
+        self, scan: Scan, context: RunContext, progress: Progress
+    ) -> tuple[list[tuple[WorkItem, list[PolicyFinding]]], int, Coverage]:
+        graph = scan.graph
+        rule_ctx = RuleContext(graph, self.settings, context.started)
+        notify = bool(self.registry.hook.trackerguard_finding.get_hookimpls())
+        results: list[tuple[WorkItem, list[PolicyFinding]]] = []
+        exempt = 0
+        coverage = Coverage()
+        levels = self.levels
+        skip = self.engine.skip_label
+        progress.phase("Judging items", len(scan.scanned))
+        for item in scan.scanned:
+            item = graph.items.get(item.key, item)
+            if skip in item.labels:
+                exempt += 1
+                results.append((item, []))
+                progress.advance()
+                continue
+            if item.level is not None and not item.is_closed:
+                if levels.is_work(item.level):
+                    coverage.work_total += 1
+                    if graph.goal_of(item.key).goal is not None:
+                        coverage.work_serving += 1
+                if levels.is_goal(item.level):
+                    coverage.goals_total += 1
+                    if _has_live_child(graph, item.key):
+                        coverage.goals_planned += 1
+            found = self.engine.evaluate(item, rule_ctx)
+            if notify:
+                for policy in found:
+                    self.registry.hook.trackerguard_finding(
+                        finding=policy.finding, item=item, context=context
+                    )
+            results.append((item, found))
+            progress.advance()
+        return results, exempt, coverage
+
+    def check(
+        self,
+        request: ScanRequest,
+        *,
+        apply: bool | None = None,
+        progress: Progress | None = None,
+    ) -> Report:
+        """Run the whole pipeline once and return the report (never raises for one item)."""
+        progress = progress or _NoProgress()
+        apply = self.settings.apply if apply is None else apply
+        context = RunContext(self.tracker, self.settings, apply, query=request.query)
+        try:
+            scan = self.read(request, progress)
+            results, exempt, coverage = self.judge(scan, context, progress)
+            actions = self._act(results, apply, progress)
+            self.adapter.flush()
+        finally:
+            progress.done()
+        adapter_ctx = self.adapter.context
+        findings: list[Finding] = [p.finding for _, found in results for p in found]
+        report = Report(
+            tracker=self.tracker,
+            items=[item for item, _ in results],
+            findings=findings,
+            actions=actions,
+            errors=list(adapter_ctx.errors),
+            graph=scan.graph,
+            coverage=coverage,
+            applied=apply,
+            requests=dict(adapter_ctx.requests),
+            exempt=exempt,
+            fail_on=self.settings.fail_on,
+            level_names=self.levels.names,
+            rules=[(a.rule.id, a.rule.name, a.applies_to) for a in self.engine.active],
+            skip_label=self.engine.skip_label,
+        )
+        report.notes.extend(getattr(self.adapter, "notes", []))
+        self.registry.hook.trackerguard_run_finished(report=report, context=context)
+        return report
+
+    def _act(
+        self,
+        results: list[tuple[WorkItem, list[PolicyFinding]]],
+        apply: bool,
+        progress: Progress,
+    ) -> list[Action]:
+        planned: list[tuple[WorkItem, Action]] = []
+        for item, found in results:
+            if item.level is None or (item.is_closed and item.bot is None):
+                continue
+            for action in self.planner.plan(item, found):
+                planned.append((item, action))
+        if not apply:
+            return [action for _, action in planned]
+        adapter = self.adapter
+        done: list[Action] = []
+        progress.phase("Applying actions", len(planned))
+        for item, action in planned:
+            try:
+                adapter.apply(item, action)
+            except TrackerError as exc:
+                adapter.context.item_error(item.key, f"{action.kind} failed: {exc}", judged=True)
+                done.append(replace(action, status="failed", error=str(exc)))
+            else:
+                done.append(replace(action, status="applied"))
+            progress.advance()
+        return done
+
+    # -- incremental runs ----------------------------------------------------------------------
+    def resolve_since(self, since: str | None, request: ScanRequest) -> datetime | None:
+        if since is None:
+            return None
+        if since == "last":
+            return self.state.last_success(self.tracker, scope_of(request.query, request.keys))
+        try:
+            parsed = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(
+                f"--since: expected an ISO timestamp or 'last', got '{since}'"
+            ) from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def record_success(self, request: ScanRequest, started: datetime) -> None:
+        self.state.record_success(self.tracker, scope_of(request.query, request.keys), started)
+
+    # -- explaining ----------------------------------------------------------------------------
+    def explain_item(self, key: str) -> tuple[WorkItem, list[Explanation], Scan]:
+        request = ScanRequest(keys=(key,))
+        scan = self.read(request, _NoProgress())
+        item = scan.graph.get(key)
+        if item is None:
+            raise UsageError(f"item '{key}' was not found in the {self.tracker} tracker")
+        rule_ctx = RuleContext(scan.graph, self.settings)
+        return item, self.engine.explain(item, rule_ctx), scan
+
+
+def _has_live_child(graph: StrategyGraph, key: str) -> bool:
+    return any(child.status_category.value != "cancelled" for child in graph.children(key))
+
+
+def _custom_rules(settings: Settings) -> dict[str, Any]:
+    """Declarative ``[[custom_rules]]`` compiled into rule classes (see trackerguard.custom)."""
+    if not settings.custom_rules:
+        return {}
+    from trackerguard.custom import compile_custom_rules
+
+    return compile_custom_rules(settings.custom_rules)
+
+
+ProgressFactory = Callable[[], Progress]

@@ -1,0 +1,385 @@
+"""Configuration: one typed model fed by CLI flags, environment, ``trackerguard.toml`` and
+``[tool.trackerguard]`` in ``pyproject.toml`` (in that priority order), via pydantic-settings.
+
+Why a custom loader around ``BaseSettings``: a user who mistypes a key must be told *which
+key in which file* is wrong, not shown a merged-model traceback. After a failed validation
+we look the error's key path up in each source, highest priority first, and name the source
+that supplied it. Secrets are ``SecretStr`` and may only come from the environment or from
+secret files (``TRACKERGUARD_JIRA__TOKEN_FILE=/run/secrets/jira``); a secret written into a
+config file is refused, so tokens never end up in a repository.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from trackerguard.errors import ConfigError
+from trackerguard.levels import DEFAULT_LEVELS, LevelConfig
+from trackerguard.model import Severity
+from trackerguard.plugins.file.settings import FileSettings
+from trackerguard.plugins.github.settings import GitHubSettings
+from trackerguard.plugins.jira.settings import JiraSettings
+from trackerguard.plugins.redmine.settings import RedmineSettings
+from trackerguard.service.settings import ServiceSettings
+from trackerguard.status import StatusConfig
+from trackerguard.text.config import TextAnalysisConfig
+
+ENV_PREFIX = "TRACKERGUARD_"
+CONFIG_FILENAME = "trackerguard.toml"
+Mode = Literal["observe", "comment", "label", "block"]
+FailOn = Literal["info", "warn", "block", "never"]
+
+
+class RuleConfig(BaseModel):
+    """``[rules.TGxxx]``: generic keys here; any other key is a rule option, validated
+    against the rule's own ``Options`` model when the engine is built."""
+
+    model_config = ConfigDict(extra="allow")
+
+    enabled: bool = True
+    severity: Severity | None = None
+    mode: Mode | None = None
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class GraphConfig(BaseModel):
+    """``[graph]``: how work reaches goals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    goal_link_types: list[str] = Field(
+        default_factory=lambda: ["implements", "contributes to", "part of"]
+    )
+    default_level: str | None = None
+    """Level for items whose type/labels match no level (default: ignored)."""
+    max_fetch_rounds: int = Field(default=6, ge=0, le=50)
+    """How many rounds of batch look-ups follow parents/links outside the scanned set."""
+
+
+class ActionsConfig(BaseModel):
+    """``[actions]``: what acting means (the comment contract, labels, grace)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str = "trackerguard"
+    skip_label: str = "trackerguard:skip"
+    grace_hours: float = Field(default=24.0, ge=0)
+    resolved: Literal["note", "delete"] = "note"
+    docs_url: str = "https://github.com/trackerguard/trackerguard/blob/main/docs/rules.md"
+
+
+class CustomRuleConfig(BaseModel):
+    """``[[custom_rules]]``: a declarative rule written as CEL expressions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    level: list[str] = Field(default_factory=list)
+    condition: str = "true"
+    require: str
+    severity: Severity = Severity.WARN
+    message: str
+    hint: str = ""
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Settings(BaseSettings):
+    """The effective configuration of one run (see ``docs/configuration.md``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    tracker: str = "file"
+    query: str | None = None
+    apply: bool = False
+    fail_on: FailOn = "block"
+    state_path: Path = Path(".trackerguard/state.db")
+    plugins_dir: Path | None = None
+
+    levels: list[LevelConfig] = Field(default_factory=lambda: list(DEFAULT_LEVELS))
+    graph: GraphConfig = Field(default_factory=GraphConfig)
+    status: StatusConfig = Field(default_factory=StatusConfig)
+    rules: dict[str, RuleConfig] = Field(default_factory=dict)
+    actions: ActionsConfig = Field(default_factory=ActionsConfig)
+    text: TextAnalysisConfig = Field(default_factory=TextAnalysisConfig)
+    custom_rules: list[CustomRuleConfig] = Field(default_factory=list)
+
+    file: FileSettings = Field(default_factory=FileSettings)
+    jira: JiraSettings = Field(default_factory=JiraSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+    redmine: RedmineSettings = Field(default_factory=RedmineSettings)
+    trackers: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Sections of third-party tracker adapters (``[trackers.NAME]``)."""
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_valid(cls, value: list[LevelConfig]) -> list[LevelConfig]:
+        if len(value) < 2:
+            raise ValueError("at least two levels are needed (goals above, work below)")
+        names = [level.name for level in value]
+        if len(set(names)) != len(names):
+            raise ValueError(f"level names must be unique, got {names}")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        files = _FILES.get()
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources.extend(_DictSource(settings_cls, data) for _, data in files)
+        return tuple(sources)
+
+    # -- helpers used across the engine ---------------------------------------------------
+    def tracker_section(self, name: str) -> Any:
+        """The config section of tracker ``name`` (built-in attribute or ``[trackers.NAME]``)."""
+        if name in type(self).model_fields and name not in _NOT_TRACKERS:
+            return getattr(self, name)
+        return self.trackers.get(name, {})
+
+    def rule_config(self, rule_id: str) -> RuleConfig:
+        return self.rules.get(rule_id) or RuleConfig()
+
+    def masked(self) -> dict[str, Any]:
+        """The effective configuration as plain data, secrets masked (``trackerguard config``)."""
+        return _mask(self.model_dump(mode="python"))
+
+
+_NOT_TRACKERS = frozenset(
+    {
+        "tracker",
+        "query",
+        "apply",
+        "fail_on",
+        "state_path",
+        "plugins_dir",
+        "levels",
+        "graph",
+        "status",
+        "rules",
+        "actions",
+        "text",
+        "custom_rules",
+        "trackers",
+        "service",
+    }
+)
+
+
+def _mask(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "**********" if value.get_secret_value() else ""
+    if isinstance(value, Mapping):
+        return {k: _mask(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_mask(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+class _DictSource(PydanticBaseSettingsSource):
+    """A settings source serving data already read (and checked) from one file."""
+
+    def __init__(self, settings_cls: type[BaseSettings], data: dict[str, Any]) -> None:
+        super().__init__(settings_cls)
+        self._data = data
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+# (label, data) of each config file, highest priority first, for the current load.
+_FILES: ContextVar[tuple[tuple[str, dict[str, Any]], ...]] = ContextVar("_FILES", default=())
+
+_PATH_KEYS: tuple[tuple[str, ...], ...] = (
+    ("state_path",),
+    ("plugins_dir",),
+    ("file", "path"),
+    ("service", "queue_path"),
+)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from None
+
+
+def _relative_paths(data: dict[str, Any], base: Path) -> None:
+    """Paths in a config file are relative to that file, not to the working directory."""
+    for key_path in _PATH_KEYS:
+        parent: Any = data
+        for key in key_path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        leaf = key_path[-1]
+        if isinstance(parent, dict) and isinstance(parent.get(leaf), str):
+            candidate = Path(parent[leaf]).expanduser()
+            if not candidate.is_absolute():
+                parent[leaf] = str((base / candidate).resolve())
+
+
+def _secret_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Key paths of every ``SecretStr`` field (to refuse them in files, accept ``_FILE`` env)."""
+    found: list[tuple[str, ...]] = []
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        path = (*prefix, name)
+        if annotation is SecretStr or annotation == (SecretStr | None):
+            found.append(path)
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            found.extend(_secret_paths(annotation, path))
+    return found
+
+
+def _lookup(data: Mapping[str, Any], path: Sequence[str | int]) -> bool:
+    current: Any = data
+    for key in path:
+        if isinstance(current, Mapping) and key in current:
+            current = current[key]
+        elif isinstance(current, list) and isinstance(key, int) and key < len(current):
+            current = current[key]
+        else:
+            return False
+    return True
+
+
+def _env_name(path: Sequence[str | int]) -> str:
+    return ENV_PREFIX + "__".join(str(part) for part in path).upper()
+
+
+def _secret_files_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """``TRACKERGUARD_X__TOKEN_FILE=/path`` → ``{"x": {"token": <file content>}}``."""
+    overrides: dict[str, Any] = {}
+    for path in _secret_paths(Settings):
+        variable = _env_name(path) + "_FILE"
+        file_name = environ.get(variable)
+        if not file_name:
+            continue
+        try:
+            secret = Path(file_name).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{variable}: cannot read secret file: {exc.strerror}") from None
+        node = overrides
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = secret
+    return overrides
+
+
+def find_config_file(start: Path | None = None) -> Path | None:
+    """``./trackerguard.toml`` (or ``$TRACKERGUARD_CONFIG``), if present."""
+    explicit = os.environ.get(ENV_PREFIX + "CONFIG")
+    if explicit:
+        return Path(explicit)
+    candidate = (start or Path.cwd()) / CONFIG_FILENAME
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(
+    config_file: Path | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    cwd: Path | None = None,
+    use_pyproject: bool = True,
+) -> Settings:
+    """Build the effective settings; raise :class:`ConfigError` naming key and source."""
+    cwd = cwd or Path.cwd()
+    files: list[tuple[str, dict[str, Any]]] = []
+    path = config_file if config_file is not None else find_config_file(cwd)
+    if path is not None:
+        data = _read_toml(path)
+        _relative_paths(data, path.resolve().parent)
+        files.append((str(path), data))
+    pyproject = cwd / "pyproject.toml"
+    if use_pyproject and pyproject.is_file():
+        table = _read_toml(pyproject).get("tool", {}).get("trackerguard")
+        if isinstance(table, dict):
+            _relative_paths(table, cwd.resolve())
+            files.append((f"{pyproject} [tool.trackerguard]", table))
+    for label, data in files:
+        for secret in _secret_paths(Settings):
+            if _lookup(data, secret):
+                dotted = ".".join(secret)
+                raise ConfigError(
+                    f"{label}: key '{dotted}' holds a secret; config files must not contain "
+                    f"secrets: set {_env_name(secret)} or {_env_name(secret)}_FILE instead"
+                )
+    init: dict[str, Any] = _secret_files_from_env(os.environ)
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            init[key] = value
+    token = _FILES.set(tuple(files))
+    try:
+        return Settings(**init)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, files, init)) from None
+    finally:
+        _FILES.reset(token)
+
+
+def _explain(
+    exc: ValidationError, files: Sequence[tuple[str, dict[str, Any]]], init: Mapping[str, Any]
+) -> str:
+    """One line per problem: source, dotted key, what is wrong."""
+    lines = []
+    for error in exc.errors():
+        loc = [part for part in error["loc"] if not isinstance(part, str) or part]
+        dotted = ".".join(str(part) for part in loc) or "(top level)"
+        source = "configuration"
+        if _lookup(init, loc):
+            source = "command line"
+        elif any(name.startswith(_env_name(loc[:1])) for name in os.environ):
+            source = f"environment variable {_env_name(loc)}"
+        for label, data in files:
+            if _lookup(data, loc):
+                source = label
+                break
+        if error["type"] == "extra_forbidden":
+            message = "unknown key"
+        else:
+            given = error.get("input")
+            secret = tuple(str(part) for part in loc) in _secret_paths(Settings)
+            shown = "" if secret or isinstance(given, dict | list) else f" (got {given!r})"
+            message = f"{error['msg']}{shown}"
+        lines.append(f"{source}: key '{dotted}': {message}")
+    return "; ".join(lines)

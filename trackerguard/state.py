@@ -1,0 +1,94 @@
+"""A small SQLite state store: last successful scan per tracker+query, and adapter memory.
+
+``--since last`` needs to remember when the previous *successful* scan of the same tracker
+and query started (start, not end: an item changed during the scan must be seen next time).
+Adapters also keep small facts here that their tracker cannot hold (e.g. the status an item
+had before trackerguard blocked it). SQLite in WAL mode: one file, safe for concurrent CI jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from trackerguard.errors import ConfigError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scans (
+    tracker TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    last_success TEXT NOT NULL,
+    PRIMARY KEY (tracker, scope)
+);
+CREATE TABLE IF NOT EXISTS memory (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (namespace, key)
+);
+"""
+
+
+def scope_of(query: str | None, keys: tuple[str, ...] = ()) -> str:
+    """A stable id for 'this query / these keys' (queries can be long; hash them)."""
+    text = json.dumps({"query": query or "", "keys": sorted(keys)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+class StateStore:
+    """Open lazily; every method is a short transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.executescript(_SCHEMA)
+            except (OSError, sqlite3.Error) as exc:
+                raise ConfigError(f"state_path '{self.path}': cannot open state store: {exc}") from None
+            self._conn = conn
+        return self._conn
+
+    def last_success(self, tracker: str, scope: str) -> datetime | None:
+        row = self.conn.execute(
+            "SELECT last_success FROM scans WHERE tracker = ? AND scope = ?", (tracker, scope)
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    def record_success(self, tracker: str, scope: str, started: datetime) -> None:
+        self.conn.execute(
+            "INSERT INTO scans (tracker, scope, last_success) VALUES (?, ?, ?) "
+            "ON CONFLICT (tracker, scope) DO UPDATE SET last_success = excluded.last_success",
+            (tracker, scope, started.astimezone(UTC).isoformat()),
+        )
+
+    def remember(self, namespace: str, key: str, value: Any) -> None:
+        self.conn.execute(
+            "INSERT INTO memory (namespace, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
+            (namespace, key, json.dumps(value)),
+        )
+
+    def recall(self, namespace: str, key: str) -> Any:
+        row = self.conn.execute(
+            "SELECT value FROM memory WHERE namespace = ? AND key = ?", (namespace, key)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def forget(self, namespace: str, key: str) -> None:
+        self.conn.execute("DELETE FROM memory WHERE namespace = ? AND key = ?", (namespace, key))
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None

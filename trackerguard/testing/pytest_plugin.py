@@ -1,0 +1,1 @@
+"""pytest plugin of the rule-author kit (fixtures are added by the plugins issue)."""
