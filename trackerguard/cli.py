@@ -246,7 +246,10 @@ def explain(
                     state = "pass"
                 else:
                     state = "FAIL"
-                click.echo(f"\n{entry.rule} {entry.name}: {state}" + (f" — {entry.note}" if entry.note else ""))
+                click.echo(
+                    f"\n{entry.rule} {entry.name}: {state}"
+                    + (f" — {entry.note}" if entry.note else "")
+                )
                 if verdict is not None:
                     if verdict.message:
                         click.echo(f"  {verdict.message}")
@@ -338,7 +341,9 @@ def init(force: bool, tracker: str) -> None:
 @config_options
 @click.option("--host", default=None, help="Bind address (default: [service] host, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: [service] port, 8000).")
-def serve(config_file: Path | None, plugins_dir: Path | None, host: str | None, port: int | None) -> None:
+def serve(
+    config_file: Path | None, plugins_dir: Path | None, host: str | None, port: int | None
+) -> None:
     """Run the webhook service."""
     with _errors():
         settings, registry = _setup(config_file, plugins_dir)

@@ -62,9 +62,7 @@ def render_findings(
     ]
     for finding in sorted(findings, key=lambda f: (-f.severity.rank, f.rule)):
         anchor = finding.rule.lower()
-        lines.append(
-            f"- **{finding.rule} {finding.name}** ({finding.severity}): {finding.message}"
-        )
+        lines.append(f"- **{finding.rule} {finding.name}** ({finding.severity}): {finding.message}")
         reason = (why or {}).get(finding.rule, "")
         if reason:
             lines.append(f"  - _Why it matters:_ {reason}")

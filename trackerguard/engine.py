@@ -99,9 +99,7 @@ class Engine:
                 ) from None
             severity = config.severity or rule_cls.default_severity
             mode = config.mode or _DEFAULT_MODE[severity]
-            self.active.append(
-                ActiveRule(rule_cls(options), severity, mode, rule_cls.applies_to)
-            )
+            self.active.append(ActiveRule(rule_cls(options), severity, mode, rule_cls.applies_to))
         self.grace = timedelta(hours=settings.actions.grace_hours)
         self.skip_label = settings.actions.skip_label
 

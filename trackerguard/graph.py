@@ -180,7 +180,9 @@ class StrategyGraph:
             dangling.extend(sub.dangling)
             reasons.append(f"{target} serves no goal ({sub.reason})" if sub.reason else target)
         if dangling and not reasons and not cycle:
-            reason = "its parent/goal link points to " + ", ".join(dangling) + ", which does not exist"
+            reason = (
+                "its parent/goal link points to " + ", ".join(dangling) + ", which does not exist"
+            )
         elif cycle and not reasons:
             reason = "its parent chain forms a cycle"
         else:

@@ -91,4 +91,3 @@ HOOK_NAMES: tuple[str, ...] = tuple(
 )
 
 __all__ = ["HOOK_NAMES", "PROJECT", "hookimpl", "hookspec"]
-

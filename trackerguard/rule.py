@@ -46,7 +46,9 @@ PASS = Verdict(passed=True)
 """A shared passing verdict for rules with nothing to explain (saves an allocation per item)."""
 
 
-def fail(message: str, *, hint: str = "", evidence: str = "", confidence: Confidence = "high") -> Verdict:
+def fail(
+    message: str, *, hint: str = "", evidence: str = "", confidence: Confidence = "high"
+) -> Verdict:
     """Shorthand for a failing verdict."""
     return Verdict(False, message, hint, evidence, confidence)
 
@@ -97,7 +99,9 @@ class RuleContext:
 
     __slots__ = ("graph", "now", "settings")
 
-    def __init__(self, graph: StrategyGraph, settings: Settings, now: datetime | None = None) -> None:
+    def __init__(
+        self, graph: StrategyGraph, settings: Settings, now: datetime | None = None
+    ) -> None:
         self.graph = graph
         self.settings = settings
         self.now = now or datetime.now(UTC)
@@ -145,7 +149,9 @@ class Rule:
 
     @classmethod
     def docs_url(cls) -> str:
-        return f"https://github.com/trackerguard/trackerguard/blob/main/docs/rules.md#{cls.id.lower()}"
+        return (
+            f"https://github.com/trackerguard/trackerguard/blob/main/docs/rules.md#{cls.id.lower()}"
+        )
 
 
 def _section(doc: str, title: str) -> str:

@@ -147,9 +147,7 @@ class Runner:
             missing_forever |= wanted - {item.key for item in fetched}
             frontier = fetched
         goals = [
-            item.key
-            for item in scanned
-            if self.levels.is_goal(item.level) and not item.is_closed
+            item.key for item in scanned if self.levels.is_goal(item.level) and not item.is_closed
         ]
         if goals:
             probe = StrategyGraph(known, self.levels, link_types)

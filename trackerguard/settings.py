@@ -21,6 +21,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
@@ -156,7 +157,10 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         files = _FILES.get()
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        sources: list[PydanticBaseSettingsSource] = [
+            init_settings,
+            _EnvWithoutSecretFiles(settings_cls),
+        ]
         sources.extend(_DictSource(settings_cls, data) for _, data in files)
         return tuple(sources)
 
@@ -206,6 +210,14 @@ def _mask(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     return value
+
+
+class _EnvWithoutSecretFiles(EnvSettingsSource):
+    """The environment, minus ``…_FILE`` variables (the loader reads those files itself)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        names = {_env_name(path).lower() + "_file" for path in _secret_paths(Settings)}
+        return {k: v for k, v in super()._load_env_vars().items() if k.lower() not in names}
 
 
 class _DictSource(PydanticBaseSettingsSource):

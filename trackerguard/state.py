@@ -55,7 +55,9 @@ class StateStore:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)
             except (OSError, sqlite3.Error) as exc:
-                raise ConfigError(f"state_path '{self.path}': cannot open state store: {exc}") from None
+                raise ConfigError(
+                    f"state_path '{self.path}': cannot open state store: {exc}"
+                ) from None
             self._conn = conn
         return self._conn
 

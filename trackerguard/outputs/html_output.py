@@ -42,7 +42,9 @@ def _stacked_bars(rows: list[tuple[str, dict[str, int]]], title: str) -> str:
     bar_h, gap, label_w, chart_w = 18, 6, 230, 520
     top = max(sum(c.values()) for _, c in rows) or 1
     height = len(rows) * (bar_h + gap) + 30
-    parts = [f'<svg role="img" aria-label="{escape(title)}" width="{label_w + chart_w + 60}" height="{height}">']
+    parts = [
+        f'<svg role="img" aria-label="{escape(title)}" width="{label_w + chart_w + 60}" height="{height}">'
+    ]
     for index, (label, counts) in enumerate(rows):
         y = index * (bar_h + gap)
         parts.append(
@@ -121,7 +123,9 @@ def write_html(report: Report) -> str:
     for group in groups:
         heading = f"{group.key} {group.title}" if group.goal else group.title
         html.append(f"<details open><summary>{escape(heading)} ({group.count})</summary><table>")
-        html.append("<tr><th>Item</th><th>Rule</th><th>Severity</th><th>Finding</th><th>Evidence</th></tr>")
+        html.append(
+            "<tr><th>Item</th><th>Rule</th><th>Severity</th><th>Finding</th><th>Evidence</th></tr>"
+        )
         for item_key, found in group.items.items():
             for finding in found:
                 item = (
@@ -129,7 +133,11 @@ def write_html(report: Report) -> str:
                     if finding.url.startswith(("http://", "https://"))
                     else escape(item_key)
                 )
-                low = " <span class=muted>(low confidence)</span>" if finding.confidence == "low" else ""
+                low = (
+                    " <span class=muted>(low confidence)</span>"
+                    if finding.confidence == "low"
+                    else ""
+                )
                 html.append(
                     f"<tr><td>{item}</td><td>{escape(finding.rule)} {escape(finding.name)}</td>"
                     f"<td class=sev-{finding.severity}>{finding.severity}{low}</td>"
@@ -138,7 +146,9 @@ def write_html(report: Report) -> str:
                 )
         html.append("</table></details>")
     if report.actions:
-        html.append("<h2>Actions</h2><table><tr><th>Item</th><th>Action</th><th>Status</th><th>Detail</th></tr>")
+        html.append(
+            "<h2>Actions</h2><table><tr><th>Item</th><th>Action</th><th>Status</th><th>Detail</th></tr>"
+        )
         for action in report.actions:
             html.append(
                 f"<tr><td>{escape(action.item)}</td><td>{action.kind}</td><td>{action.status}</td>"

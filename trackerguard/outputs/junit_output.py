@@ -63,7 +63,9 @@ def write_junit(report: Report) -> str:
     if report.errors:
         suite = ET.SubElement(root, "testsuite", name="tracker errors")
         for error in report.errors:
-            case = ET.SubElement(suite, "testcase", classname="trackerguard.errors", name=error.item)
+            case = ET.SubElement(
+                suite, "testcase", classname="trackerguard.errors", name=error.item
+            )
             ET.SubElement(case, "error", message=error.message).text = error.message
         suite.set("tests", str(len(report.errors)))
         suite.set("failures", "0")

@@ -45,7 +45,9 @@ def goal_map(report: Report) -> str:
         work = [c for c in graph.children(goal.key) if not levels.is_goal(c.level)]
         flagged = sum(1 for c in work if counts.get(c.key))
         detail = f"{len(work)} work" + (f", {flagged} flagged" if flagged else "")
-        lines.append(f'  {_node_id(goal.key)}["{_label(goal.key + " " + goal.title)}<br/>{detail}"]')
+        lines.append(
+            f'  {_node_id(goal.key)}["{_label(goal.key + " " + goal.title)}<br/>{detail}"]'
+        )
     for goal in goals:
         parent = graph.goal(goal.key)
         if parent is not None and parent.key in shown:

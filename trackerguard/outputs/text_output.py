@@ -76,7 +76,9 @@ def write_text(report: Report, *, color: bool = False, width: int = 100) -> str:
                 if finding.confidence == "low":
                     line.append(" (low confidence)", style="dim")
                 console.print(line)
-                if finding.evidence and (finding.confidence == "low" or finding.rule in ("TG103", "TG204")):
+                if finding.evidence and (
+                    finding.confidence == "low" or finding.rule in ("TG103", "TG204")
+                ):
                     console.print(Text(f"          evidence: {finding.evidence}", style="dim"))
     if report.actions:
         console.print()

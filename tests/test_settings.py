@@ -1,0 +1,132 @@
+"""Configuration: source priority, errors naming key and file, secrets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from trackerguard.cli import main
+from trackerguard.errors import ConfigError
+from trackerguard.settings import load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("TRACKERGUARD_"):
+            monkeypatch.delenv(name)
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_priority_cli_over_env_over_file_over_pyproject(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.trackerguard]\ntracker = "redmine"\nfail_on = "info"\nquery = "pp"\n')
+    config = write(tmp_path / "trackerguard.toml", 'tracker = "github"\nfail_on = "warn"\n')
+    settings = load_settings(None, cwd=tmp_path)
+    assert (settings.tracker, settings.fail_on, settings.query) == ("github", "warn", "pp")
+    monkeypatch.setenv("TRACKERGUARD_TRACKER", "jira")
+    monkeypatch.setenv("TRACKERGUARD_JIRA__URL", "http://127.0.0.1:1")
+    settings = load_settings(config, cwd=tmp_path)
+    assert settings.tracker == "jira" and settings.jira.url == "http://127.0.0.1:1"
+    settings = load_settings(config, {"tracker": "file"}, cwd=tmp_path)
+    assert settings.tracker == "file"
+
+
+def test_unknown_key_names_key_and_file(tmp_path: Path) -> None:
+    config = write(tmp_path / "tg.toml", "[jira]\nurll = 'x'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, cwd=tmp_path)
+    assert "jira.urll" in str(info.value) and str(config) in str(info.value)
+    assert "unknown key" in str(info.value)
+
+
+def test_wrong_type_names_key_and_file(tmp_path: Path) -> None:
+    config = write(tmp_path / "tg.toml", "[actions]\ngrace_hours = 'soon'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, cwd=tmp_path)
+    message = str(info.value)
+    assert "actions.grace_hours" in message and str(config) in message
+
+
+def test_error_in_pyproject_names_pyproject(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[tool.trackerguard]\nfail_on = 'sometimes'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, cwd=tmp_path)
+    assert "pyproject.toml [tool.trackerguard]" in str(info.value)
+    assert "fail_on" in str(info.value)
+
+
+def test_env_error_names_the_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRACKERGUARD_APPLY", "perhaps")
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, cwd=tmp_path)
+    assert "TRACKERGUARD_APPLY" in str(info.value)
+
+
+def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
+    config = write(tmp_path / "tg.toml", "tracker = \n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, cwd=tmp_path)
+    assert "invalid TOML" in str(info.value) and str(config) in str(info.value)
+
+
+def test_secrets_refused_in_files(tmp_path: Path) -> None:
+    config = write(tmp_path / "tg.toml", "[github]\ntoken = 'ghp_abc'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, cwd=tmp_path)
+    assert "TRACKERGUARD_GITHUB__TOKEN" in str(info.value)
+    assert "ghp_abc" not in str(info.value)
+
+
+def test_secrets_from_env_and_secret_files_are_masked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret_file = write(tmp_path / "jira-token", "s3cr3t-from-file\n")
+    monkeypatch.setenv("TRACKERGUARD_JIRA__TOKEN_FILE", str(secret_file))
+    monkeypatch.setenv("TRACKERGUARD_GITHUB__TOKEN", "ghp_from_env")
+    settings = load_settings(None, cwd=tmp_path)
+    assert settings.jira.token is not None
+    assert settings.jira.token.get_secret_value() == "s3cr3t-from-file"
+    dumped = json.dumps(settings.masked(), default=str)
+    assert "s3cr3t" not in dumped and "ghp_from_env" not in dumped
+    assert "s3cr3t" not in repr(settings) and "ghp_from_env" not in str(settings)
+    result = CliRunner().invoke(main, ["config"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "ghp_from_env" not in result.stdout and "**********" in result.stdout
+
+
+def test_paths_in_a_config_file_are_relative_to_it(tmp_path: Path) -> None:
+    sub = tmp_path / "conf"
+    sub.mkdir()
+    config = write(sub / "tg.toml", "[file]\npath = 'data/backlog.yaml'\n")
+    settings = load_settings(config, cwd=tmp_path)
+    assert settings.file.path == (sub / "data" / "backlog.yaml").resolve()
+
+
+def test_levels_must_be_two_or_more_and_unique(tmp_path: Path) -> None:
+    config = write(tmp_path / "tg.toml", "[[levels]]\nname = 'only'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, cwd=tmp_path)
+    assert "levels" in str(info.value)
+
+
+def test_init_writes_a_config_that_validates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"]).exit_code == 0
+    assert runner.invoke(main, ["init"]).exit_code == 2  # refuses to overwrite
+    settings = load_settings(tmp_path / "trackerguard.toml", cwd=tmp_path)
+    assert settings.tracker == "file" and [lvl.name for lvl in settings.levels][0] == "initiative"
+    for tracker in ("jira", "github", "redmine"):
+        assert runner.invoke(main, ["init", "--force", "--tracker", tracker]).exit_code == 0
+        assert load_settings(tmp_path / "trackerguard.toml", cwd=tmp_path).tracker == tracker
