@@ -176,7 +176,8 @@ class Settings(BaseSettings):
 
     def masked(self) -> dict[str, Any]:
         """The effective configuration as plain data, secrets masked (``trackerguard config``)."""
-        return _mask(self.model_dump(mode="python"))
+        masked: dict[str, Any] = _mask(self.model_dump(mode="python"))
+        return masked
 
 
 _NOT_TRACKERS = frozenset(

@@ -84,8 +84,8 @@ def write_html(report: Report) -> str:
     per_rule: dict[str, dict[str, int]] = {}
     names: dict[str, str] = {}
     for finding in report.findings:
-        bucket = per_rule.setdefault(finding.rule, {})
-        bucket[str(finding.severity)] = bucket.get(str(finding.severity), 0) + 1
+        per_severity = per_rule.setdefault(finding.rule, {})
+        per_severity[str(finding.severity)] = per_severity.get(str(finding.severity), 0) + 1
         names[finding.rule] = finding.name
     rule_rows = [(f"{rid} {names[rid]}", per_rule[rid]) for rid in sorted(per_rule)]
     groups = group_by_goal(report)

@@ -1,0 +1,16 @@
+"""GitHub tracker adapter: issues, sub-issues, issue types and milestones.
+
+Kept import-light (no httpx import here): the plugin manager imports every built-in
+adapter package at start-up, including for runs that never touch GitHub.
+"""
+
+from __future__ import annotations
+
+from trackerguard.hooks import RegisterTracker, hookimpl
+
+
+@hookimpl
+def trackerguard_register_trackers(register: RegisterTracker) -> None:
+    from .adapter import GitHubAdapter
+
+    register("github", GitHubAdapter)

@@ -1,0 +1,480 @@
+"""The GitHub adapter: issues, sub-issues, issue types and milestones over httpx.
+
+Reading is GraphQL (one request per 100 issues, see :mod:`.graphql`); writing is REST
+(:mod:`.rest`). Keys look like ``owner/repo#12``; links point at the configured web host,
+never at a URL taken from a payload. "Blocked" on GitHub is a label plus a failing
+``trackerguard`` commit status on the head of every open pull request that would close the
+issue, so the block actually stops a merge when the status is a required check.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from trackerguard.adapter import (
+    Action,
+    AdapterContext,
+    ScanRequest,
+    TrackerAdapter,
+    TrackerSettings,
+    WebhookEvent,
+)
+from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
+from trackerguard.model import BotComment, BotState, WorkItem
+
+from . import graphql as gql
+from .auth import AppTokens, StaticToken
+from .client import EtagCache, GitHubClient, Politeness
+from .convert import Converter, parse_time
+from .rest import LABEL_DESCRIPTIONS, Rest
+from .settings import GitHubSettings
+from .webhooks import parse_webhook, verify_signature
+
+log = logging.getLogger("trackerguard.github")
+
+_ITEMS_PER_QUERY = 50
+_GOALS_PER_QUERY = 10
+_NO_ISSUE_TYPE = "Cannot query field 'issueType'"
+
+
+def default_urls(api_url: str) -> tuple[str, str]:
+    """GraphQL endpoint and web base for an API base (github.com or GHES ``/api/v3``)."""
+    api = api_url.rstrip("/")
+    if api.endswith("/api/v3"):
+        host = api.removesuffix("/api/v3")
+        return f"{host}/api/graphql", host
+    if api in ("https://api.github.com", "http://api.github.com"):
+        return f"{api}/graphql", "https://github.com"
+    return f"{api}/graphql", api
+
+
+class RepoNotFound(TrackerError):
+    """A configured repository is missing or hidden from the token (a per-repo error)."""
+
+
+class GitHubAdapter(TrackerAdapter):
+    """Reads and acts on GitHub issues of the configured repositories."""
+
+    name: ClassVar[str] = "github"
+    Settings: ClassVar[type[TrackerSettings]] = GitHubSettings
+    description_format: ClassVar[str] = "markdown"
+    supports_webhooks: ClassVar[bool] = True
+
+    def __init__(
+        self, settings: TrackerSettings, context: AdapterContext, **client_options: Any
+    ) -> None:
+        super().__init__(settings, context)
+        assert isinstance(settings, GitHubSettings)
+        self.cfg: GitHubSettings = settings
+        graphql_url, web_url = default_urls(settings.api_url)
+        self.graphql_url = settings.graphql_url or graphql_url
+        self.web_url = (settings.web_url or web_url).rstrip("/")
+        self.notes: list[str] = []
+        self.issue_types = settings.issue_types
+        self.bot_login: str | None = settings.bot_login
+        self._client_options = client_options
+        self._client: GitHubClient | None = None
+        self._app: AppTokens | None = None
+        self._labels: dict[str, set[str]] = {}
+        self._labels_read: set[str] = set()
+        """Repos whose trackerguard labels' existence the scan already saw (no GET needed)."""
+        self._converter: Converter | None = None
+        self._identified = False
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @property
+    def client(self) -> GitHubClient:
+        if self._client is None:
+            cfg = self.cfg
+            token: Any
+            if cfg.app_id is not None or cfg.app_private_key is not None:
+                self._app = token = AppTokens(cfg)
+            else:
+                token = StaticToken(cfg)
+            self._client = GitHubClient(
+                cfg.api_url,
+                self.graphql_url,
+                token,
+                self.context.requests,
+                Politeness(
+                    request_budget=cfg.request_budget,
+                    write_interval=cfg.write_interval,
+                    writes_per_minute=cfg.writes_per_minute,
+                    max_retries=cfg.max_retries,
+                    backoff=cfg.backoff,
+                    secondary_wait=cfg.secondary_wait,
+                    max_wait=cfg.max_wait,
+                    timeout=cfg.timeout,
+                ),
+                etags=EtagCache(self.context.state),
+                **self._client_options,
+            )
+            if self._app is not None:
+                self._app.client = self._client
+        return self._client
+
+    @property
+    def rest(self) -> Rest:
+        return Rest(self.client)
+
+    def _default_level(self) -> str | None:
+        wanted = self.cfg.default_level
+        levels = self.context.levels
+        if wanted is None:
+            return levels.bottom
+        if wanted == "":
+            return None
+        if wanted not in levels.index:
+            raise ConfigError(
+                f"github.default_level: '{wanted}' is not a configured level "
+                f"({', '.join(levels.names)})"
+            )
+        return wanted
+
+    @property
+    def converter(self) -> Converter:
+        if self._converter is None:
+            self._converter = Converter(
+                tracker=self.name,
+                web_url=self.web_url,
+                levels=self.context.levels,
+                statuses=self.context.statuses,
+                default_level=self._default_level(),
+                block_label=self.cfg.block_label,
+                bot_login=self.bot_login,
+            )
+        return self._converter
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- connection -------------------------------------------------------------------------
+    def check_connection(self) -> None:
+        """Find out who trackerguard is (one request), which also proves the credentials."""
+        if not self.cfg.repos:
+            raise ConfigError("github.repos: list at least one repository as 'owner/name'")
+        self.identify()
+
+    def identify(self) -> str | None:
+        if self._identified:
+            return self.bot_login
+        self._identified = True
+        if self.bot_login is None:
+            if self._app is not None or self.cfg.app_id is not None:
+                _ = self.client  # builds the App token provider
+                assert self._app is not None
+                slug = self._app.slug()
+                self.bot_login = f"{slug}[bot]" if slug else None
+            elif self.cfg.token is not None:
+                try:
+                    self.bot_login = self.rest.user_login()
+                except AuthError:
+                    raise
+                except TrackerError as exc:
+                    if exc.status != 403:
+                        raise
+                    self.notes.append(
+                        "github: the token has no user (GET /user: 403); trackerguard's comment "
+                        "is recognised by its marker alone. Set [github] bot_login "
+                        "(e.g. 'github-actions[bot]') to also check the author."
+                    )
+            else:
+                self.notes.append("github: no token configured; reading anonymously")
+        if self.bot_login and self.context.state is not None and self.cfg.bot_login is None:
+            # The webhook service parses deliveries before any tracker call: it finds the
+            # bot's login here to ignore trackerguard's own writes.
+            self.context.state.remember("github", "bot_login", self.bot_login)
+        self._converter = None
+        return self.bot_login
+
+    # -- reading ----------------------------------------------------------------------------
+    def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
+        self.identify()
+        if request.keys:
+            yield from self.fetch_items(request.keys)
+            return
+        if request.query:
+            yield from self._search(request.query)
+            return
+        cutoff = datetime.now(UTC) - timedelta(days=self.cfg.closed_days)
+        closed_since = max(cutoff, request.since) if request.since else cutoff
+        for repo in self.cfg.repos:
+            try:
+                for item in self._repo_issues(repo, request.since, closed_since):
+                    closed = parse_time((item.raw or {}).get("closedAt"))
+                    if closed is None or closed >= cutoff:
+                        yield item
+            except (AuthError, RateLimited):
+                # Half a backlog would make verdicts wrong (a goal not read looks missing):
+                # stop the run (exit 3) rather than judge on partial data.
+                raise
+            except RepoNotFound as exc:
+                self.context.item_error(repo, f"{repo}: not scanned: {exc}")
+
+    def _repo_issues(
+        self, repo: str, open_since: datetime | None, closed_since: datetime
+    ) -> Iterator[WorkItem]:
+        """Page open and recently closed issues of ``repo`` side by side."""
+        owner, name = repo.split("/", 1)
+        cursors: dict[str, str | None] = {"open": None, "closed": None}
+        pending = {"open": True, "closed": self.cfg.closed_days > 0}
+        while any(pending.values()):
+            variables = {
+                "owner": owner,
+                "name": name,
+                "first": self.cfg.page_size,
+                "withOpen": pending["open"],
+                "openAfter": cursors["open"],
+                "openSince": _iso(open_since),
+                "withClosed": pending["closed"],
+                "closedAfter": cursors["closed"],
+                "closedSince": _iso(closed_since),
+                "commentWindow": self.cfg.comment_window,
+                "statusContext": self.cfg.status_context,
+                "label": self.context.settings.actions.label,
+                "blockLabel": self.cfg.block_label,
+            }
+            data = self._query(gql.ISSUES_QUERY, variables, not_found_ok=True)
+            repository = data.get("repository")
+            if repository is None:
+                raise RepoNotFound(f"repository {repo} not found or not accessible to the token")
+            known = self._labels.setdefault(repo, set())
+            self._labels_read.add(repo)
+            if repository.get("tgLabel"):
+                known.add(self.context.settings.actions.label)
+            if repository.get("tgBlockLabel"):
+                known.add(self.cfg.block_label)
+            for which in ("open", "closed"):
+                if not pending[which]:
+                    continue
+                issues = repository.get(which) or {}
+                yield from self._convert_all(issues.get("nodes") or [])
+                page = issues.get("pageInfo") or {}
+                pending[which] = bool(page.get("hasNextPage"))
+                cursors[which] = page.get("endCursor")
+
+    def _search(self, query: str) -> Iterator[WorkItem]:
+        q = query if "is:issue" in query else f"{query} is:issue"
+        if not any(part in q for part in ("repo:", "org:", "user:")):
+            q += "".join(f" repo:{repo}" for repo in self.cfg.repos)
+        after: str | None = None
+        while True:
+            data = self._query(
+                gql.SEARCH_QUERY,
+                {
+                    "q": q,
+                    "first": self.cfg.page_size,
+                    "after": after,
+                    "commentWindow": self.cfg.comment_window,
+                    "statusContext": self.cfg.status_context,
+                },
+            )
+            found = data["search"]
+            yield from self._convert_all([n for n in found.get("nodes") or [] if n])
+            page = found.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                return
+            after = page.get("endCursor")
+
+    def fetch_items(self, keys: Sequence[str]) -> list[WorkItem]:
+        parsed = self._parse_keys(keys)
+        items: list[WorkItem] = []
+        for start in range(0, len(parsed), _ITEMS_PER_QUERY):
+            chunk = parsed[start : start + _ITEMS_PER_QUERY]
+            data = self._query(gql.items_query(chunk), self._batch_vars(), not_found_ok=True)
+            nodes = [node for repo in data.values() if repo for node in repo.values() if node]
+            items.extend(self._convert_all(nodes))
+        return items
+
+    def fetch_children(self, keys: Sequence[str]) -> list[WorkItem]:
+        parsed = self._parse_keys(keys)
+        items: list[WorkItem] = []
+        for start in range(0, len(parsed), _GOALS_PER_QUERY):
+            chunk = parsed[start : start + _GOALS_PER_QUERY]
+            data = self._query(
+                gql.items_query(chunk, children=True), self._batch_vars(), not_found_ok=True
+            )
+            nodes = [
+                child
+                for repo in data.values()
+                if repo
+                for goal in repo.values()
+                if goal
+                for child in (goal.get("subIssues") or {}).get("nodes") or []
+                if child
+            ]
+            items.extend(self._convert_all(nodes))
+        return items
+
+    def _parse_keys(self, keys: Sequence[str]) -> list[tuple[str, str, int]]:
+        parsed = []
+        for key in dict.fromkeys(keys):
+            found = gql.parse_key(key)
+            if found is not None:
+                parsed.append(found)
+        return parsed
+
+    def _batch_vars(self) -> dict[str, Any]:
+        return {"commentWindow": self.cfg.comment_window, "statusContext": self.cfg.status_context}
+
+    def _query(
+        self, document: str, variables: Mapping[str, Any], *, not_found_ok: bool = False
+    ) -> dict[str, Any]:
+        """Run a document with the issue fragments, dropping issue types if unsupported."""
+        while True:
+            try:
+                data, errors = self.client.graphql(
+                    gql.with_fragments(document, self.issue_types), variables
+                )
+            except TrackerError as exc:
+                if self.issue_types and _NO_ISSUE_TYPE in str(exc):
+                    self._disable_issue_types()
+                    continue
+                raise
+            serious = [e for e in errors if not (not_found_ok and e.get("type") == "NOT_FOUND")]
+            if serious:
+                message = "; ".join(str(e.get("message", "?")) for e in serious)
+                if self.issue_types and _NO_ISSUE_TYPE in message:
+                    self._disable_issue_types()
+                    continue
+                raise TrackerError(f"GitHub GraphQL query failed: {message}")
+            return data
+
+    def _disable_issue_types(self) -> None:
+        self.issue_types = False
+        self.notes.append(
+            "github: this server has no issue types (Issue.issueType); levels come from labels"
+        )
+
+    def _convert_all(self, nodes: list[dict[str, Any]]) -> list[WorkItem]:
+        converter = self.converter
+        items = []
+        for node in nodes:
+            if not node or "number" not in node:
+                continue
+            key = f"{node['repository']['nameWithOwner']}#{node['number']}"
+            try:
+                extra = None
+                if converter.needs_comment_lookup(node):
+                    extra = self.rest.list_comments(
+                        str(node["repository"]["nameWithOwner"]), int(node["number"])
+                    )
+                items.append(converter.convert(node, extra))
+            except (AuthError, RateLimited):
+                raise
+            except (TrackerError, KeyError, TypeError, ValueError) as exc:
+                self.context.item_error(key, f"{key}: could not read the issue: {exc}")
+        return items
+
+    # -- acting -----------------------------------------------------------------------------
+    def apply(self, item: WorkItem, action: Action) -> None:
+        parsed = gql.parse_key(item.key)
+        if parsed is None:
+            raise TrackerError(f"{item.key}: not a GitHub issue key")
+        owner, name, number = parsed
+        repo = f"{owner}/{name}"
+        bot = item.bot or BotState()
+        if action.kind == "comment":
+            self._comment(repo, number, bot.comment, action)
+        elif action.kind == "uncomment":
+            if action.comment_id is None:
+                return
+            if action.body is None:
+                self.rest.delete_comment(repo, action.comment_id)
+            elif bot.comment is None or bot.comment.body != action.body:
+                self.rest.edit_comment(repo, action.comment_id, action.body)
+        elif action.kind == "label":
+            label = action.label or self.context.settings.actions.label
+            if label not in item.labels:
+                self._ensure_label(repo, label, LABEL_DESCRIPTIONS["default"])
+                self.rest.add_label(repo, number, label)
+        elif action.kind == "unlabel":
+            label = action.label or self.context.settings.actions.label
+            if label in item.labels:
+                self.rest.remove_label(repo, number, label)
+        elif action.kind == "block":
+            self._block(item, repo, number, bot)
+        elif action.kind == "unblock":
+            self._unblock(item, repo, number, bot)
+        else:  # pragma: no cover - Action.kind is a closed set
+            raise TrackerError(f"unknown action {action.kind}")
+
+    def _comment(self, repo: str, number: int, existing: BotComment | None, action: Action) -> None:
+        body = action.body or ""
+        comment_id = action.comment_id or (existing.id if existing else None)
+        if comment_id is not None:
+            if existing is not None and existing.body == body:
+                return  # the content did not change: no write at all
+            if self.rest.edit_comment(repo, comment_id, body):
+                return
+        self.rest.create_comment(repo, number, body)
+
+    def _ensure_label(self, repo: str, label: str, description: str) -> None:
+        known = self._labels.setdefault(repo, set())
+        if label in known:
+            return
+        # The scan query asks whether both trackerguard labels exist: absent there means
+        # absent, so only other labels (or repos read via look-ups) need a GET first.
+        ours = label in (self.context.settings.actions.label, self.cfg.block_label)
+        seen_absent = ours and repo in self._labels_read
+        if seen_absent or not self.rest.label_exists(repo, label):
+            self.rest.create_label(repo, label, self.cfg.label_color, description)
+        known.add(label)
+
+    def _block(self, item: WorkItem, repo: str, number: int, bot: BotState) -> None:
+        label = self.cfg.block_label
+        if label not in item.labels:
+            self._ensure_label(repo, label, LABEL_DESCRIPTIONS["block"])
+            self.rest.add_label(repo, number, label)
+        for pr in _pull_requests(bot):
+            if pr.get("status") != "FAILURE":
+                self.rest.set_status(
+                    pr["repository"],
+                    pr["sha"],
+                    "failure",
+                    self.cfg.status_context,
+                    f"Blocked by trackerguard: {item.key} needs fixing before merge",
+                    item.url,
+                )
+
+    def _unblock(self, item: WorkItem, repo: str, number: int, bot: BotState) -> None:
+        if self.cfg.block_label in item.labels:
+            self.rest.remove_label(repo, number, self.cfg.block_label)
+        for pr in _pull_requests(bot):
+            if pr.get("status") not in (None, "SUCCESS"):
+                self.rest.set_status(
+                    pr["repository"],
+                    pr["sha"],
+                    "success",
+                    self.cfg.status_context,
+                    f"trackerguard: {item.key} is in order",
+                    item.url,
+                )
+
+    # -- webhooks ---------------------------------------------------------------------------
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        secret = self.cfg.webhook_secret
+        if secret is None or not secret.get_secret_value():
+            return self.cfg.insecure_no_signature
+        return verify_signature(secret.get_secret_value(), headers, body)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        login = self.bot_login
+        if login is None and self.context.state is not None:
+            remembered = self.context.state.recall("github", "bot_login")
+            login = remembered if isinstance(remembered, str) else None
+        return parse_webhook(headers, body, tracker=self.name, bot_login=login)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def _pull_requests(bot: BotState) -> list[dict[str, Any]]:
+    prs = bot.extra.get("pull_requests") if bot.extra else None
+    return list(prs) if isinstance(prs, list) else []

@@ -1,0 +1,223 @@
+"""GraphQL issue nodes → :class:`~trackerguard.model.WorkItem`, including the bot's traces.
+
+Mapping decisions (GitHub has no status names, only ``state`` + ``state_reason``):
+
+* ``CLOSED`` + ``NOT_PLANNED``/``DUPLICATE`` → cancelled, other closed → done;
+* an open issue is *in progress* once work on it is visible (a sub-issue completed or an
+  open pull request that would close it), otherwise *todo*;
+* the level comes from the issue type, else from level labels (``[[levels]] labels``), else
+  ``[github] default_level`` for issues with no type at all;
+* ``last_activity`` ignores trackerguard's own writes: when the bot left traces on an issue,
+  its ``updatedAt`` may be ours, so activity is rebuilt from creation, body edits, closing and
+  human comments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from trackerguard.adapter import MARKER
+from trackerguard.comment import parse_fingerprint
+from trackerguard.levels import LevelMap
+from trackerguard.model import BotComment, BotState, StatusCategory, WorkItem
+from trackerguard.status import StatusMap
+from trackerguard.text.normalize import normalize
+
+_CANCELLED_REASONS = frozenset({"NOT_PLANNED", "DUPLICATE"})
+
+
+def same_login(a: str | None, b: str | None) -> bool:
+    """GraphQL shows a bot as ``app-slug``, REST as ``app-slug[bot]``: compare both ways."""
+    if not a or not b:
+        return False
+    return a.casefold().removesuffix("[bot]") == b.casefold().removesuffix("[bot]")
+
+
+def parse_time(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def parse_day(value: Any) -> date | None:
+    moment = parse_time(value)
+    return moment.date() if moment else None
+
+
+@dataclass
+class Converter:
+    """Per-run conversion context (config maps, who the bot is, where issues live)."""
+
+    tracker: str
+    web_url: str
+    levels: LevelMap
+    statuses: StatusMap
+    default_level: str | None
+    block_label: str
+    bot_login: str | None
+
+    def key_of(self, repo: str, number: int) -> str:
+        return f"{repo}#{number}"
+
+    def url_of(self, repo: str, number: int) -> str:
+        return f"{self.web_url}/{repo}/issues/{number}"
+
+    def level_of(self, type_name: str, labels: frozenset[str]) -> str | None:
+        level = self.levels.classify(type_name, labels)
+        if level is None and not type_name and self.default_level in self.levels.index:
+            return self.default_level
+        return level
+
+    def is_bot_comment(self, comment: dict[str, Any]) -> bool:
+        if MARKER not in str(comment.get("body") or ""):
+            return False
+        if self.bot_login is None:
+            return True  # identity unknown (e.g. GITHUB_TOKEN): the marker alone decides
+        author = (comment.get("author") or {}).get("login")
+        return same_login(author, self.bot_login)
+
+    def bot_comment(self, comments: list[dict[str, Any]]) -> BotComment | None:
+        for comment in comments:
+            if self.is_bot_comment(comment):
+                body = str(comment.get("body") or "")
+                return BotComment(
+                    str(comment.get("databaseId") or comment.get("id")),
+                    body,
+                    parse_fingerprint(body),
+                )
+        return None
+
+    def needs_comment_lookup(self, node: dict[str, Any]) -> bool:
+        """True when trackerguard's comment may sit beyond the comments read with the issue."""
+        comments = node.get("comments") or {}
+        nodes = comments.get("nodes") or []
+        if any(self.is_bot_comment(c) for c in nodes):
+            return False
+        return int(comments.get("totalCount") or 0) > len(nodes)
+
+    def convert(
+        self, node: dict[str, Any], extra_comments: list[dict[str, Any]] | None = None
+    ) -> WorkItem:
+        repo = str(node["repository"]["nameWithOwner"])
+        number = int(node["number"])
+        labels = frozenset(
+            str(label["name"]) for label in (node.get("labels") or {}).get("nodes") or []
+        )
+        type_name = str(((node.get("issueType") or {}).get("name")) or "")
+        comments = list((node.get("comments") or {}).get("nodes") or [])
+        if extra_comments:
+            comments = extra_comments
+        bot_comment = self.bot_comment(comments)
+        prs = _closing_prs(node)
+        status, hint = _status(node, prs)
+        parent = node.get("parent")
+        milestone = node.get("milestone") or None
+        assignees = [str(a["login"]) for a in (node.get("assignees") or {}).get("nodes") or [] if a]
+        summary = node.get("subIssuesSummary") or {}
+        has_label = self.block_label in labels
+        failing = [pr for pr in prs if pr["status"] == "FAILURE"]
+        blocked = all(pr["status"] == "FAILURE" for pr in prs) if has_label else bool(failing)
+        bot = BotState(
+            comment=bot_comment,
+            blocked=blocked,
+            extra={"pull_requests": prs, "block_label": has_label},
+        )
+        created = parse_time(node.get("createdAt"))
+        updated = parse_time(node.get("updatedAt"))
+        return WorkItem(
+            tracker=self.tracker,
+            key=self.key_of(repo, number),
+            title=str(node.get("title") or ""),
+            type=type_name,
+            url=self.url_of(repo, number),
+            level=self.level_of(type_name, labels),
+            status=status,
+            status_category=self.statuses.categorize(status, hint),
+            description=normalize(node.get("body") or "", "markdown"),
+            parent=(
+                self.key_of(str(parent["repository"]["nameWithOwner"]), int(parent["number"]))
+                if parent
+                else None
+            ),
+            assignee=assignees[0] if assignees else None,
+            milestone=str(milestone["title"]) if milestone else None,
+            milestone_due=parse_day(milestone.get("dueOn")) if milestone else None,
+            labels=labels,
+            fields={
+                "repository": repo,
+                "number": number,
+                "database_id": node.get("databaseId"),
+                "node_id": node.get("id"),
+                "state_reason": node.get("stateReason"),
+                "assignees": assignees,
+                "author": (node.get("author") or {}).get("login"),
+                "sub_issues_total": int(summary.get("total") or 0),
+                "sub_issues_completed": int(summary.get("completed") or 0),
+                "milestone_number": milestone.get("number") if milestone else None,
+            },
+            created=created,
+            updated=updated,
+            last_activity=self._activity(node, comments, bot_comment, labels, created, updated),
+            bot=bot,
+            raw=node,
+        )
+
+    def _activity(
+        self,
+        node: dict[str, Any],
+        comments: list[dict[str, Any]],
+        bot_comment: BotComment | None,
+        labels: frozenset[str],
+        created: datetime | None,
+        updated: datetime | None,
+    ) -> datetime | None:
+        touched = bot_comment is not None or self.block_label in labels
+        if not touched:
+            return updated
+        moments = [created, parse_time(node.get("lastEditedAt")), parse_time(node.get("closedAt"))]
+        for comment in comments:
+            if not self.is_bot_comment(comment):
+                moments.append(parse_time(comment.get("updatedAt") or comment.get("createdAt")))
+        known = [m for m in moments if m is not None]
+        return max(known) if known else updated
+
+
+def _closing_prs(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """Open pull requests that would close the issue, with their head and our status."""
+    found = []
+    for pr in (node.get("closedByPullRequestsReferences") or {}).get("nodes") or []:
+        if not pr or pr.get("state") != "OPEN":
+            continue
+        commits = (pr.get("commits") or {}).get("nodes") or []
+        commit = (commits[-1] or {}).get("commit") if commits else None
+        if not commit:
+            continue
+        context = ((commit.get("status") or {}).get("context")) or {}
+        found.append(
+            {
+                "repository": str(pr["repository"]["nameWithOwner"]),
+                "number": int(pr["number"]),
+                "sha": str(commit["oid"]),
+                "status": context.get("state"),
+            }
+        )
+    return found
+
+
+def _status(node: dict[str, Any], prs: list[dict[str, Any]]) -> tuple[str, StatusCategory | None]:
+    if node.get("state") == "CLOSED":
+        reason = node.get("stateReason")
+        if reason in _CANCELLED_REASONS:
+            return ("Not planned" if reason == "NOT_PLANNED" else "Duplicate"), (
+                StatusCategory.CANCELLED
+            )
+        return "Closed", StatusCategory.DONE
+    summary = node.get("subIssuesSummary") or {}
+    if prs or int(summary.get("completed") or 0) > 0:
+        return "Open", StatusCategory.IN_PROGRESS
+    return "Open", None
