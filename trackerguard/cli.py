@@ -174,7 +174,7 @@ def rules_command(config_file: Path | None, plugins_dir: Path | None, fmt: str) 
     with _errors():
         settings, registry = _setup(config_file, plugins_dir)
         rules = dict(registry.rules)
-        rules.update(_custom_rules(settings))
+        rules.update(_custom_rules(settings, registry))
         owners = {key: plugin for (kind, key), plugin in registry.owners.items() if kind == "rule"}
         rows = []
         for rule_id in sorted(rules):
@@ -263,7 +263,7 @@ def explain(
         if not rule_id:
             raise UsageError("explain: give a RULE_ID (e.g. TG103) or --item KEY")
         rules = dict(registry.rules)
-        rules.update(_custom_rules(settings))
+        rules.update(_custom_rules(settings, registry))
         rule = rules.get(rule_id.upper())
         if rule is None:
             raise UsageError(

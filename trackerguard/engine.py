@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
+from trackerguard.adapter import ItemError
 from trackerguard.errors import ConfigError
 from trackerguard.graph import StrategyGraph
 from trackerguard.model import Severity, WorkItem
@@ -121,8 +122,16 @@ class Engine:
             return graph.levels.is_goal(item.level)
         return True
 
-    def evaluate(self, item: WorkItem, ctx: RuleContext) -> list[PolicyFinding]:
-        """All findings for one item, policy applied. Exempt and closed items get none."""
+    def evaluate(
+        self, item: WorkItem, ctx: RuleContext, errors: list[ItemError] | None = None
+    ) -> list[PolicyFinding]:
+        """All findings for one item, policy applied. Exempt and closed items get none.
+
+        A custom rule that fails on this item (``CustomRuleError``) is recorded in ``errors``
+        when given (the other rules still judge the item), else re-raised.
+        """
+        from trackerguard.custom import CustomRuleError
+
         if item.level is None or item.is_closed or self.skip_label in item.labels:
             return []
         young = item.created is not None and ctx.now - item.created < self.grace
@@ -131,7 +140,13 @@ class Engine:
         for active in self.active:
             if not self._applies(active, item, graph):
                 continue
-            verdict = active.rule.check(item, ctx)
+            try:
+                verdict = active.rule.check(item, ctx)
+            except CustomRuleError as exc:
+                if errors is None:
+                    raise
+                errors.append(ItemError(item.key, str(exc), judged=True))
+                continue
             if verdict is None or verdict.passed:
                 continue
             out.append(self._policy(active, item, verdict, young))
@@ -181,7 +196,12 @@ class Engine:
             elif not applies:
                 note = f"does not apply to the level '{item.level}'"
             if applies:
-                verdict = active.rule.check(item, ctx)
+                from trackerguard.custom import CustomRuleError
+
+                try:
+                    verdict = active.rule.check(item, ctx)
+                except CustomRuleError as exc:
+                    verdict, note = None, f"error: {exc}"
                 if verdict is not None and not verdict.passed:
                     policy = self._policy(active, item, verdict, self._young(item, ctx.now))
                     note = f"{policy.finding.severity} ({policy.mode})"

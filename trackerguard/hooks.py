@@ -2,8 +2,8 @@
 
 Every hook is prefixed ``trackerguard_``. Implementations may accept fewer arguments than
 the specification (pluggy passes only the ones they name), so new arguments never break old
-plugins. ``docs/plugins.md`` documents each hook; ``tests/test_docs.py`` fails when a hook is
-undocumented or its documented signature drifts from the code below.
+plugins. ``docs/plugins.md`` documents each hook; ``tests/test_docs_plugins.py`` fails when
+a hook is undocumented or its documented signature drifts from the code below.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import pluggy
 
 if TYPE_CHECKING:
     from trackerguard.adapter import TrackerAdapter
+    from trackerguard.model import WorkItem
     from trackerguard.report import Report, RunContext
     from trackerguard.rule import Finding, Rule
     from trackerguard.settings import Settings
-    from trackerguard.model import WorkItem
 
 PROJECT = "trackerguard"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -90,4 +90,13 @@ HOOK_NAMES: tuple[str, ...] = tuple(
     name for name in list(globals()) if name.startswith("trackerguard_")
 )
 
-__all__ = ["HOOK_NAMES", "PROJECT", "hookimpl", "hookspec"]
+__all__ = [
+    "HOOK_NAMES",
+    "PROJECT",
+    "OutputWriter",
+    "RegisterOutput",
+    "RegisterRule",
+    "RegisterTracker",
+    "hookimpl",
+    "hookspec",
+]

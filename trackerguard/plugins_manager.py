@@ -14,7 +14,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -133,23 +133,62 @@ def _load_file_plugin(path: Path) -> ModuleType:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)  # no half-imported module left behind
+        raise
     return module
+
+
+def _undecorated_hooks(plugin: object) -> list[str]:
+    """``trackerguard_*`` functions a plugin defines without ``@hookimpl`` (silently unused)."""
+    marker = f"{hooks.PROJECT}_impl"
+    found = []
+    for name in dir(plugin):
+        if not name.startswith("trackerguard_"):
+            continue
+        value = getattr(plugin, name, None)
+        if callable(value) and not hasattr(value, marker):
+            found.append(name)
+    return found
 
 
 def build_registry(
     plugins_dir: Path | None = None,
     *,
     load_entry_points: bool = True,
-    extra: list[tuple[str, object]] | None = None,
+    extra: Sequence[tuple[str, object]] | None = None,
 ) -> Registry:
-    """Create the plugin manager, load every plugin, and collect their registrations."""
+    """Create the plugin manager, load every plugin, and collect their registrations.
+
+    :param plugins_dir: directory of project-local ``*.py`` plugins (``plugins_dir`` /
+        ``--plugins-dir``); files starting with ``_`` are skipped.
+    :param load_entry_points: load the ``trackerguard`` entry-point group (tests turn it off).
+    :param extra: ``(name, plugin)`` pairs registered after the others (tests, the kit).
+    :raises PluginError: a plugin failed to import or register, implements an unknown hook,
+        defines a ``trackerguard_*`` function without ``@hookimpl``, two plugins registered
+        the same rule id / tracker / output name, or ``TRACKERGUARD_PLUGINS`` names a plugin
+        that is not installed.
+    """
     manager = pluggy.PluginManager(hooks.PROJECT)
     manager.add_hookspecs(hooks)
     registry = Registry(manager)
     allowed = _allowed()
 
     def add(plugin: object, info: PluginInfo) -> None:
+        if manager.has_plugin(info.name):
+            other = registry._describe(info.name)
+            raise PluginError(
+                f"two plugins are named '{info.name}': {other} and [{info.origin}]; "
+                "rename one (plugin names must be unique)"
+            )
+        undecorated = _undecorated_hooks(plugin)
+        if undecorated:
+            raise PluginError(
+                f"plugin '{info.name}' [{info.origin}] defines {', '.join(undecorated)} "
+                "without @trackerguard.hookimpl, so it would never be called"
+            )
         try:
             manager.register(plugin, name=info.name)
         except Exception as exc:  # pluggy validation errors name the bad hook
@@ -159,14 +198,16 @@ def build_registry(
     for module_name in BUILTIN_MODULES:
         try:
             module = importlib.import_module(module_name)
-        except ImportError as exc:
+        except Exception as exc:
             raise _fail(PluginInfo(module_name, "built-in"), "import", exc) from exc
         add(module, PluginInfo(module_name, "built-in"))
 
+    wanted = set(allowed) if allowed is not None else set()
     if load_entry_points:
         for entry in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
             if allowed is not None and entry.name not in allowed:
                 continue
+            wanted.discard(entry.name)
             info = _entry_info(entry)
             try:
                 plugin = entry.load()
@@ -180,6 +221,7 @@ def build_registry(
         for path in sorted(plugins_dir.glob("*.py")):
             if path.name.startswith("_") or (allowed is not None and path.stem not in allowed):
                 continue
+            wanted.discard(path.stem)
             info = PluginInfo(path.stem, "plugins_dir", path=str(path))
             try:
                 module = _load_file_plugin(path)
@@ -187,13 +229,24 @@ def build_registry(
                 raise _fail(info, "import", exc) from exc
             add(module, info)
 
+    if load_entry_points and wanted:
+        raise PluginError(
+            f"{RESTRICT_ENV} names {', '.join(sorted(wanted))}, but no installed plugin "
+            f"(entry point group '{ENTRY_POINT_GROUP}') or plugins_dir file has that name"
+        )
+
     for name, plugin in extra or []:
         add(plugin, PluginInfo(name, "built-in"))
 
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginError(f"plugin '{exc.plugin}' has an unknown hook: {exc}") from exc
+        name = manager.get_name(exc.plugin) or repr(exc.plugin)
+        where = registry._describe(name)
+        known = ", ".join(hooks.HOOK_NAMES)
+        raise PluginError(
+            f"plugin {where} implements an unknown hook: {exc} (known hooks: {known})"
+        ) from exc
 
     _collect(registry)
     return registry

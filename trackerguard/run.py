@@ -74,7 +74,7 @@ class Runner:
         self.levels = LevelMap(settings.levels, settings.graph.default_level)
         self.statuses = StatusMap(settings.status)
         rules = dict(registry.rules)
-        rules.update(_custom_rules(settings))
+        rules.update(_custom_rules(settings, registry))
         self.engine = Engine(rules, settings)
         self.planner = Planner(
             settings.actions, {a.rule.id: type(a.rule).why() for a in self.engine.active}
@@ -185,7 +185,7 @@ class Runner:
                     coverage.goals_total += 1
                     if _has_live_child(graph, item.key):
                         coverage.goals_planned += 1
-            found = self.engine.evaluate(item, rule_ctx)
+            found = self.engine.evaluate(item, rule_ctx, self.adapter.context.errors)
             if notify:
                 for policy in found:
                     self.registry.hook.trackerguard_finding(
@@ -295,13 +295,17 @@ def _has_live_child(graph: StrategyGraph, key: str) -> bool:
     return any(child.status_category.value != "cancelled" for child in graph.children(key))
 
 
-def _custom_rules(settings: Settings) -> dict[str, Any]:
+def _custom_rules(settings: Settings, registry: Registry | None = None) -> dict[str, Any]:
     """Declarative ``[[custom_rules]]`` compiled into rule classes (see trackerguard.custom)."""
     if not settings.custom_rules:
         return {}
     from trackerguard.custom import compile_custom_rules
 
-    return compile_custom_rules(settings.custom_rules)
+    return compile_custom_rules(
+        settings.custom_rules,
+        registered=registry,
+        level_names=[level.name for level in settings.levels],
+    )
 
 
 ProgressFactory = Callable[[], Progress]
