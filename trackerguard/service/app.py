@@ -1,0 +1,345 @@
+"""The webhook service: a Starlette app.
+
+``POST /webhooks/{tracker}`` answers, in this order of checks:
+
+====  ==================================================================================
+404   unknown tracker (not served by this instance)
+503   draining for shutdown, or the queue cannot be written (the sender retries)
+413   ``Content-Length`` above ``max_body_bytes``, or more bytes streamed than that
+400   an invalid ``Content-Length``, a content type other than JSON
+401   missing or wrong signature/token (the adapter's ``verify_webhook``, on the raw body)
+400   a body that is not a JSON object, or one the adapter rejects (``WebhookError``)
+202   ignored (unknown event type, the bot's own write, an echo of it) with a ``reason``
+202   stored durably in the queue (the response is sent only after ``COMMIT``)
+200   duplicate delivery id: nothing done
+====  ==================================================================================
+
+No input yields a 500: every handler catches everything; an internal failure answers 503
+so the sender retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from trackerguard.adapter import TrackerAdapter, WebhookError
+from trackerguard.errors import ConfigError
+from trackerguard.run import Runner
+from trackerguard.service.metrics import Metrics
+from trackerguard.service.queue import GroupCommitter, Incoming, QueueError, SQLiteQueue
+from trackerguard.service.signatures import insecure_no_signature, webhook_secret
+from trackerguard.service.sweep import Sweeper
+from trackerguard.service.worker import WorkerPool
+
+if TYPE_CHECKING:
+    from trackerguard.plugins_manager import Registry
+    from trackerguard.settings import Settings
+
+log = logging.getLogger("trackerguard.service")
+_JSON_TYPES = ("application/json", "application/vnd.api+json")
+_READY_TTL = 10.0
+_MAX_KEYS = 100
+_MAX_KEY_LENGTH = 512
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def served_trackers(settings: Settings) -> list[str]:
+    return list(dict.fromkeys(settings.service.trackers or [settings.tracker]))
+
+
+class Service:
+    """Everything one running instance owns: adapters for verification, queue, workers."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        *,
+        background: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.cfg = settings.service
+        self.background = background
+        if self.cfg.queue_url:
+            raise ConfigError(
+                "service.queue_url: the Postgres queue is not available in this version; "
+                "use service.queue_path (SQLite)"
+            )
+        self.trackers = served_trackers(settings)
+        self.adapters: dict[str, TrackerAdapter] = {}
+        self._runners: list[Runner] = []
+        for name in self.trackers:
+            self._check_secret(name)
+            runner = Runner(settings, registry, name)
+            self._runners.append(runner)
+            self.adapters[name] = runner.adapter
+        self.store = SQLiteQueue(
+            self.cfg.queue_path,
+            synchronous=self.cfg.synchronous,
+            coalesce_seconds=self.cfg.coalesce_seconds,
+            echo_window_seconds=self.cfg.echo_window_seconds,
+            background_checkpoint=True,
+        )
+        self.metrics = Metrics(self.store.depth)
+        self._wire()
+        self.draining = False
+        self._drain_started = 0.0
+        self._ready: tuple[float, bool, dict[str, Any]] | None = None
+        self._ready_lock = threading.Lock()
+
+    def _check_secret(self, name: str) -> None:
+        if name not in self.registry.trackers:
+            known = ", ".join(sorted(self.registry.trackers)) or "none"
+            raise ConfigError(f"service.trackers: unknown tracker '{name}' (installed: {known})")
+        section = self.settings.tracker_section(name)
+        if webhook_secret(section, name):
+            return
+        if insecure_no_signature(section):
+            log.warning(
+                "SECURITY: tracker '%s' accepts UNSIGNED webhook deliveries "
+                "(insecure_no_signature = true); anyone who can reach this port can queue work",
+                name,
+            )
+            return
+        raise ConfigError(
+            f"{name}.webhook_secret: no webhook secret for tracker '{name}': set "
+            f"TRACKERGUARD_{name.upper()}__WEBHOOK_SECRET (or ..._FILE), or set "
+            f"insecure_no_signature = true in [{name}] to accept unsigned deliveries"
+        )
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def _wire(self) -> None:
+        """Fresh threads for one lifespan (an app may be started again after a stop)."""
+        self.committer = GroupCommitter(self.store)
+        self.workers = WorkerPool(self.settings, self.registry, self.store, self.metrics)
+        if self.cfg.coalesce_seconds == 0:  # otherwise nothing is due yet: workers poll
+            self.committer.on_commit.append(self.workers.wake)
+        self.sweeper = Sweeper(
+            self.settings,
+            self.registry,
+            self.store,
+            self.metrics,
+            self.trackers,
+            [self.workers.wake],
+        )
+
+    def start(self) -> None:
+        if self.draining:  # started again after a stop
+            self.draining = False
+            self._ready = None
+            self._wire()
+        with contextlib.suppress(Exception):
+            self.store.prune()
+        self.store.start_checkpointer()
+        self.committer.start()
+        if self.background:
+            self.workers.start()
+            self.sweeper.start()
+        log.info(
+            "trackerguard service: trackers %s, queue %s, %d worker(s)",
+            ", ".join(self.trackers), self.cfg.queue_path, self.cfg.workers,
+        )  # fmt: skip
+
+    def begin_drain(self) -> None:
+        """SIGTERM: answer 503 to new deliveries, claim no new job, start the clock."""
+        if not self.draining:
+            self.draining = True
+            self._drain_started = time.monotonic()
+            self.workers.stop_claiming()
+            log.info("draining: new deliveries answer 503; finishing in-flight jobs")
+
+    def stop(self, timeout: float | None = None) -> None:
+        self.begin_drain()
+        if timeout is None:  # what is left of shutdown_timeout since SIGTERM
+            spent = time.monotonic() - self._drain_started
+            timeout = max(0.5, self.cfg.shutdown_timeout - spent)
+        self.sweeper.stop()
+        if self.background:
+            self.workers.stop(timeout)
+        self.committer.stop()
+        self.store.close()
+
+    # -- readiness -----------------------------------------------------------------------------
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        with self._ready_lock:
+            cached = self._ready
+            if cached is not None and time.monotonic() - cached[0] < _READY_TTL:
+                return cached[1], cached[2]
+            detail: dict[str, Any] = {"queue": "ok" if self.store.writable() else "unwritable"}
+            ok = detail["queue"] == "ok"
+            for name in self.trackers:
+                runner: Runner | None = None
+                try:
+                    runner = Runner(self.settings, self.registry, name)
+                    runner.adapter.check_connection()
+                    detail[name] = "ok"
+                except Exception as exc:
+                    detail[name] = f"unreachable: {type(exc).__name__}"
+                    ok = False
+                finally:
+                    if runner is not None:
+                        with contextlib.suppress(Exception):
+                            runner.close()
+            if self.draining:
+                detail["draining"] = True
+                ok = False
+            self._ready = (time.monotonic(), ok, detail)
+            return ok, detail
+
+
+def _reply(code: int, **body: Any) -> JSONResponse:
+    headers = {"Retry-After": "5"} if code == 503 else None
+    return JSONResponse(body, status_code=code, headers=headers)
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(settings: Settings, registry: Registry, *, background: bool = True) -> Starlette:
+    """Build the ASGI app; ``background=False`` (tests, fuzzing) runs no workers or sweep."""
+    service = Service(settings, registry, background=background)
+    metrics = service.metrics
+    limit = service.cfg.max_body_bytes
+
+    async def webhook(request: Request) -> Response:
+        started = time.perf_counter()
+        tracker = str(request.path_params.get("tracker", ""))
+        adapter = service.adapters.get(tracker)
+        if adapter is None:
+            metrics.rejected.labels("unknown", "unknown_tracker").inc()
+            return _reply(404, error=f"unknown tracker '{tracker[:60]}'")
+        metrics.received.labels(tracker).inc()
+        try:
+            response, reason = await _handle(request, tracker, adapter)
+        except Exception:  # never a 500: answer 503 so the sender retries
+            log.exception("webhook %s: unexpected error", tracker)
+            response, reason = _reply(503, error="internal error, retry later"), "internal"
+        if response.status_code >= 400:
+            metrics.rejected.labels(tracker, reason).inc()
+        else:
+            metrics.accepted.labels(tracker, reason).inc()
+            metrics.ack_latency.observe(time.perf_counter() - started)
+        return response
+
+    async def _handle(
+        request: Request, tracker: str, adapter: TrackerAdapter
+    ) -> tuple[Response, str]:
+        if service.draining:
+            return _reply(503, error="shutting down, retry later"), "draining"
+        length = request.headers.get("content-length")
+        if length is not None:
+            try:
+                declared = int(length)
+            except ValueError:
+                return _reply(400, error="invalid Content-Length"), "bad_request"
+            if declared < 0:
+                return _reply(400, error="invalid Content-Length"), "bad_request"
+            if declared > limit:
+                return _reply(413, error=f"body larger than {limit} bytes"), "too_large"
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type not in _JSON_TYPES:
+            return _reply(400, error="expected Content-Type: application/json"), "content_type"
+        try:
+            body = await _read_body(request, limit)
+        except _TooLarge:
+            return _reply(413, error=f"body larger than {limit} bytes"), "too_large"
+        except ClientDisconnect:
+            return _reply(400, error="client disconnected"), "disconnected"
+        headers: Mapping[str, str] = request.headers
+        try:
+            verified = adapter.verify_webhook(headers, body)
+        except Exception:
+            verified = False
+        if not verified:
+            return _reply(401, error="missing or invalid signature"), "signature"
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            return _reply(400, error="body is not valid JSON"), "invalid_json"
+        if not isinstance(document, dict):
+            return _reply(400, error="body is not a JSON object"), "invalid_json"
+        try:
+            # in a thread: an adapter may do I/O here (Jira looks up the bot's account once)
+            event = await asyncio.to_thread(adapter.parse_webhook, headers, body)
+        except WebhookError as exc:
+            return _reply(400, error=str(exc)[:300]), "malformed"
+        except Exception as exc:
+            log.warning("webhook %s: parse failed: %s", tracker, type(exc).__name__)
+            return _reply(400, error="malformed payload"), "malformed"
+        if event.ignored:
+            return _reply(202, status="ignored", reason=event.ignored), "ignored"
+        keys = tuple(dict.fromkeys(k for k in event.keys if k))
+        if len(keys) > _MAX_KEYS or any(len(k) > _MAX_KEY_LENGTH for k in keys):
+            return _reply(400, error="too many or too long item keys"), "malformed"
+        if not keys:
+            return _reply(202, status="ignored", reason="no items in this event"), "ignored"
+        delivery_id = event.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
+        incoming = Incoming(tracker, delivery_id[:200], keys, attributed=event.actor is not None)
+        try:
+            outcome = await service.committer.store_delivery(incoming)
+        except QueueError as exc:
+            log.error("webhook %s: queue write failed: %s", tracker, exc)
+            return _reply(503, error="queue unavailable, retry later"), "queue_error"
+        if outcome == "duplicate":
+            return _reply(200, status="duplicate", delivery=delivery_id), "duplicate"
+        if outcome == "echo":
+            reason = "echo of trackerguard's own recent write"
+            return _reply(202, status="ignored", reason=reason), "echo"
+        return _reply(202, status="queued", delivery=delivery_id, keys=list(keys)), "queued"
+
+    async def healthz(request: Request) -> Response:
+        return _reply(200, status="ok")
+
+    async def readyz(request: Request) -> Response:
+        ok, detail = await asyncio.to_thread(service.readiness)
+        return JSONResponse({"ready": ok, **detail}, status_code=200 if ok else 503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        data = await asyncio.to_thread(generate_latest, metrics.registry)
+        return Response(data, media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        service.start()
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(service.stop)
+
+    app = Starlette(
+        routes=[
+            Route("/webhooks/{tracker}", webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_endpoint, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    return app
