@@ -52,7 +52,7 @@ from trackerguard.cel_item import (
 )
 from trackerguard.errors import ConfigError
 from trackerguard.model import WorkItem
-from trackerguard.rule import Rule, RuleContext, Verdict, fail, ok
+from trackerguard.rule import Rule, RuleContext, RuleEvaluationError, Verdict, fail, ok
 
 if TYPE_CHECKING:
     from trackerguard.plugins_manager import Registry
@@ -63,7 +63,7 @@ _ID = re.compile(r"^[A-Z][A-Z0-9_-]*$")
 _POSITION = re.compile(r"ERROR: <input>:(\d+):(\d+): (.*)")
 
 
-class CustomRuleError(Exception):
+class CustomRuleError(RuleEvaluationError):
     """A custom rule could not be evaluated on one item; the run goes on without that verdict.
 
     The engine turns it into an entry of the report's ``errors`` for ``item`` (the item *was*

@@ -18,7 +18,7 @@ from trackerguard.adapter import ItemError
 from trackerguard.errors import ConfigError
 from trackerguard.graph import StrategyGraph
 from trackerguard.model import Severity, WorkItem
-from trackerguard.rule import Finding, Rule, RuleContext, Verdict
+from trackerguard.rule import Finding, Rule, RuleContext, RuleEvaluationError, Verdict
 from trackerguard.settings import Mode, Settings
 
 _DEFAULT_MODE: dict[Severity, Mode] = {
@@ -127,10 +127,10 @@ class Engine:
     ) -> list[PolicyFinding]:
         """All findings for one item, policy applied. Exempt and closed items get none.
 
-        A custom rule that fails on this item (``CustomRuleError``) is recorded in ``errors``
-        when given (the other rules still judge the item), else re-raised.
+        A rule that fails on this item (``RuleEvaluationError``, e.g. a custom rule's
+        expression) is recorded in ``errors`` when given (the other rules still judge the
+        item), else re-raised.
         """
-        from trackerguard.custom import CustomRuleError
 
         if item.level is None or item.is_closed or self.skip_label in item.labels:
             return []
@@ -142,7 +142,7 @@ class Engine:
                 continue
             try:
                 verdict = active.rule.check(item, ctx)
-            except CustomRuleError as exc:
+            except RuleEvaluationError as exc:
                 if errors is None:
                     raise
                 errors.append(ItemError(item.key, str(exc), judged=True))
@@ -196,11 +196,9 @@ class Engine:
             elif not applies:
                 note = f"does not apply to the level '{item.level}'"
             if applies:
-                from trackerguard.custom import CustomRuleError
-
                 try:
                     verdict = active.rule.check(item, ctx)
-                except CustomRuleError as exc:
+                except RuleEvaluationError as exc:
                     verdict, note = None, f"error: {exc}"
                 if verdict is not None and not verdict.passed:
                     policy = self._policy(active, item, verdict, self._young(item, ctx.now))

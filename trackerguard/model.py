@@ -62,6 +62,7 @@ class Severity(StrEnum):
 
 
 _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARN: 1, Severity.BLOCK: 2}
+_CLOSED = frozenset({StatusCategory.DONE, StatusCategory.CANCELLED})
 
 Confidence = Literal["high", "low"]
 LinkDirection = Literal["outward", "inward"]
@@ -157,7 +158,7 @@ class WorkItem:
 
     @property
     def is_closed(self) -> bool:
-        return self.status_category.is_closed
+        return self.status_category in _CLOSED
 
     @property
     def horizon(self) -> date | None:

@@ -42,6 +42,14 @@ class Verdict:
     confidence: Confidence = "high"
 
 
+class RuleEvaluationError(Exception):
+    """A rule could not judge one item (e.g. a custom rule's expression failed on it).
+
+    The engine records it as a per-item report error and goes on with the other rules and
+    items; raise it from a rule instead of letting an arbitrary exception stop the run.
+    """
+
+
 PASS = Verdict(passed=True)
 """A shared passing verdict for rules with nothing to explain (saves an allocation per item)."""
 

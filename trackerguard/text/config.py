@@ -26,7 +26,7 @@ class TextAnalysisConfig(BaseModel):
 
     purpose_sections: list[str] = Field(
         default_factory=list,
-        description="Extra section names (headings, bold labels, 'Key:' lines) that hold a purpose.",
+        description="Extra section names (headings, bold labels, 'Key:' lines) holding a purpose.",
     )
     measure_sections: list[str] = Field(
         default_factory=list,

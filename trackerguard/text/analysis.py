@@ -1,0 +1,589 @@
+"""Public API of the prose detectors behind TG103 (has-purpose) and TG204 (success measure).
+
+Why this shape: real issue bodies are short, most purposes are stated in plain prose,
+and "Why" headings are often unfilled templates (see
+``reference/purpose-in-real-issues.md``). So the detectors parse structure first
+(sections with placeholders stripped, checklists, ``Key: value`` lines), then look
+for reasons in prose, and grade confidence. ``present=False`` with
+``confidence="high"`` is reserved for clear cases (empty, template or placeholder
+only, title restated, purpose/measure sections left unfilled with nothing else); every
+other absence is ``confidence="low"`` and must only ever be reported as information.
+See ``docs/text-analysis.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from trackerguard.text.config import SUPPORTED_LANGUAGES, TextAnalysisConfig
+from trackerguard.text.cues import (
+    MEASURE_KEYWORD,
+    MEASURE_KEYWORDS,
+    MEASURE_NUMERIC_PARTS,
+    MEASURE_PHRASE,
+    MEASURE_PHRASE_TRIGGERS,
+    MEASURE_SYMBOL,
+    OTHER_SCRIPT_REASON,
+    STORY_TRIGGERS,
+    CueHit,
+    CueSet,
+    cue_set,
+    scan,
+)
+from trackerguard.text.languages import detect_language, detect_language_tokens, fold, words
+from trackerguard.text.placeholders import is_placeholder_line
+from trackerguard.text.sections import Document, Section, parse_document
+
+__all__ = [
+    "Confidence",
+    "Document",
+    "TextAnalysisConfig",
+    "TextVerdict",
+    "analyze_purpose",
+    "analyze_success_measure",
+    "detect_language",
+    "parse_document",
+]
+
+Confidence = Literal["high", "low"]
+
+
+def _wordset(words: str) -> frozenset[str]:
+    """A set of space-separated words (keeps long word lists readable)."""
+    return frozenset(words.split())
+
+
+@dataclass(frozen=True, slots=True)
+class TextVerdict:
+    """The answer of a detector.
+
+    ``present``: a purpose / success measure was found. ``confidence``: how sure we
+    are of ``present``; an absence (``present=False``) may act only when ``"high"``.
+    ``evidence``: one human sentence quoting what counted or saying why nothing did.
+    ``kind``: machine-readable reason (see ``docs/text-analysis.md`` for the list).
+    """
+
+    present: bool
+    confidence: Confidence
+    evidence: str
+    kind: str
+
+
+_DEFAULT_CONFIG = TextAnalysisConfig()
+
+_STORY = re.compile(
+    r"\bas an? (?:[\w'/-]+ ){0,6}?[\w'/-]+,? i (?:want|need|would like|'d like|wish|"
+    r"should be able|can|expect|would love)\b"
+    r"|\bcomo (?:un |una |)\w+[^.\n]{0,40}?,? (?:quiero|necesito|quisiera|gostaria|preciso)\b"
+    r"|\bals (?:\w+ ){1,3}mochte ich\b|\ben tant qu"
+)
+_STORY_BENEFIT = re.compile(
+    r"\b(?:so that|so i can|so we can|so they can|in order to|para que|para poder|"
+    r"a fin de|de modo que|damit|um .{1,40} zu|afin de|pour que|pour pouvoir)\b"
+)
+_NON_FILLER = _wordset(
+    "please issue feature request title see need needs want wants would like add adding "
+    "support supporting should could can implement implementing create creating make new "
+    "allow allowing enable enabling option ability the a an to for of in on with and or "
+    "this that it is be we i us our me my as via into from by at some any also just "
+    "improve improvement update updating fix fixing issue bug task story ticket"
+)
+_DIGIT = re.compile(r"\d")
+_UWORD = re.compile(r"\w+")
+_ISSUE_REF = re.compile(r"#\d+|\b[A-Z][A-Z0-9]+-\d+\b|https?://")
+
+_THRESHOLD = {"lenient": 1, "normal": 2, "strict": 3}
+
+
+def _cues_for(config: TextAnalysisConfig) -> CueSet:
+    if not (
+        config.purpose_cues
+        or config.measure_cues
+        or config.purpose_sections
+        or config.measure_sections
+    ):
+        return cue_set()
+    return cue_set(
+        tuple(config.purpose_cues),
+        tuple(config.measure_cues),
+        tuple(config.purpose_sections),
+        tuple(config.measure_sections),
+    )
+
+
+def _quote(text: str, limit: int = 100) -> str:
+    s = " ".join(text.split())
+    if len(s) > limit:
+        s = s[: limit - 1].rstrip() + "…"
+    return "'" + s + "'"
+
+
+def _field_value(fields: Mapping[str, object] | None, key: str | None) -> str | None:
+    if not key or not fields:
+        return None
+    value = fields.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        value = " ".join(str(v) for v in value)
+    text = str(value).strip()
+    if not text or all(is_placeholder_line(line.strip()) for line in text.splitlines()):
+        return None
+    return text
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 3 and word.endswith("es"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def _restates_title(doc: Document, title: str, tokens: list[str]) -> bool:
+    """True when the real text adds no content word beyond the title.
+
+    ``tokens`` are the ASCII words of the folded prose (already computed by the caller),
+    so the common case costs a length check and a small set difference.
+    """
+    if not title.strip():
+        return False
+    prose = doc.prose
+    if doc.headings:
+        prose = prose + "\n" + "\n".join(doc.headings)
+        tokens = tokens + words(fold(" ".join(doc.headings)))
+    if len(prose) > max(160, 3 * len(title)):
+        return False
+    ft = fold(title)
+    if not prose.isascii():
+        # Non-Latin text: compare Unicode words (a CJK run is one word) or exact text.
+        fb = fold(prose)
+        body_u = {w for w in _UWORD.findall(fb) if w not in _NON_FILLER}
+        title_u = set(_UWORD.findall(ft))
+        if not body_u:
+            return " ".join(fb.split()).strip(" .!") == " ".join(ft.split()).strip(" .!")
+        return body_u <= title_u
+    body = {w for w in tokens if w not in _NON_FILLER and len(w) > 1}
+    title_list = words(ft)
+    if len(body) > len(title_list) + 2:
+        return False
+    title_words = {_stem(w) for w in title_list if len(w) > 1}
+    return {_stem(w) for w in body} <= title_words
+
+
+def _section_words(section: Section) -> int:
+    return len(section.content.split())
+
+
+def _is_purpose_section(section: Section, cues: CueSet) -> bool:
+    if section.kind == "purpose":
+        return True
+    return any(section.key.startswith(extra) for extra in cues.extra_purpose_sections)
+
+
+def _is_measure_section(section: Section, cues: CueSet) -> bool:
+    if section.kind == "measure":
+        return True
+    return any(section.key.startswith(extra) for extra in cues.extra_measure_sections)
+
+
+def _readable(lang: str, config: TextAnalysisConfig) -> bool:
+    return lang in config.languages and lang in SUPPORTED_LANGUAGES
+
+
+def _no_real_content(doc: Document, what: str) -> TextVerdict:
+    if doc.code_blocks:
+        # Only a log or stack trace: real content, just not prose we can judge.
+        return TextVerdict(
+            False,
+            "low",
+            f"the description holds only code or log output; nothing says {what}",
+            "code_only",
+        )
+    if doc.html_comments or any(s for s in doc.sections) or doc.template_checks:
+        first = next((p for p in doc.placeholders if p), "")
+        detail = f", e.g. {_quote(first, 60)}" if first else ""
+        return TextVerdict(
+            False,
+            "high",
+            f"the description is an unfilled template: after removing template text"
+            f"{detail} nothing about {what} remains",
+            "template_only",
+        )
+    first = next((p for p in doc.placeholders if p), "")
+    return TextVerdict(
+        False,
+        "high",
+        f"the description holds only placeholder text {_quote(first, 60)}",
+        "placeholder_only",
+    )
+
+
+def _language_of(doc: Document, title: str, tokens: set[str]) -> str:
+    """Language of the real text; template text and the title break ties when the
+    real text alone is too short to tell."""
+    lang = detect_language_tokens(doc.prose, tokens) if doc.prose else "unknown"
+    if lang == "unknown":
+        extra = " ".join(s.title for s in doc.sections) + " " + " ".join(doc.placeholders)
+        lang = detect_language(" ".join((doc.prose, extra, title)))
+    return lang
+
+
+def _restated(doc: Document, lang: str, readable: bool, title: str) -> TextVerdict:
+    # An undetectable language may still be a clear restatement when both are plain
+    # ASCII (e.g. "Fix typo" / "fix typo."); anything else stays low.
+    conf: Confidence = "high" if readable or (lang == "unknown" and title.isascii()) else "low"
+    return TextVerdict(
+        False,
+        conf,
+        f"the description {_quote(doc.prose or doc.headings[0], 80)} only restates the title",
+        "title_restated",
+    )
+
+
+def analyze_purpose(
+    description: str,
+    title: str = "",
+    fields: Mapping[str, object] | None = None,
+    config: TextAnalysisConfig | None = None,
+) -> TextVerdict:
+    """Does the description say why the work matters (TG103)?
+
+    Order of evidence: configured purpose field → empty → template/placeholder only →
+    title restated → purpose section with real content → user story with a benefit →
+    reason cues in prose. High-confidence absences only for the clear cases; see the
+    module docstring.
+    """
+    cfg = config or _DEFAULT_CONFIG
+    value = _field_value(fields, cfg.purpose_field)
+    if value is not None:
+        return TextVerdict(
+            True, "high", f"field '{cfg.purpose_field}' states {_quote(value)}", "field"
+        )
+    if not description or description.isspace():
+        return TextVerdict(False, "high", "the description is empty", "empty")
+    cues = _cues_for(cfg)
+    strictness = cfg.strictness
+    doc = parse_document(description)
+    if not doc.has_real_content:
+        return _no_real_content(doc, "why the work matters")
+    folded = fold(doc.prose)
+    token_list = words(folded)
+    tokens = set(token_list)
+    lang = _language_of(doc, title, tokens)
+    readable = _readable(lang, cfg)
+    if _restates_title(doc, title, token_list):
+        return _restated(doc, lang, readable, title)
+
+    # 1. A purpose section with real content.
+    min_words = 5 if strictness == "strict" else 3
+    purpose_sections = [s for s in doc.sections if _is_purpose_section(s, cues)]
+    filled = [s for s in purpose_sections if s.content]
+    best = max(filled, key=_section_words, default=None)
+    if best is not None and _section_words(best) >= min_words:
+        return TextVerdict(
+            True,
+            "high",
+            f"section '{best.title}' says {_quote(best.content)}",
+            "section",
+        )
+
+    # 2. User story.
+    story = _STORY.search(folded) if not tokens.isdisjoint(STORY_TRIGGERS) else None
+    if story is not None:
+        benefit = _STORY_BENEFIT.search(folded, story.start())
+        if benefit is not None:
+            return TextVerdict(
+                True,
+                "high",
+                f"user story with a benefit: {_quote(_sentence_at(doc.prose, benefit.start()))}",
+                "user_story",
+            )
+
+    # 3. Reasons in prose.
+    hits: list[CueHit] = []
+    if lang == "other":
+        m = OTHER_SCRIPT_REASON.search(doc.prose)
+        if m:
+            hits.append(CueHit("other_script", 2, m.group(0), m.start()))
+        hits.extend(scan(folded, tokens, "en", cues))
+    else:
+        hits = scan(folded, tokens, lang, cues, enough=4)
+    score = sum(h.weight for h in hits)
+    strong = [h for h in hits if h.weight >= 2]
+    threshold = _THRESHOLD[strictness]
+    enough = score >= threshold and (strictness != "strict" or bool(strong))
+    if best is not None and strictness != "strict":
+        # A short but real purpose section ("## Why\nSpeed.") plus anything else.
+        enough = True
+    if enough:
+        top = max(
+            hits, key=lambda h: (h.weight, h.category == "configured", -h.start), default=None
+        )
+        if top is None:
+            # Only reachable through a short but real purpose section ("## Why\nSpeed.").
+            title_ = best.title if best is not None else "?"
+            content = best.content if best is not None else ""
+            return TextVerdict(
+                True, "low", f"short section '{title_}': {_quote(content)}", "section"
+            )
+        sentence = _sentence_at(doc.prose, top.start)
+        conf: Confidence = (
+            "high" if (strong and score >= 3) or top.category == "configured" else "low"
+        )
+        return TextVerdict(
+            True,
+            conf,
+            f"a reason is stated in prose ({top.category}: {_quote(top.text, 40)}): "
+            f"{_quote(sentence)}",
+            "prose_reason",
+        )
+
+    # --- absent: grade how sure we are --------------------------------------------
+    placeholder_sections = [s for s in purpose_sections if not s.content]
+    if placeholder_sections and not filled and score == 0 and story is None and readable:
+        sec = placeholder_sections[0]
+        what = (
+            f"only the template text {_quote(sec.placeholders[0], 60)}"
+            if sec.placeholders
+            else "nothing"
+        )
+        return TextVerdict(
+            False,
+            "high",
+            f"section '{sec.title}' holds {what}, and no reason is stated elsewhere",
+            "template_only",
+        )
+    if strictness == "lenient":
+        return TextVerdict(
+            True,
+            "low",
+            "no clear reason found; lenient mode gives the benefit of the doubt",
+            "benefit_of_doubt",
+        )
+    if not readable:
+        return TextVerdict(
+            False,
+            "low",
+            f"no reason recognised, but the text is in a language trackerguard cannot "
+            f"grade ({lang})",
+            "unsupported_language",
+        )
+    if story is not None:
+        return TextVerdict(
+            False,
+            "low",
+            f"user story without a benefit ('so that…'): "
+            f"{_quote(_sentence_at(doc.prose, story.start()))}",
+            "user_story_no_benefit",
+        )
+    if hits:
+        return TextVerdict(
+            False,
+            "low",
+            f"only a weak hint of a reason ({_quote(hits[0].text, 40)}); "
+            f"no cause, benefit or impact is stated",
+            "weak_cue",
+        )
+    if len(doc.prose) <= 80:
+        return TextVerdict(
+            False,
+            "low",
+            f"the description {_quote(doc.prose, 80)} is too short to say why the work matters",
+            "too_short",
+        )
+    return TextVerdict(
+        False,
+        "low",
+        "no purpose section, user-story benefit or reason (cause, benefit, impact, "
+        "problem today) was found",
+        "no_cue",
+    )
+
+
+def _sentence_at(prose: str, pos: int) -> str:
+    """The sentence (or line) of ``prose`` around character ``pos``.
+
+    ``fold`` keeps string length for the characters we fold, so positions found in the
+    folded text map back onto the original prose.
+    """
+    start = max(prose.rfind(".", 0, pos), prose.rfind("\n", 0, pos), prose.rfind("!", 0, pos))
+    end_candidates = [i for i in (prose.find(".", pos), prose.find("\n", pos)) if i != -1]
+    end = min(end_candidates) + 1 if end_candidates else len(prose)
+    return prose[start + 1 : end].strip()
+
+
+def _measure_hint(
+    doc: Document, folded: str, tokens: set[str], cues: CueSet
+) -> tuple[str, str] | None:
+    """(kind, evidence) of a success measure stated in prose, if any."""
+    if _DIGIT.search(folded):
+        gate = tokens | {"%"} if "%" in folded else tokens
+        for triggers, rx in MEASURE_NUMERIC_PARTS:
+            if not gate.isdisjoint(triggers):
+                m = rx.search(folded)
+                if m:
+                    return "metric", _sentence_at(doc.prose, m.start())
+        if "<" in folded or ">" in folded or "≤" in folded or "≥" in folded:
+            m = MEASURE_SYMBOL.search(folded)
+            if m:
+                return "metric", _sentence_at(doc.prose, m.start())
+    if not tokens.isdisjoint(MEASURE_PHRASE_TRIGGERS):
+        m = MEASURE_PHRASE.search(folded)
+        if m:
+            return "criteria", _sentence_at(doc.prose, m.start())
+    if cues.extra_measure is not None:
+        m = cues.extra_measure.search(folded)
+        if m:
+            return "configured", _sentence_at(doc.prose, m.start())
+    return None
+
+
+def analyze_success_measure(
+    description: str,
+    title: str = "",
+    fields: Mapping[str, object] | None = None,
+    config: TextAnalysisConfig | None = None,
+) -> TextVerdict:
+    """Does a goal (epic, initiative…) say how success will be judged (TG204)?
+
+    Counts: a configured measure field, a success-criteria / key-results / acceptance /
+    definition-of-done section with real content, a checklist of ≥ 2 deliverables, a
+    list under a deliverables/tasks heading, a metric with a target, or "done when"
+    phrasing. Keywords alone are weak (low confidence).
+    """
+    cfg = config or _DEFAULT_CONFIG
+    value = _field_value(fields, cfg.measure_field)
+    if value is not None:
+        return TextVerdict(
+            True, "high", f"field '{cfg.measure_field}' states {_quote(value)}", "field"
+        )
+    if not description or description.isspace():
+        return TextVerdict(False, "high", "the description is empty", "empty")
+    cues = _cues_for(cfg)
+    strict = cfg.strictness == "strict"
+    doc = parse_document(description)
+    if not doc.has_real_content:
+        return _no_real_content(doc, "how success will be judged")
+    folded = fold(doc.prose)
+    token_list = words(folded)
+    tokens = set(token_list)
+    lang = _language_of(doc, title, tokens)
+    readable = _readable(lang, cfg)
+    if _restates_title(doc, title, token_list):
+        return _restated(doc, lang, readable, title)
+
+    measure_sections = [s for s in doc.sections if _is_measure_section(s, cues)]
+    for sec in measure_sections:
+        n = _section_words(sec)
+        substantive = n >= 2 or sec.list_items or _DIGIT.search(sec.content)
+        if sec.content and substantive and (not strict or n >= 3 or sec.list_items):
+            return TextVerdict(
+                True,
+                "high",
+                f"section '{sec.title}' says {_quote(sec.content)}",
+                "section",
+            )
+    for sec in doc.sections:
+        if sec.kind == "deliverables" and sec.list_items >= 2:
+            return TextVerdict(
+                True,
+                "high",
+                f"section '{sec.title}' lists {sec.list_items} deliverables, e.g. "
+                f"{_quote(sec.content.splitlines()[0], 60)}",
+                "deliverables",
+            )
+    checks = doc.checklist
+    min_checks = 3 if strict else 2
+    if len(checks) >= min_checks:
+        done = sum(1 for c in checks if c.checked)
+        return TextVerdict(
+            True,
+            "high",
+            f"a checklist of {len(checks)} deliverables ({done} done) defines completion, "
+            f"e.g. {_quote(checks[0].text, 60)}",
+            "checklist",
+        )
+    hint = _measure_hint(doc, folded, tokens, cues)
+    if hint is not None:
+        kind, sentence = hint
+        return TextVerdict(True, "high", f"success is stated as {_quote(sentence)}", kind)
+
+    prose_lists = [
+        s for s in doc.list_items if not is_placeholder_line(s)
+    ]  # plain bullets outside checklists
+    refs = sum(1 for s in prose_lists if _ISSUE_REF.search(s))
+    if not strict and (len(prose_lists) >= 3 or refs >= 2 or len(checks) == 1):
+        return TextVerdict(
+            True,
+            "low",
+            f"a list of {len(prose_lists) or len(checks)} items may define completion, e.g. "
+            f"{_quote((prose_lists or [c.text for c in checks])[0], 60)}",
+            "list",
+        )
+
+    # --- absent --------------------------------------------------------------------
+    keyword = MEASURE_KEYWORD.search(folded) if not tokens.isdisjoint(MEASURE_KEYWORDS) else None
+    empty_sections = [s for s in measure_sections if not s.content]
+    if (
+        empty_sections
+        and keyword is None
+        and not prose_lists
+        and not checks
+        and readable
+        and not _DIGIT.search(folded)
+    ):
+        sec = empty_sections[0]
+        what = (
+            f"only the template text {_quote(sec.placeholders[0], 60)}"
+            if sec.placeholders
+            else "nothing"
+        )
+        return TextVerdict(
+            False,
+            "high",
+            f"section '{sec.title}' holds {what}, and no measure is stated elsewhere",
+            "template_only",
+        )
+    if cfg.strictness == "lenient":
+        return TextVerdict(
+            True,
+            "low",
+            "no clear success measure found; lenient mode gives the benefit of the doubt",
+            "benefit_of_doubt",
+        )
+    if not readable:
+        return TextVerdict(
+            False,
+            "low",
+            f"no success measure recognised, but the text is in a language trackerguard "
+            f"cannot grade ({lang})",
+            "unsupported_language",
+        )
+    if keyword is not None:
+        return TextVerdict(
+            False,
+            "low",
+            f"the word {_quote(keyword.group(0), 30)} appears, but no target, criterion or "
+            f"checklist says how success is judged",
+            "keyword_only",
+        )
+    if empty_sections:
+        return TextVerdict(
+            False,
+            "low",
+            f"section '{empty_sections[0].title}' is empty; nothing else states a measure",
+            "template_only",
+        )
+    return TextVerdict(
+        False,
+        "low",
+        "no success criteria, metric with a target, acceptance criteria or checklist of "
+        "deliverables was found",
+        "no_cue",
+    )
