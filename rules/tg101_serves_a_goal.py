@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from trackerguard.rules._docs import higher_levels
+
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Rule, RuleContext, Verdict, fail, ok
-from trackerguard.rules._docs import higher_levels
 
 
 class ServesAGoal(Rule):

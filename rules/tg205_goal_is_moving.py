@@ -11,7 +11,9 @@ from trackerguard.rule import Rule, RuleContext, RuleOptions, Verdict, fail, ok
 
 
 class GoalIsMovingOptions(RuleOptions):
-    days: int = Field(default=30, ge=1, description="Days without child activity that count as stalled.")
+    days: int = Field(
+        default=30, ge=1, description="Days without child activity that count as stalled."
+    )
 
 
 class GoalIsMoving(Rule):

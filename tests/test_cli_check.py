@@ -32,7 +32,15 @@ def check_json(config: Path, *extra: str) -> tuple[int, dict[str, Any]]:
 def test_json_document_has_the_contract_keys(make_project: Callable[..., Path]) -> None:
     code, doc = check_json(make_project())
     assert code == 1  # S-2 serves no goal: a block finding
-    assert set(doc) >= {"version", "tracker", "generated_at", "summary", "findings", "actions", "errors"}
+    assert set(doc) >= {
+        "version",
+        "tracker",
+        "generated_at",
+        "summary",
+        "findings",
+        "actions",
+        "errors",
+    }
     assert doc["version"] == 1 and doc["tracker"] == "file"
     summary = doc["summary"]
     assert summary["items"] == 4 and summary["goals"] == 2 and summary["work"] == 2
@@ -41,7 +49,15 @@ def test_json_document_has_the_contract_keys(make_project: Callable[..., Path]) 
     assert summary["coverage"] == {"work_serving_goal": 0.6667, "goals_with_plan": 1.0}
     finding = next(f for f in doc["findings"] if f["rule"] == "TG101")
     assert set(finding) == {
-        "rule", "name", "severity", "item", "url", "message", "hint", "confidence", "evidence",
+        "rule",
+        "name",
+        "severity",
+        "item",
+        "url",
+        "message",
+        "hint",
+        "confidence",
+        "evidence",
     }
     assert finding["item"] == "S-2" and finding["severity"] == "block"
     assert {a["kind"] for a in doc["actions"]} == {"comment", "label", "block"}
@@ -125,7 +141,9 @@ def test_every_format_renders(make_project: Callable[..., Path], fmt: str) -> No
 
 def test_output_file(make_project: Callable[..., Path], tmp_path: Path) -> None:
     target = tmp_path / "out" / "report.json"
-    result = run("check", "--config", str(make_project()), "--format", "json", "--output", str(target))
+    result = run(
+        "check", "--config", str(make_project()), "--format", "json", "--output", str(target)
+    )
     assert result.exit_code == 1
     assert json.loads(target.read_text())["summary"]["items"] == 4
 
@@ -136,7 +154,10 @@ def test_output_file(make_project: Callable[..., Path], tmp_path: Path) -> None:
         ('{"items": [', "invalid JSON at line 1"),
         ('{"things": []}', "expected an object with an 'items' list"),
         ('{"items": [{"key": "A"}]}', "missing 'title'"),
-        ('{"items": [{"key": "A", "title": "x"}, {"key": "A", "title": "y"}]}', "duplicate key 'A'"),
+        (
+            '{"items": [{"key": "A", "title": "x"}, {"key": "A", "title": "y"}]}',
+            "duplicate key 'A'",
+        ),
         ('{"items": [{"key": "A", "title": "x", "due": "soon"}]}', "'due'"),
     ],
 )

@@ -40,14 +40,18 @@ def test_subtask_inherits_goal_through_parent_chain() -> None:
 
 
 def test_goal_reached_through_outward_or_inward_link_only() -> None:
-    outward = graph(item("E", "Epic"), item("S", "Story", links=(Link("implements", "outward", "E"),)))
+    outward = graph(
+        item("E", "Epic"), item("S", "Story", links=(Link("implements", "outward", "E"),))
+    )
     assert outward.goal_of("S").goal == "E" and [c.key for c in outward.children("E")] == ["S"]
     inward = graph(
         item("E", "Epic", links=(Link("is implemented by", "inward", "S", name="Implements"),)),
         item("S", "Story"),
     )
     assert inward.goal_of("S").goal == "E"
-    relates = graph(item("E", "Epic"), item("S", "Story", links=(Link("relates to", "outward", "E"),)))
+    relates = graph(
+        item("E", "Epic"), item("S", "Story", links=(Link("relates to", "outward", "E"),))
+    )
     assert relates.goal_of("S").goal is None
 
 
@@ -139,7 +143,12 @@ def test_low_confidence_never_acts() -> None:
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [("Done", StatusCategory.DONE), ("won’t do", StatusCategory.CANCELLED), ("Doing", StatusCategory.IN_PROGRESS), ("Backlog", StatusCategory.TODO)],
+    [
+        ("Done", StatusCategory.DONE),
+        ("won’t do", StatusCategory.CANCELLED),
+        ("Doing", StatusCategory.IN_PROGRESS),
+        ("Backlog", StatusCategory.TODO),
+    ],
 )
 def test_status_names(status: str, expected: StatusCategory) -> None:
     from trackerguard.status import StatusMap

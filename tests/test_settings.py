@@ -30,7 +30,10 @@ def write(path: Path, text: str) -> Path:
 def test_priority_cli_over_env_over_file_over_pyproject(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path / "pyproject.toml", '[tool.trackerguard]\ntracker = "redmine"\nfail_on = "info"\nquery = "pp"\n')
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.trackerguard]\ntracker = "redmine"\nfail_on = "info"\nquery = "pp"\n',
+    )
     config = write(tmp_path / "trackerguard.toml", 'tracker = "github"\nfail_on = "warn"\n')
     settings = load_settings(None, cwd=tmp_path)
     assert (settings.tracker, settings.fail_on, settings.query) == ("github", "warn", "pp")
@@ -120,7 +123,9 @@ def test_levels_must_be_two_or_more_and_unique(tmp_path: Path) -> None:
     assert "levels" in str(info.value)
 
 
-def test_init_writes_a_config_that_validates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_writes_a_config_that_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     assert runner.invoke(main, ["init"]).exit_code == 0

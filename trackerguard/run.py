@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from pydantic import ValidationError
 
-from trackerguard.adapter import Action, AdapterContext, ItemError, ScanRequest, TrackerAdapter
+from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
 from trackerguard.engine import Engine, Explanation, PolicyFinding
 from trackerguard.errors import ConfigError, TrackerError, UsageError
 from trackerguard.graph import StrategyGraph

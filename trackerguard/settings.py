@@ -287,12 +287,11 @@ def _secret_paths(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[
 def _lookup(data: Mapping[str, Any], path: Sequence[str | int]) -> bool:
     current: Any = data
     for key in path:
-        if isinstance(current, Mapping) and key in current:
-            current = current[key]
-        elif isinstance(current, list) and isinstance(key, int) and key < len(current):
-            current = current[key]
-        else:
+        in_mapping = isinstance(current, Mapping) and key in current
+        in_list = isinstance(current, list) and isinstance(key, int) and key < len(current)
+        if not (in_mapping or in_list):
             return False
+        current = current[key]
     return True
 
 

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
+from trackerguard.plugins.file.settings import FileSettings
 
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
 from trackerguard.comment import is_trackerguard_comment, parse_fingerprint
 from trackerguard.errors import ConfigError, TrackerError, UsageError
 from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
-from trackerguard.plugins.file.settings import FileSettings
 from trackerguard.text.normalize import normalize
 
 BOT_AUTHOR = "trackerguard"
@@ -70,10 +70,7 @@ class FileAdapter(TrackerAdapter):
         except OSError as exc:
             raise ConfigError(f"file.path: cannot read '{self.path}': {exc.strerror}") from None
         try:
-            if self._format() == "yaml":
-                document = yaml.safe_load(text)
-            else:
-                document = json.loads(text)
+            document = yaml.safe_load(text) if self._format() == "yaml" else json.loads(text)
         except json.JSONDecodeError as exc:
             raise ConfigError(
                 f"{self.path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -245,8 +242,7 @@ class FileAdapter(TrackerAdapter):
             (
                 entry
                 for entry in comments
-                if isinstance(entry, dict)
-                and is_trackerguard_comment(str(entry.get("body", "")))
+                if isinstance(entry, dict) and is_trackerguard_comment(str(entry.get("body", "")))
             ),
             None,
         )

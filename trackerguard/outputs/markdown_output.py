@@ -70,7 +70,8 @@ def write_markdown(report: Report) -> str:
     out = [
         f"## trackerguard report ({report.tracker}, {mode})",
         "",
-        "| Items | Goals | Work | ⛔ block | ⚠️ warn | ℹ️ info | Work serving a goal | Goals with a plan |",
+        "| Items | Goals | Work | ⛔ block | ⚠️ warn | ℹ️ info "
+        "| Work serving a goal | Goals with a plan |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {summary['items']} | {summary['goals']} | {summary['work']} | {counts['block']} | "
         f"{counts['warn']} | {counts['info']} | {cov['work_serving_goal']:.0%} | "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from io import StringIO
 
-from rich.console import Console, Group as RichGroup
+from rich.console import Console
+from rich.console import Group as RichGroup
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text

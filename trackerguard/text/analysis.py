@@ -28,6 +28,7 @@ from trackerguard.text.cues import (
     MEASURE_SYMBOL,
     OTHER_SCRIPT_REASON,
     STORY_TRIGGERS,
+    STORY_VERBS,
     CueHit,
     CueSet,
     cue_set,
@@ -294,7 +295,11 @@ def analyze_purpose(
         )
 
     # 2. User story.
-    story = _STORY.search(folded) if not tokens.isdisjoint(STORY_TRIGGERS) else None
+    story = (
+        _STORY.search(folded)
+        if not tokens.isdisjoint(STORY_TRIGGERS) and not tokens.isdisjoint(STORY_VERBS)
+        else None
+    )
     if story is not None:
         benefit = _STORY_BENEFIT.search(folded, story.start())
         if benefit is not None:

@@ -41,6 +41,13 @@ class Cue:
     # Anchored cues: words of which one must follow the trigger within the same
     # sentence before the (slower) tail regex is tried.
     gate: frozenset[str] = frozenset()
+    # How far before the first trigger word a match can start; the search starts there
+    # instead of at 0 (the text before cannot hold a match).
+    lead: int = 40
+
+    def __post_init__(self) -> None:
+        if "{0," in self.rx.pattern and not self.anchored:
+            object.__setattr__(self, "lead", 140)
 
 
 @dataclass(frozen=True, slots=True)
@@ -836,6 +843,10 @@ MEASURE_KEYWORDS = _wordset(
     "kennzahlen indicadores indicateurs exito sucesso erfolg succes"
 )
 STORY_TRIGGERS = _wordset("as como als tant")
+STORY_VERBS = _wordset(
+    "want need like wish able expect love can quiero necesito quisiera gostaria preciso "
+    "mochte voudrais veux"
+)
 
 LANG_CUES: dict[str, tuple[Cue, ...]] = {
     "en": _EN,
@@ -932,7 +943,8 @@ def scan(
                     strong = strong or cue.weight >= 2
                 continue
             seen.add(key)
-            m = cue.rx.search(folded)
+            first = min(folded.find(w) for w in cue.triggers.intersection(tokens))
+            m = cue.rx.search(folded, max(0, first - cue.lead))
             if m:
                 hits.append(CueHit(cue.category, cue.weight, m.group(0), m.start()))
                 total += cue.weight
@@ -944,9 +956,9 @@ def scan(
     return hits
 
 
-# Sentence ends stay attached to words (so the gate never looks past them cheaply);
-# other punctuation becomes a space.
-_GATE_SPLIT = str.maketrans({c: " " for c in ',;:()[]"`*_'})
+# Punctuation becomes a space so "lose." still opens the gate; the tail regex itself
+# stops at the sentence end.
+_GATE_SPLIT = str.maketrans({c: " " for c in ',;:()[]"`*_.!?'})
 
 
 def _anchored_match(folded: str, word: str, cue: Cue) -> CueHit | None:

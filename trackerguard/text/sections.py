@@ -286,6 +286,8 @@ def parse_document(text: str) -> Document:
             # <summary>Why</summary> and <h2>Why</h2> act as headings on GitHub.
             t = _HTML_HEADING.sub(lambda m: "\n#### " + m.group(2) + "\n", t)
         t = _HTML_TAG.sub(" ", t)
+    if not comments and not _STRUCTURE.search(t):
+        return _parse_plain(t, code_blocks)
 
     sections: list[Section | None] = []
     cur: _Builder | None = None
@@ -482,6 +484,27 @@ def parse_document(text: str) -> Document:
         code_blocks,
         quotes,
     )
+
+
+# Anything that could start a heading, list, quote, table, field or markup. Most real
+# bodies are plain prose paragraphs; they skip the line-by-line state machine.
+_STRUCTURE = re.compile(r"^[ \t]*(?:[#>|=*_\-+•\[<~]|\d{1,3}[.)])|[:`*_\[<]", re.M)
+
+
+def _parse_plain(t: str, code_blocks: int) -> Document:
+    """Fast path of :func:`parse_document` for text without any structure markers."""
+    prose: list[str] = []
+    placeholders: list[str] = []
+    for raw in t.split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        if is_placeholder_line(line):
+            placeholders.append(line)
+        else:
+            prose.append(line)
+    text = "\n".join(prose)
+    return Document((), text, text, (), (), 0, (), (), tuple(placeholders), 0, code_blocks, 0)
 
 
 def _field(
