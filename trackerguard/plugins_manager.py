@@ -35,6 +35,8 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "trackerguard.plugins.jira",
     "trackerguard.plugins.github",
     "trackerguard.plugins.redmine",
+    "trackerguard.plugins.gitlab",
+    "trackerguard.plugins.linear",
 )
 ENTRY_POINT_GROUP = hooks.PROJECT
 RESTRICT_ENV = "TRACKERGUARD_PLUGINS"

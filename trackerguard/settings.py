@@ -31,7 +31,9 @@ from trackerguard.levels import DEFAULT_LEVELS, LevelConfig
 from trackerguard.model import Severity
 from trackerguard.plugins.file.settings import FileSettings
 from trackerguard.plugins.github.settings import GitHubSettings
+from trackerguard.plugins.gitlab.settings import GitLabSettings
 from trackerguard.plugins.jira.settings import JiraSettings
+from trackerguard.plugins.linear.settings import LinearSettings
 from trackerguard.plugins.redmine.settings import RedmineSettings
 from trackerguard.service.settings import ServiceSettings
 from trackerguard.status import StatusConfig
@@ -133,6 +135,8 @@ class Settings(BaseSettings):
     jira: JiraSettings = Field(default_factory=JiraSettings)
     github: GitHubSettings = Field(default_factory=GitHubSettings)
     redmine: RedmineSettings = Field(default_factory=RedmineSettings)
+    gitlab: GitLabSettings = Field(default_factory=GitLabSettings)
+    linear: LinearSettings = Field(default_factory=LinearSettings)
     trackers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Sections of third-party tracker adapters (``[trackers.NAME]``)."""
     service: ServiceSettings = Field(default_factory=ServiceSettings)

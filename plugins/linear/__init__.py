@@ -1,0 +1,1 @@
+"""Built-in tracker adapter package."""
