@@ -101,6 +101,7 @@ class Engine:
             severity = config.severity or rule_cls.default_severity
             mode = config.mode or _DEFAULT_MODE[severity]
             self.active.append(ActiveRule(rule_cls(options), severity, mode, rule_cls.applies_to))
+        self._by_level: dict[str, list[ActiveRule]] = {}
         self.grace = timedelta(hours=settings.actions.grace_hours)
         self.skip_label = settings.actions.skip_label
 
@@ -112,6 +113,17 @@ class Engine:
 
     def is_exempt(self, item: WorkItem) -> bool:
         return self.skip_label in item.labels
+
+    def _rules_for(self, level: str, graph: StrategyGraph) -> list[ActiveRule]:
+        """The active rules that apply to items of ``level`` (computed once per level)."""
+        levels = graph.levels
+        return [
+            active
+            for active in self.active
+            if active.applies_to == "any"
+            or (active.applies_to == "work" and levels.is_work(level))
+            or (active.applies_to == "goal" and levels.is_goal(level))
+        ]
 
     def _applies(self, active: ActiveRule, item: WorkItem, graph: StrategyGraph) -> bool:
         if item.level is None or item.is_closed:
@@ -131,15 +143,15 @@ class Engine:
         expression) is recorded in ``errors`` when given (the other rules still judge the
         item), else re-raised.
         """
-
-        if item.level is None or item.is_closed or self.skip_label in item.labels:
+        level = item.level
+        if level is None or item.is_closed or self.skip_label in item.labels:
             return []
+        rules = self._by_level.get(level)
+        if rules is None:
+            rules = self._by_level[level] = self._rules_for(level, ctx.graph)
         young = item.created is not None and ctx.now - item.created < self.grace
         out: list[PolicyFinding] = []
-        graph = ctx.graph
-        for active in self.active:
-            if not self._applies(active, item, graph):
-                continue
+        for active in rules:
             try:
                 verdict = active.rule.check(item, ctx)
             except RuleEvaluationError as exc:

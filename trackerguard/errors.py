@@ -44,10 +44,19 @@ class TrackerError(TrackerguardError):
 
     exit_code = 3
 
-    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
+        self.retry_after = retry_after
+        """Seconds the tracker asked us to wait (``Retry-After``); the service honours it."""
 
 
 class AuthError(TrackerError):
