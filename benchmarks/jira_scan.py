@@ -1,0 +1,195 @@
+"""Benchmark: trackerguard's Jira scan vs. the script a Jira user would write.
+
+Against the Jira simulator (real HTTP on 127.0.0.1, ``--latency`` per request, a sample of
+requests validated against the official spec), with ``--issues`` issues on three levels:
+
+(a) ``trackerguard check --tracker jira`` as a subprocess (its peak RSS is the child's);
+    then ``--apply`` twice to show the unchanged second run makes zero writes;
+(b) the idiomatic script with the same ``jira`` library: ``search_issues`` over all pages,
+    then ``jira.issue(parent)`` for each issue's parent (``--idiomatic cached`` fetches each
+    distinct parent once, a kinder baseline).
+
+Usage: ``python benchmarks/jira_scan.py [--issues 10000] [--latency 0.05] [--flavor cloud]``
+Prints a Markdown table (paste into ``benchmarks/RESULTS_jira.md``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.jira_sim import JiraSim, SimState, big  # noqa: E402
+from tests.jira_sim.spec import load_spec  # noqa: E402
+
+IDIOMATIC = r"""
+import sys, time, resource
+from jira import JIRA
+url, email, token, flavor, mode = sys.argv[1:6]
+auth = {"basic_auth": (email, token)} if flavor == "cloud" else {"token_auth": token}
+jira = JIRA(server=url, **auth)
+t0 = time.perf_counter()
+issues = jira.search_issues("project = BIG", maxResults=False)
+parents = {}
+for issue in issues:
+    parent = getattr(issue.fields, "parent", None)
+    if parent is None:
+        continue
+    if mode == "cached" and parent.key in parents:
+        continue
+    parents[parent.key] = jira.issue(parent.key)
+print(len(issues), len(parents), time.perf_counter() - t0)
+"""
+
+
+def _child_peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_trackerguard(sim: JiraSim, workdir: Path, apply: bool) -> dict[str, Any]:
+    st = sim.state
+    env = dict(os.environ)
+    env.update(
+        TRACKERGUARD_JIRA__URL=sim.url,
+        TRACKERGUARD_JIRA__TOKEN=st.token if st.flavor == "cloud" else st.pat,
+        TRACKERGUARD_STATE_PATH=str(workdir / "state.db"),
+    )
+    if st.flavor == "cloud":
+        env["TRACKERGUARD_JIRA__EMAIL"] = st.bot_email
+    argv = [
+        sys.executable,
+        "-m",
+        "trackerguard.cli",
+        "check",
+        "--tracker",
+        "jira",
+        "--query",
+        "project = BIG",
+        "--format",
+        "json",
+        "--quiet",
+    ]
+    if apply:
+        argv.append("--apply")
+    sim.reset_counts()
+    before = _child_peak_mb()
+    t0 = time.perf_counter()
+    proc = subprocess.run(argv, env=env, cwd=workdir, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    report = json.loads(proc.stdout) if proc.stdout.strip() else {}
+    return {
+        "exit": proc.returncode,
+        "wall": wall,
+        "reads": sim.reads,
+        "writes": sim.writes,
+        "peak_mb": max(_child_peak_mb(), before),
+        "items": report.get("summary", {}).get("items"),
+        "findings": report.get("summary", {}).get("findings"),
+        "stderr": proc.stderr[-500:],
+    }
+
+
+def run_idiomatic(sim: JiraSim, mode: str) -> dict[str, Any]:
+    st = sim.state
+    sim.reset_counts()
+    token = st.token if st.flavor == "cloud" else st.pat
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", IDIOMATIC, sim.url, st.bot_email, token, st.flavor, mode],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - t0
+    return {
+        "exit": proc.returncode,
+        "wall": wall,
+        "reads": sim.reads,
+        "writes": sim.writes,
+        "out": proc.stdout.strip(),
+        "stderr": proc.stderr[-500:],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--issues", type=int, default=10_000)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--flavor", choices=["cloud", "datacenter"], default="cloud")
+    parser.add_argument("--sample-every", type=int, default=25)
+    parser.add_argument("--idiomatic", choices=["per-issue", "cached", "none"], default="per-issue")
+    args = parser.parse_args()
+
+    load_spec()  # parse the spec once up front, not inside the first timed run
+    state = big(SimState(args.flavor), args.issues, project="BIG", orphan_every=200)
+    sim = JiraSim(state, latency=args.latency, sample_every=args.sample_every).start()
+    rows: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            dry = run_trackerguard(sim, work, apply=False)
+            first = run_trackerguard(sim, work, apply=True)
+            second = run_trackerguard(sim, work, apply=True)
+        pages = math.ceil(args.issues / sim.max_page)
+        minimum = pages  # every issue is in the query: no batch look-ups are needed
+        idiom: dict[str, Any] | None = None
+        if args.idiomatic != "none":
+            idiom = run_idiomatic(sim, args.idiomatic)
+    finally:
+        sim.stop()
+    rows.append("| run | exit | wall s | reads | writes | peak RSS MB | items |")
+    rows.append("|---|---|---|---|---|---|---|")
+    for name, r in (
+        ("trackerguard dry run", dry),
+        ("trackerguard --apply (1st)", first),
+        ("trackerguard --apply (2nd, unchanged)", second),
+    ):
+        rows.append(
+            f"| {name} | {r['exit']} | {r['wall']:.2f} | {r['reads']} | {r['writes']} "
+            f"| {r['peak_mb']:.0f} | {r['items']} |"
+        )
+    if idiom is not None:
+        rows.append(
+            f"| idiomatic script ({args.idiomatic}) | {idiom['exit']} | {idiom['wall']:.2f} "
+            f"| {idiom['reads']} | {idiom['writes']} | – | {idiom['out']} |"
+        )
+    print(
+        f"flavor={args.flavor} issues={args.issues} latency={args.latency}s "
+        f"spec-validated: 1 in {args.sample_every} requests, "
+        f"validation errors: {len(sim.validator.errors)}"
+    )
+    print("\n".join(rows))
+    ratio = dry["reads"] / minimum
+    print(
+        f"\nminimum reads (pages of {sim.max_page}): {minimum}; trackerguard: {dry['reads']} "
+        f"= {ratio:.2f} x minimum; second --apply writes: {second['writes']}"
+    )
+    if idiom is not None:
+        print(
+            f"idiomatic / trackerguard: reads {idiom['reads'] / max(1, dry['reads']):.1f} x, "
+            f"wall {idiom['wall'] / max(0.001, dry['wall']):.1f} x"
+        )
+    for r in (dry, first, second):
+        if r["exit"] not in (0, 1):
+            print("trackerguard failed:", r["stderr"], file=sys.stderr)
+    if sim.validator.errors:
+        print("\n".join(sim.validator.errors[:5]), file=sys.stderr)
+    ok = ratio <= 1.2 and second["writes"] == 0 and dry["wall"] < 15
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    threading.stack_size(0)
+    sys.exit(main())

@@ -1,0 +1,725 @@
+"""The Jira adapter (Cloud REST v3 + ADF, Data Center REST v2 + wiki markup).
+
+Reading is shaped around the fewest requests that still never guess:
+
+1. the first page of the query with every needed field (small queries end here);
+2. if there is more, the list of matching keys, cheaply (id-only pages hold up to 5,000
+   keys on Cloud, 1,000 on DC), so that a run cut short can name exactly what it did not
+   judge; on DC past the 10,000-result window the JQL is narrowed by ``created``;
+3. the remaining issues by key, in parallel batches of 100 (``issue/bulkfetch`` on Cloud,
+   ``key in (…)`` on DC), with trackerguard's issue entity property in the same response
+   (``properties=trackerguard``), so the bot state costs no extra request;
+4. goals outside the query and children of goals without a live child, in batches
+   (``key in``/bulk fetch, ``parent in (…)``/Epic Link/Parent Link JQL).
+
+Step 4 runs inside :meth:`JiraAdapter.scan` before anything is yielded: if the budget or
+the server gives out there, the items whose verdict depends on what could not be read are
+reported as not judged instead of being judged on a guess. The engine's own
+``fetch_items``/``fetch_children`` calls are then answered from the cache.
+
+Writes follow DESIGN.md's comment contract. The issue entity property
+(``[jira] property_key``) holds ``{comment_id, fingerprint, blocked, status_before_block}``;
+the comment itself carries a comment property, so a human editing its text breaks nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from trackerguard.plugins.jira import webhooks
+from trackerguard.plugins.jira.client import JiraClient
+from trackerguard.plugins.jira.mapping import FieldIds, Mapper, discover_fields, parse_time
+from trackerguard.plugins.jira.settings import JiraSettings
+
+from trackerguard.adapter import (
+    Action,
+    AdapterContext,
+    ScanRequest,
+    TrackerAdapter,
+    TrackerSettings,
+    WebhookEvent,
+)
+from trackerguard.errors import AuthError, TrackerError, UsageError
+from trackerguard.graph import StrategyGraph
+from trackerguard.model import StatusCategory, WorkItem
+
+log = logging.getLogger("trackerguard.jira")
+_KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
+_ORDER_BY = re.compile(r"\border\s+by\b[^\"']*$", re.IGNORECASE)
+ID_PAGE = {"cloud": 5000, "datacenter": 1000}
+
+
+def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def _jql_list(keys: Iterable[str]) -> str:
+    return ", ".join(f'"{k}"' for k in keys)
+
+
+def strip_order(jql: str) -> str:
+    """The query's condition without its ORDER BY (we order pages ourselves)."""
+    return _ORDER_BY.sub("", jql).strip()
+
+
+class JiraAdapter(TrackerAdapter):
+    """Reads issues, judges nothing, writes only what the planner asked for."""
+
+    name: ClassVar[str] = "jira"
+    Settings: ClassVar[type[TrackerSettings]] = JiraSettings
+    description_format: ClassVar[str] = "adf"
+    supports_webhooks: ClassVar[bool] = True
+
+    def __init__(self, settings: TrackerSettings, context: AdapterContext) -> None:
+        super().__init__(settings, context)
+        assert isinstance(settings, JiraSettings)
+        self.cfg: JiraSettings = settings
+        self.notes: list[str] = []
+        self._client: JiraClient | None = None
+        self._mapper: Mapper | None = None
+        self._bot_id: str | None = settings.bot_account_id
+        self._cache: dict[str, WorkItem] = {}
+        self._missing: set[str] = set()
+        self._children_done: set[str] = set()
+        self._state: dict[str, dict[str, Any]] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self._last_error: TrackerError | None = None
+        self._tz = ZoneInfo("UTC")
+
+    # -- connection ----------------------------------------------------------------------------
+    @property
+    def client(self) -> JiraClient:
+        if self._client is None:
+            self._client = JiraClient(self.cfg, self.context.requests)
+        return self._client
+
+    @property
+    def base_url(self) -> str:
+        return (self.cfg.url or "").rstrip("/")
+
+    def check_connection(self) -> None:
+        client = self.client
+        client.detect()
+        me = client.myself()
+        if self._bot_id is None:
+            self._bot_id = str(me.get("accountId") or me.get("name") or "") or None
+        try:
+            self._tz = ZoneInfo(str(me.get("timeZone") or "UTC"))
+        except (ZoneInfoNotFoundError, ValueError):
+            self._tz = ZoneInfo("UTC")
+        self.mapper  # noqa: B018 - discover custom fields up front (one request)
+
+    @property
+    def mapper(self) -> Mapper:
+        if self._mapper is None:
+            client = self.client
+            cloud = client.cloud
+            needs_fields = not cloud or self.cfg.block == "flag"
+            ids = FieldIds()
+            if needs_fields:
+                ids = discover_fields(
+                    client.fields(),
+                    epic_link=self.cfg.epic_link_field,
+                    parent_link=self.cfg.parent_link_field,
+                    flagged=self.cfg.flagged_field,
+                )
+                if not cloud and not (ids.epic_link or ids.parent_link):
+                    self.notes.append(
+                        "jira: no Epic Link / Parent Link field found; stories and epics on "
+                        "this site are read without their parents"
+                    )
+            self._mapper = Mapper(
+                base_url=self.base_url,
+                cloud=cloud,
+                ids=ids,
+                levels=self.context.levels,
+                statuses=self.context.statuses,
+                levels_from=self.cfg.levels_from,
+                property_key=self.cfg.property_key,
+                extra_fields=tuple(self.cfg.extra_fields),
+            )
+        return self._mapper
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # -- low-level reads -----------------------------------------------------------------------
+    def _fields(self) -> list[str]:
+        fields: list[str] = self.mapper.request_fields(flagged=self.cfg.block == "flag")
+        return fields
+
+    def _search_page(
+        self, jql: str, *, fields: list[str], size: int, token: str | None = None, start: int = 0
+    ) -> dict[str, Any]:
+        """One page: ``search/jql`` + ``nextPageToken`` (Cloud), ``search`` + ``startAt`` (DC)."""
+        if self.client.cloud:
+            body: dict[str, Any] = {"jql": jql, "maxResults": size, "fields": fields}
+            if fields != ["id"]:
+                body["properties"] = [self.cfg.property_key]
+            if token:
+                body["nextPageToken"] = token
+            result = self.client.call("POST", "search/jql", "searching issues", body=body)
+        else:
+            body = {
+                "jql": jql,
+                "startAt": start,
+                "maxResults": size,
+                "fields": fields,
+                "validateQuery": "warn",
+            }
+            if fields != ["id"]:
+                body["properties"] = [self.cfg.property_key]
+            result = self.client.call("POST", "search", "searching issues", body=body)
+        return result if isinstance(result, dict) else {}
+
+    def _search_all(self, jql: str, fields: list[str]) -> list[dict[str, Any]]:
+        """Every page of a (small) JQL search, e.g. children of a batch of goals."""
+        out: list[dict[str, Any]] = []
+        token: str | None = None
+        start = 0
+        seen_tokens: set[str] = set()
+        while True:
+            page = self._search_page(
+                jql, fields=fields, size=self.cfg.page_size, token=token, start=start
+            )
+            issues = list(page.get("issues") or [])
+            out.extend(issues)
+            if self.client.cloud:
+                token = page.get("nextPageToken")
+                if not token or page.get("isLast") or token in seen_tokens:
+                    return out
+                seen_tokens.add(token)
+            else:
+                start += len(issues)
+                if not issues or start >= int(page.get("total") or 0):
+                    return out
+
+    def _list_keys(self, jql: str) -> list[str]:
+        """All keys matching ``jql`` with id-only pages (cheap); DC narrows past the window."""
+        flavor = self.client.detect()
+        size = ID_PAGE[flavor]
+        keys: list[str] = []
+        seen: set[str] = set()
+        if flavor == "cloud":
+            token: str | None = None
+            tokens: set[str] = set()
+            while True:
+                page = self._search_page(jql, fields=["id"], size=size, token=token)
+                for issue in page.get("issues") or []:
+                    key = str(issue.get("key") or issue.get("id") or "")
+                    if key and key not in seen:
+                        seen.add(key)
+                        keys.append(key)
+                token = page.get("nextPageToken")
+                if not token or page.get("isLast") or token in tokens:
+                    return keys
+                tokens.add(token)
+        condition = strip_order(jql)
+        window = self.cfg.search_window
+        narrowed = f"({condition}) ORDER BY created ASC, key ASC"
+        start = 0
+        last_created: str | None = None
+        found_at_restart = -1
+        while True:
+            page = self._search_page(
+                narrowed, fields=["id", "created"], size=min(size, window - start), start=start
+            )
+            issues = list(page.get("issues") or [])
+            for issue in issues:
+                key = str(issue.get("key") or issue.get("id") or "")
+                if key and key not in seen:
+                    seen.add(key)
+                    keys.append(key)
+                last_created = (issue.get("fields") or {}).get("created") or last_created
+            start += len(issues)
+            if not issues or start >= int(page.get("total") or 0):
+                return keys
+            if start >= window:
+                # Past the search window: restart from the last minute seen (JQL dates have
+                # minute precision; the overlap is de-duplicated by key).
+                if not last_created or len(keys) == found_at_restart:
+                    raise TrackerError(
+                        f"more than {window} issues share one creation minute; narrow the query"
+                    )
+                found_at_restart = len(keys)
+                when = parse_time(last_created)
+                if when is None:
+                    raise TrackerError(f"unreadable creation time {last_created!r}")
+                # JQL dates are wall-clock times in the bot user's time zone.
+                minute = when.astimezone(self._tz).strftime("%Y/%m/%d %H:%M")
+                narrowed = f'({condition}) AND created >= "{minute}" ORDER BY created ASC, key ASC'
+                start = 0
+
+    def _fetch_batch(self, keys: list[str]) -> list[dict[str, Any]]:
+        """Up to 100 issues by key in one request."""
+        fields = self._fields()
+        if self.client.cloud:
+            body = {
+                "issueIdsOrKeys": keys,
+                "fields": fields,
+                "properties": [self.cfg.property_key],
+            }
+            result = self.client.call("POST", "issue/bulkfetch", "reading issues", body=body)
+            return list((result or {}).get("issues") or [])
+        jql = f"key in ({_jql_list(keys)})"
+        page = self._search_page(jql, fields=fields, size=len(keys))
+        return list(page.get("issues") or [])
+
+    def _fetch_many(self, keys: Sequence[str], why: str) -> tuple[list[WorkItem], list[str]]:
+        """Batches in parallel (bounded by ``concurrency``); returns items and failed keys."""
+        keys = [k for k in dict.fromkeys(keys) if _KEY.match(k)]
+        if not keys:
+            return [], []
+        batches = _chunks(keys, self.cfg.batch_size)
+        items: list[WorkItem] = []
+        failed: list[str] = []
+        errors: list[TrackerError] = []
+
+        def run(batch: list[str]) -> list[dict[str, Any]] | TrackerError:
+            try:
+                return self._fetch_batch(batch)
+            except TrackerError as exc:
+                return exc
+
+        workers = min(self.cfg.concurrency, len(batches))
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            # Results are mapped as they arrive, overlapping parsing with network waits.
+            for batch, result in zip(batches, pool.map(run, batches), strict=True):
+                if isinstance(result, TrackerError):
+                    if isinstance(result, AuthError):
+                        raise result
+                    failed.extend(batch)
+                    errors.append(result)
+                    continue
+                for raw in result:
+                    items.append(self._remember(raw))
+        if errors:
+            log.warning(
+                "jira: %s: %d of %d issues unread: %s", why, len(failed), len(keys), errors[0]
+            )
+            self._last_error = errors[0]
+        return items, failed
+
+    def _remember(self, raw: Mapping[str, Any]) -> WorkItem:
+        item: WorkItem = self.mapper.item(raw)
+        self._cache[item.key] = item
+        self._state.setdefault(
+            item.key, dict((item.bot.extra if item.bot else {}).get("property") or {})
+        )
+        return item
+
+    # -- scanning ------------------------------------------------------------------------------
+    def _jql(self, request: ScanRequest) -> str | None:
+        parts: list[str] = []
+        if request.query:
+            parts.append(f"({strip_order(request.query)})")
+        if request.keys and request.query:
+            parts.append(f"key in ({_jql_list(request.keys)})")
+        if request.since is not None:
+            # JQL dates are read in the bot user's time zone, not UTC.
+            when = request.since.astimezone(self._tz).strftime("%Y/%m/%d %H:%M")
+            parts.append(f'updated >= "{when}"')
+        if not parts or (request.keys and not request.query):
+            return None
+        return " AND ".join(parts) + " ORDER BY key ASC"
+
+    def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
+        if not request.query and not request.keys:
+            raise UsageError("jira: give a JQL query (--query or [jira] query) or issue keys")
+        self._last_error = None
+        jql = self._jql(request)
+        scanned: list[WorkItem] = []
+        unread: list[str] = []
+        if jql is None:
+            items, unread = self._fetch_many([k.upper() for k in request.keys], "reading keys")
+            scanned.extend(items)
+        else:
+            scanned, unread = self._scan_query(jql)
+        for key in unread:
+            self.context.item_error(key, self._unjudged_reason(), judged=False)
+        blocked = self._complete_context(scanned, set(unread))
+        for item in scanned:
+            if item.key in blocked:
+                continue
+            yield item
+
+    def _unjudged_reason(self) -> str:
+        err = self._last_error
+        return f"not judged: could not be read ({err})" if err else "not judged: could not be read"
+
+    def _scan_query(self, jql: str) -> tuple[list[WorkItem], list[str]]:
+        fields = self._fields()
+        client = self.client
+        first = self._search_page(jql, fields=fields, size=self.cfg.page_size)
+        scanned = [self._remember(raw) for raw in first.get("issues") or []]
+        if client.cloud:
+            more = bool(first.get("nextPageToken")) and not first.get("isLast")
+        else:
+            more = int(first.get("total") or 0) > len(scanned)
+        if not more:
+            return scanned, []
+        try:
+            keys = self._list_keys(jql)
+        except TrackerError as exc:
+            raise type(exc)(
+                f"{exc} — only {len(scanned)} issues were read before the query's key list "
+                "failed; nothing was judged"
+            ) from None
+        have = {item.key for item in scanned}
+        have |= {str((item.raw or {}).get("id")) for item in scanned}
+        rest = [k for k in keys if k not in have]
+        items, failed = self._fetch_many(rest, "reading the query's issues")
+        by_key = {item.key: item for item in scanned + items}
+        ordered = [by_key[k] for k in keys if k in by_key]
+        listed = set(keys)
+        ordered += [item for item in scanned if item.key not in listed]
+        return ordered, failed
+
+    def _complete_context(self, scanned: list[WorkItem], unread: set[str]) -> set[str]:
+        """Prefetch goals outside the scan and children of goals; return keys not judgeable.
+
+        ``unread`` are keys of the query that could not be read: items depending on them
+        are not judged either (their goal might be exactly what could not be read).
+        """
+        link_types = self.context.settings.graph.goal_link_types
+        known: dict[str, WorkItem] = {item.key: item for item in scanned}
+        unreadable: set[str] = set(unread)
+        frontier: list[WorkItem] = scanned
+        for _ in range(self.context.settings.graph.max_fetch_rounds):
+            wanted = StrategyGraph.referenced(frontier, link_types) - known.keys() - self._missing
+            wanted -= unreadable
+            if not wanted:
+                break
+            fetched, failed = self._fetch_many(sorted(wanted), "reading goals outside the query")
+            for item in fetched:
+                known.setdefault(item.key, item)
+            unreadable |= set(failed)
+            self._missing |= wanted - {i.key for i in fetched} - set(failed)
+            frontier = fetched
+        levels = self.context.levels
+        goals = [
+            item.key
+            for item in scanned
+            if levels.is_goal(item.level) and not item.is_closed and item.key not in unreadable
+        ]
+        if goals:
+            probe = StrategyGraph(known, levels, link_types)
+            need = [k for k in goals if not _has_live_child(probe, k)]
+            if need:
+                children, failed_goals = self._children(need, known)
+                for item in children:
+                    known.setdefault(item.key, item)
+                unreadable |= set(failed_goals)
+        if not unreadable:
+            return set()
+        # Every scanned item whose goal walk touches an unreadable key cannot be judged.
+        graph = StrategyGraph(known, levels, link_types)
+        blocked: set[str] = set()
+        reason = self._unjudged_reason()
+        for item in scanned:
+            touched = {item.key} | set(graph.serving_targets(item))
+            path = graph.goal_of(item.key)
+            touched |= set(path.via) | set(path.dangling)
+            hit = sorted(touched & unreadable)
+            if hit:
+                blocked.add(item.key)
+                self.context.item_error(
+                    item.key, f"{reason}: depends on {', '.join(hit[:5])}", judged=False
+                )
+        return blocked
+
+    def _children(
+        self, goals: Sequence[str], known: Mapping[str, WorkItem]
+    ) -> tuple[list[WorkItem], list[str]]:
+        """Direct children of ``goals``: by parent (or Epic/Parent Link) and by goal links."""
+        mapper = self.mapper
+        clauses = ["parent"]
+        if not self.client.cloud:
+            clauses += [
+                c
+                for c in (
+                    mapper.ids.clause(mapper.ids.epic_link),
+                    mapper.ids.clause(mapper.ids.parent_link),
+                )
+                if c
+            ]
+        found: list[WorkItem] = []
+        failed: list[str] = []
+        link_types = {t.casefold() for t in self.context.settings.graph.goal_link_types}
+        linked: set[str] = set()
+        for chunk in _chunks(list(goals), 50):
+            keys = _jql_list(chunk)
+            jql = " OR ".join(f"{c} in ({keys})" for c in clauses) + " ORDER BY key ASC"
+            try:
+                raws = self._search_all(jql, self._fields())
+            except TrackerError as exc:
+                if isinstance(exc, AuthError):
+                    raise
+                self._last_error = exc
+                failed.extend(chunk)
+                continue
+            found.extend(self._remember(raw) for raw in raws)
+            self._children_done.update(chunk)
+            for key in chunk:
+                goal = known.get(key)
+                for link in goal.links if goal else ():
+                    if link.direction == "inward" and (
+                        link.type.casefold() in link_types or link.name.casefold() in link_types
+                    ):
+                        linked.add(link.target)
+        linked -= set(known) | {i.key for i in found}
+        if linked:
+            items, _ = self._fetch_many(sorted(linked), "reading linked children")
+            found.extend(items)
+        return found, failed
+
+    def fetch_items(self, keys: Sequence[str]) -> list[WorkItem]:
+        out = [self._cache[k] for k in keys if k in self._cache]
+        todo = [k for k in keys if k not in self._cache and k not in self._missing]
+        if todo:
+            items, failed = self._fetch_many(todo, "reading goals")
+            if failed:
+                raise self._last_error or TrackerError("reading goals failed")
+            self._missing |= set(todo) - {i.key for i in items}
+            out.extend(items)
+        return out
+
+    def fetch_children(self, keys: Sequence[str]) -> list[WorkItem]:
+        todo = [k for k in keys if k not in self._children_done]
+        if todo:
+            _, failed = self._children(todo, self._cache)
+            if failed:
+                raise self._last_error or TrackerError("reading children failed")
+        wanted = set(keys)
+        link_types = self.context.settings.graph.goal_link_types
+        probe = StrategyGraph(self._cache, self.context.levels, link_types)
+        out = {child.key: child for key in wanted for child in probe.children(key)}
+        return list(out.values())
+
+    # -- acting --------------------------------------------------------------------------------
+    def _lock(self, key: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _render(self, markdown: str) -> Any:
+        from trackerguard.text.render import to_adf, to_jira_wiki
+
+        return to_adf(markdown) if self.client.cloud else to_jira_wiki(markdown)
+
+    def apply(self, item: WorkItem, action: Action) -> None:
+        with self._lock(item.key):
+            state = self._state.setdefault(
+                item.key, dict((item.bot.extra if item.bot else {}).get("property") or {})
+            )
+            handler = {
+                "comment": self._comment,
+                "uncomment": self._uncomment,
+                "label": self._label,
+                "unlabel": self._label,
+                "block": self._block,
+                "unblock": self._unblock,
+            }[action.kind]
+            handler(item, action, state)
+
+    def _stamp(self, item: WorkItem, state: dict[str, Any]) -> dict[str, Any]:
+        """The property value to store: state plus when we wrote (bot writes ≠ activity)."""
+        out = {k: v for k, v in state.items() if v is not None}
+        out["written_at"] = datetime.now(UTC).isoformat()
+        activity = item.activity
+        if activity is not None:
+            out["seen_activity"] = activity.isoformat()
+        return out
+
+    @property
+    def _quiet(self) -> dict[str, str] | None:
+        """``notifyUsers=false`` on edits when ``[jira] notify = false`` (needs admin rights)."""
+        return None if self.cfg.notify else {"notifyUsers": "false"}
+
+    def _save_state(self, item: WorkItem, state: dict[str, Any]) -> None:
+        self.client.call(
+            "PUT",
+            f"issue/{item.key}/properties/{self.cfg.property_key}",
+            f"{item.key}: saving trackerguard's state",
+            body=self._stamp(item, state),
+        )
+
+    def _comment(self, item: WorkItem, action: Action, state: dict[str, Any]) -> None:
+        body = self._render(action.body or "")
+        what = f"{item.key}: writing the trackerguard comment"
+        comment_id = action.comment_id
+        if comment_id:
+            try:
+                self.client.call(
+                    "PUT",
+                    f"issue/{item.key}/comment/{comment_id}",
+                    what,
+                    params=self._quiet,
+                    body={"body": body},
+                )
+            except TrackerError as exc:
+                if exc.status != 404:
+                    raise
+                comment_id = None  # a human deleted it: write a new one
+        if not comment_id:
+            created = self.client.call(
+                "POST",
+                f"issue/{item.key}/comment",
+                what,
+                body={
+                    "body": body,
+                    "properties": [
+                        {"key": self.cfg.property_key, "value": {"fingerprint": action.fingerprint}}
+                    ],
+                },
+            )
+            comment_id = str((created or {}).get("id") or "")
+            if not comment_id:
+                raise TrackerError(f"{what}: Jira did not return the new comment's id")
+        state["comment_id"] = comment_id
+        state["fingerprint"] = action.fingerprint
+        self._save_state(item, state)
+
+    def _uncomment(self, item: WorkItem, action: Action, state: dict[str, Any]) -> None:
+        comment_id = action.comment_id or state.get("comment_id")
+        what = f"{item.key}: resolving the trackerguard comment"
+        if comment_id and action.body is None:
+            try:
+                self.client.call("DELETE", f"issue/{item.key}/comment/{comment_id}", what)
+            except TrackerError as exc:
+                if exc.status != 404:
+                    raise
+            state.pop("comment_id", None)
+            state.pop("fingerprint", None)
+        elif comment_id:
+            try:
+                self.client.call(
+                    "PUT",
+                    f"issue/{item.key}/comment/{comment_id}",
+                    what,
+                    params=self._quiet,
+                    body={"body": self._render(action.body or "")},
+                )
+            except TrackerError as exc:
+                if exc.status != 404:
+                    raise
+                state.pop("comment_id", None)
+            state["fingerprint"] = action.fingerprint
+        self._save_state(item, state)
+
+    def _label(self, item: WorkItem, action: Action, state: dict[str, Any]) -> None:
+        verb = "add" if action.kind == "label" else "remove"
+        self.client.call(
+            "PUT",
+            f"issue/{item.key}",
+            f"{item.key}: {'adding' if verb == 'add' else 'removing'} label '{action.label}'",
+            params=self._quiet,
+            body={"update": {"labels": [{verb: action.label}]}},
+        )
+
+    def _transition_to(self, item: WorkItem, status: str, state: dict[str, Any], what: str) -> None:
+        result = self.client.call("GET", f"issue/{item.key}/transitions", what)
+        for transition in (result or {}).get("transitions") or []:
+            target = (transition.get("to") or {}).get("name") or ""
+            if str(target).casefold() == status.casefold():
+                self.client.call(
+                    "POST",
+                    f"issue/{item.key}/transitions",
+                    what,
+                    body={
+                        "transition": {"id": str(transition["id"])},
+                        "properties": [
+                            {"key": self.cfg.property_key, "value": self._stamp(item, state)}
+                        ],
+                    },
+                )
+                return
+        raise TrackerError(
+            f"{what}: no transition from '{item.status}' to '{status}' is available to the bot "
+            '(check the workflow, or set [jira] block = "flag")'
+        )
+
+    def _set_flag(self, item: WorkItem, on: bool, state: dict[str, Any], what: str) -> None:
+        flagged = self.mapper.ids.flagged
+        if not flagged:
+            raise TrackerError(f"{what}: this site has no Flagged field (set [jira] flagged_field)")
+        self.client.call(
+            "PUT",
+            f"issue/{item.key}",
+            what,
+            params=self._quiet,
+            body={
+                "fields": {flagged: [{"value": "Impediment"}] if on else None},
+                "properties": [{"key": self.cfg.property_key, "value": self._stamp(item, state)}],
+            },
+        )
+
+    def _block(self, item: WorkItem, action: Action, state: dict[str, Any]) -> None:
+        what = f"{item.key}: blocking"
+        new = dict(state, blocked=True, mode=self.cfg.block)
+        if self.cfg.block == "flag":
+            self._set_flag(item, True, new, what)
+        else:
+            if item.status.casefold() == self.cfg.blocked_status.casefold():
+                new["status_before_block"] = None
+                self._save_state(item, new)
+            else:
+                new["status_before_block"] = item.status
+                self._transition_to(item, self.cfg.blocked_status, new, what)
+        state.clear()
+        state.update({k: v for k, v in new.items() if v is not None})
+
+    def _unblock(self, item: WorkItem, action: Action, state: dict[str, Any]) -> None:
+        what = f"{item.key}: lifting the block"
+        new = {
+            k: v for k, v in state.items() if k not in ("blocked", "status_before_block", "mode")
+        }
+        mode = state.get("mode", self.cfg.block)
+        before = state.get("status_before_block")
+        if mode == "flag":
+            self._set_flag(item, False, new, what)
+        elif before and item.status.casefold() == self.cfg.blocked_status.casefold():
+            self._transition_to(item, str(before), new, what)
+        else:
+            self._save_state(item, new)  # a human already moved it on: only forget the block
+        state.clear()
+        state.update(new)
+
+    # -- webhooks ------------------------------------------------------------------------------
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        secret = self.cfg.webhook_secret
+        if secret is None:
+            return bool(self.cfg.insecure_no_signature)
+        ok: bool = webhooks.verify_signature(headers, body, secret.get_secret_value())
+        return ok
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        event: WebhookEvent = webhooks.parse(
+            headers, body, bot_ids=self._bot_ids(), property_key=self.cfg.property_key
+        )
+        return event
+
+    def _bot_ids(self) -> set[str]:
+        if self._bot_id is None and self.cfg.url and self.cfg.token is not None:
+            try:
+                me = self.client.myself()
+            except TrackerError:
+                me = {}
+            self._bot_id = str(me.get("accountId") or me.get("name") or "") or None
+        return {self._bot_id} if self._bot_id else set()
+
+
+def _has_live_child(graph: StrategyGraph, key: str) -> bool:
+    return any(c.status_category is not StatusCategory.CANCELLED for c in graph.children(key))
+
+
+__all__ = ["JiraAdapter", "strip_order"]

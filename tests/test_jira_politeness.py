@@ -1,0 +1,161 @@
+"""Rate limits, server failures, timeouts and the request budget: polite, never silent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import requests
+from trackerguard.plugins.jira.politeness import Budget, PoliteAdapter, request_kind, retry_after
+
+from tests.jira_sim import SimState, big, realistic
+from tests.jira_sim.harness import run_check, simulator
+from trackerguard.errors import BudgetExhausted
+
+FAST = {"TRACKERGUARD_JIRA__BACKOFF_BASE": "0.01", "TRACKERGUARD_JIRA__MAX_BACKOFF": "0.05"}
+
+
+def _baseline(tmp_path: Path, flavor: str) -> dict[str, set[str]]:
+    with simulator(realistic(SimState(flavor))) as sim:
+        result = run_check(sim, tmp_path / "baseline", apply=False)
+    return {f["item"]: set() for f in result.report["findings"]} | {
+        item: result.findings(item) for item in {f["item"] for f in result.report["findings"]}
+    }
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_rate_limited_run_still_finishes_correctly(tmp_path: Path, flavor: str) -> None:
+    (tmp_path / "baseline").mkdir()
+    expected = _baseline(tmp_path, flavor)
+    with simulator(realistic(SimState(flavor))) as sim:
+        sim.state.forbidden.clear()
+        sim.inject(429, count=3, retry_after=0.2, match="search")
+        sim.inject(503, count=1, retry_after=0.1)
+        sim.inject(500, count=1, match="PUT .*/issue/ACME-22$")
+        result = run_check(sim, tmp_path, env=FAST)
+        assert result.exit_code == 1, result.stderr
+        got = {item: result.findings(item) for item in expected}
+        assert got == expected
+        assert sim.counts["faults"] == 5
+        assert result.report["summary"]["requests"]["retry"] >= 5
+        assert not result.report["errors"]
+        assert "trackerguard" in sim.state.issues["ACME-22"].labels
+
+
+def test_timeouts_are_retried(tmp_path: Path) -> None:
+    with simulator(realistic(SimState("cloud"))) as sim:
+        sim.inject(0, count=1, stall=1.5, match="search/jql")
+        env = dict(FAST, TRACKERGUARD_JIRA__TIMEOUT="0.5")
+        result = run_check(sim, tmp_path, apply=False, env=env)
+        assert result.exit_code == 1, result.stderr
+        assert "TG101" in result.findings("ACME-22")
+        assert result.report["summary"]["requests"]["retry"] >= 1
+
+
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_budget_exhausted_is_partial_and_names_missing_items(tmp_path: Path, flavor: str) -> None:
+    with simulator(big(SimState(flavor), 450, project="ACME")) as sim:
+        # serverInfo, myself, (DC: field), first page, key list, one batch; then nothing.
+        budget = 5 if flavor == "cloud" else 6
+        env = {
+            "TRACKERGUARD_JIRA__REQUEST_BUDGET": str(budget),
+            "TRACKERGUARD_JIRA__CONCURRENCY": "1",
+        }
+        result = run_check(sim, tmp_path, env=env)
+        assert result.exit_code == 3, result.stderr
+        missing = {e["item"] for e in result.report["errors"]}
+        judged = {i for i in {f["item"] for f in result.report["findings"]}}
+        assert len(missing) >= 250
+        assert not missing & judged
+        assert "budget" in result.report["errors"][0]["message"]
+        assert "partial scan; not judged:" in result.stderr
+        assert sim.writes == 0 or all(e[2] < 400 for e in sim.writes_log())
+
+
+def test_failing_server_is_partial_not_silent(tmp_path: Path) -> None:
+    with simulator(big(SimState("cloud"), 450, project="ACME")) as sim:
+        sim.inject(500, count=None, match="bulkfetch")
+        env = dict(FAST, TRACKERGUARD_JIRA__MAX_RETRIES="2")
+        result = run_check(sim, tmp_path, apply=False, env=env)
+        assert result.exit_code == 3
+        missing = {e["item"] for e in result.report["errors"]}
+        # Everything past the first page is named, and nothing unread was judged.
+        assert len(missing) == 350
+        assert not missing & {f["item"] for f in result.report["findings"]}
+        assert sim.counts["faults"] == 4 * 3  # 4 batches x (1 try + 2 retries)
+
+
+def test_unreachable_tracker_exits_3(tmp_path: Path) -> None:
+    with simulator(realistic(SimState("cloud"))) as sim:
+        sim.inject(503, count=None)
+        result = run_check(sim, tmp_path, env=dict(FAST, TRACKERGUARD_JIRA__MAX_RETRIES="1"))
+        assert result.exit_code == 3
+
+
+# -- the transport adapter on its own ---------------------------------------------------------
+
+
+def _session(sim_url: str, **kw: object) -> tuple[requests.Session, list[float], dict[str, int]]:
+    waits: list[float] = []
+    counters: dict[str, int] = {}
+    adapter = PoliteAdapter(
+        budget=kw.pop("budget", Budget(100)),  # type: ignore[arg-type]
+        counters=counters,
+        sleep=waits.append,
+        **kw,  # type: ignore[arg-type]
+    )
+    session = requests.Session()
+    session.mount("http://", adapter)
+    return session, waits, counters
+
+
+def test_retry_after_is_honoured() -> None:
+    state = realistic(SimState("cloud"))
+    with simulator(state) as sim:
+        sim.inject(429, count=2, retry_after=1.5)
+        session, waits, counters = _session(sim.url)
+        resp = session.get(f"{sim.url}/rest/api/3/myself", auth=(state.bot_email, state.token))
+        assert resp.status_code == 200
+        assert waits == [1.5, 1.5]
+        assert counters == {"read": 3, "retry": 2}
+
+
+def test_backoff_grows_with_jitter_and_is_bounded() -> None:
+    with simulator(realistic(SimState("cloud"))) as sim:
+        sim.inject(502, count=None)
+        session, waits, _ = _session(sim.url, max_retries=3, backoff_base=1.0, max_backoff=3.0)
+        resp = session.get(f"{sim.url}/rest/api/3/myself")
+        assert resp.status_code == 502  # bounded: gives up after 3 retries
+        assert len(waits) == 3
+        assert 0.5 <= waits[0] <= 1.0 and 1.0 <= waits[1] <= 2.0 and 1.5 <= waits[2] <= 3.0
+
+
+def test_creating_posts_are_not_retried_after_5xx() -> None:
+    """A comment POST that timed out or failed may have been created: never post twice."""
+    with simulator(realistic(SimState("cloud"))) as sim:
+        sim.inject(500, count=1)
+        session, waits, _ = _session(sim.url)
+        resp = session.post(f"{sim.url}/rest/api/3/issue/ACME-1/comment", json={})
+        assert resp.status_code == 500 and waits == []
+        sim.validator.errors.clear()
+
+
+def test_budget_counts_every_attempt() -> None:
+    with simulator(realistic(SimState("cloud"))) as sim:
+        sim.inject(429, count=None, retry_after=0)
+        session, _, _ = _session(sim.url, budget=Budget(3), max_retries=10)
+        with pytest.raises(BudgetExhausted):
+            session.get(f"{sim.url}/rest/api/3/myself")
+        assert sim.counts["read"] == 3
+
+
+def test_helpers() -> None:
+    assert request_kind("POST", "https://x/rest/api/3/search/jql") == "read"
+    assert request_kind("POST", "https://x/rest/api/3/issue/bulkfetch") == "read"
+    assert request_kind("PUT", "https://x/rest/api/3/issue/A-1") == "write"
+    resp = requests.Response()
+    resp.headers["Retry-After"] = "7"
+    assert retry_after(resp) == 7.0
+    resp.headers["Retry-After"] = "Wed, 21 Oct 2015 07:28:00 GMT"
+    assert retry_after(resp) == 0.0
+    assert retry_after(None) is None
