@@ -200,7 +200,10 @@ def test_writes_are_spaced(sim: GitHubSimulator, project: Project) -> None:
     times = [entry.at for entry in sim.writes]
     assert len(times) > 5
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.08  # arrival times at the server jitter by a few ms
+    # Arrival times at a busy server jitter (a delayed request shortens the next gap), so
+    # bound the smallest gap loosely and the average tightly.
+    assert min(gaps) >= 0.05
+    assert sum(gaps) / len(gaps) >= 0.095
 
 
 def test_budget_exhaustion_stops_the_run_with_exit_3(
