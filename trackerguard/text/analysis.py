@@ -20,6 +20,7 @@ from typing import Literal
 
 from trackerguard.text.config import SUPPORTED_LANGUAGES, TextAnalysisConfig
 from trackerguard.text.cues import (
+    LANG_CUES,
     MEASURE_KEYWORD,
     MEASURE_KEYWORDS,
     MEASURE_NUMERIC_PARTS,
@@ -276,10 +277,9 @@ def analyze_purpose(
     folded = fold(doc.prose)
     token_list = words(folded)
     tokens = set(token_list)
-    lang = _language_of(doc, title, tokens)
-    readable = _readable(lang, cfg)
     if _restates_title(doc, title, token_list):
-        return _restated(doc, lang, readable, title)
+        lang = _language_of(doc, title, tokens)
+        return _restated(doc, lang, _readable(lang, cfg), title)
 
     # 1. A purpose section with real content.
     min_words = 5 if strictness == "strict" else 3
@@ -310,15 +310,25 @@ def analyze_purpose(
                 "user_story",
             )
 
-    # 3. Reasons in prose.
+    # 3. Reasons in prose. Plain-ASCII text is tried with the English cues first; the
+    # language is only detected when they do not settle it (saves work on most bodies).
     hits: list[CueHit] = []
-    if lang == "other":
-        m = OTHER_SCRIPT_REASON.search(doc.prose)
-        if m:
-            hits.append(CueHit("other_script", 2, m.group(0), m.start()))
-        hits.extend(scan(folded, tokens, "en", cues))
+    lang = ""
+    if doc.prose.isascii():
+        hits = scan(folded, tokens, "en", cues, enough=3)
+        if not _settled(hits, strictness):
+            lang = _language_of(doc, title, tokens)
+            if lang in LANG_CUES and lang != "en":
+                hits = scan(folded, tokens, lang, cues, enough=3)
     else:
-        hits = scan(folded, tokens, lang, cues, enough=4)
+        lang = _language_of(doc, title, tokens)
+        if lang == "other":
+            m = OTHER_SCRIPT_REASON.search(doc.prose)
+            if m:
+                hits.append(CueHit("other_script", 2, m.group(0), m.start()))
+            hits.extend(scan(folded, tokens, "en", cues))
+        else:
+            hits = scan(folded, tokens, lang, cues, enough=3)
     score = sum(h.weight for h in hits)
     strong = [h for h in hits if h.weight >= 2]
     threshold = _THRESHOLD[strictness]
@@ -350,6 +360,9 @@ def analyze_purpose(
         )
 
     # --- absent: grade how sure we are --------------------------------------------
+    if not lang:
+        lang = _language_of(doc, title, tokens)
+    readable = _readable(lang, cfg)
     placeholder_sections = [s for s in purpose_sections if not s.content]
     if placeholder_sections and not filled and score == 0 and story is None and readable:
         sec = placeholder_sections[0]
@@ -409,6 +422,12 @@ def analyze_purpose(
         "problem today) was found",
         "no_cue",
     )
+
+
+def _settled(hits: list[CueHit], strictness: str) -> bool:
+    """True when the English cues alone already make the reason count."""
+    score = sum(h.weight for h in hits)
+    return score >= _THRESHOLD[strictness] and any(h.weight >= 2 for h in hits)
 
 
 def _sentence_at(prose: str, pos: int) -> str:

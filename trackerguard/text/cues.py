@@ -36,11 +36,14 @@ class Cue:
     # (found with str.find) instead of searched over the whole text. Used for cues that
     # start with a long alternation of nouns, which ``re`` scans slowly.
     anchored: bool = False
-    # A substring that must occur in the text for the cue to be tried at all ("%").
+    # A substring that must occur in the text for the cue to be tried at all ("%"), or
+    # "0-9" for any digit.
     needs: str = ""
     # Anchored cues: words of which one must follow the trigger within the same
     # sentence before the (slower) tail regex is tried.
     gate: frozenset[str] = frozenset()
+    # Anchored cues: a weaker pattern (weight 1) tried when ``rx`` does not match.
+    fallback: re.Pattern[str] | None = None
     # How far before the first trigger word a match can start; the search starts there
     # instead of at 0 (the text before cannot hold a match).
     lead: int = 40
@@ -125,6 +128,18 @@ _DEMAND = (
     r"would love|prefer|expect|expects|need|needs"
 )
 
+_TODAY_PROBLEM = (
+    r"have to|has to|must|need to|needs to|forced|manually|no way|not possible|impossible|"
+    r"can't|cannot|can not|only|requires|require|there is no|there's no|isn't|is not|doesn't|"
+    r"does not|don't|do not|takes|take|fails|fail|breaks|break|relies|rely|hard|difficult|"
+    r"lacks|lack|missing|no support|unable|limited|hardcoded|hard-coded|duplicated|slow|error"
+)
+
+_SO_FAIL = (
+    r"fail|fails|break|breaks|crash|crashes|time out|times out|are lost|is lost|get lost|"
+    r"are dropped|is dropped|never|can't|cannot|stop working|stops working"
+)
+
 _EN: tuple[Cue, ...] = (
     # cause
     _c("cause", 2, "because", r"\bbecause\b"),
@@ -141,18 +156,16 @@ _EN: tuple[Cue, ...] = (
         r"the|it|this|these|many|most|users?|customers?|people|there|they|i|you|it's)\b",
     ),
     # benefit
-    _c("benefit", 2, "so", r"\bso that\b"),
+    _anchored("benefit", 2, "so", r" that\b"),
     _c("benefit", 2, "order", r"\bin order (?:to|for)\b"),
-    _c(
+    _anchored(
         "benefit",
         2,
-        "allow enable help let benefit save unblock unlock simplify reduce improve prevent "
-        "avoid speed eliminate streamline remove fix solve make",
-        r"\b(?:would|will|could|might) (?:also |really |greatly |significantly |hopefully |"
-        r"help |then )?(?:allow|enable|help|let|benefit|save|unblock|unlock|simplify|reduce|"
-        r"improve|prevent|avoid|speed|eliminate|streamline|remove the need|fix this|solve|"
-        r"make (?:it|things|"
-        r"life|our|the) \w*\s?(?:easier|possible|faster|simpler|safer|clearer|better))",
+        "would will could might",
+        r" (?:also |really |greatly |significantly |hopefully |help |then )?(?:allow|enable|"
+        r"help|let|benefit|save|unblock|unlock|simplify|reduce|improve|prevent|avoid|speed|"
+        r"eliminate|streamline|remove the need|fix this|solve|make (?:it|things|life|our|the) "
+        r"\w*\s?(?:easier|possible|faster|simpler|safer|clearer|better))",
     ),
     _c(
         "benefit",
@@ -177,11 +190,11 @@ _EN: tuple[Cue, ...] = (
         "easier harder faster quicker cheaper safer simpler",
         r"\b(?:easier|harder|faster|quicker|cheaper|safer|simpler) (?:to|for)\b",
     ),
-    _c(
+    _anchored(
         "benefit",
         2,
         "so",
-        r"\bso (?:we|users|people|they|you|i|customers|developers|teams|admins|it|our|"
+        r" (?:we|users|people|they|you|i|customers|developers|teams|admins|it|our|"
         r"everyone|anyone|operators|maintainers|that) (?:can|could|don't|do not|won't|will|"
         r"no longer|would|are able|aren't|avoid|stop|get|have|know|see)\b",
     ),
@@ -351,14 +364,17 @@ _EN: tuple[Cue, ...] = (
         r"follow|navigate|configure|set up)|a pain|pain point|waste of time|clunky|tiresome|"
         r"labou?r-intensive|not intuitive|unintuitive|misleading)\b",
     ),
+    _anchored(
+        "impact", 2, "support", r" (?:tickets?|requests?|load|burden|questions?|inbox|team|queue)\b"
+    ),
     _c(
         "impact",
         2,
-        "complain complains complained complaints complaint support churn bad negative "
-        "frequently highly often most top commonly repeatedly requested keeps comes",
-        r"\b(?:complain\w*|support (?:tickets?|requests?|load|burden)|churn\w*|bad reviews|"
-        r"negative feedback|(?:frequently|highly|often|most|top|commonly|repeatedly) requested|"
-        r"requested by|keeps? coming up|comes up (?:often|a lot|regularly|frequently))\b",
+        "complain complains complained complaints complaint churn churned churning bad "
+        "negative requested keeps keep comes",
+        r"\b(?:complain\w*|churn\w*|bad reviews|negative feedback|(?:frequently|highly|often|"
+        r"most|top|commonly|repeatedly) requested|requested by|keeps? coming up|comes up (?:often|"
+        r"a lot|regularly|frequently))\b",
     ),
     _c(
         "impact",
@@ -367,16 +383,12 @@ _EN: tuple[Cue, ...] = (
         r"\b(?:critical|severe|serious|urgent|high[- ]priority|show-?stopper|major)\b",
     ),
     # the problem today
-    _c(
+    _anchored(
         "today",
         2,
-        "currently right today moment present presently now",
-        r"\b(?:currently|right now|today|at the moment|at present|presently|as of now|for now|"
-        r"as it stands)\b[^.!?\n]{0,80}?\b(?:have to|has to|must|need to|needs to|forced|"
-        r"manually|no way|not possible|impossible|can't|cannot|can not|only|requires?|"
-        r"there is no|there's no|isn't|is not|doesn't|does not|don't|do not|takes?|fails?|"
-        r"breaks?|relies|rely|hard|difficult|lacks?|missing|no support|unable|limited|hardcoded|"
-        r"hard-coded|duplicated|slow|error)\b",
+        "currently today moment present presently now stands",
+        r"\b[^.!?\n]{0,80}?\b(?:" + _TODAY_PROBLEM + r")\b",
+        _TODAY_PROBLEM,
     ),
     _anchored(
         "today",
@@ -394,11 +406,11 @@ _EN: tuple[Cue, ...] = (
         r"\b(?:it is|it's|it isn't|is) (?:currently )?(?:not possible|impossible|not easy|"
         r"very hard|really hard|difficult|not obvious|unclear)\b",
     ),
-    _c(
+    _anchored(
         "today",
         2,
-        "have had need needed i've we've",
-        r"\b(?:we|i)(?:'ve| have|) (?:currently |always |still |often |)(?:have|had|need|needed) "
+        "we i we've i've",
+        r"(?:'ve| have|) (?:currently |always |still |often |)(?:have|had|need|needed) "
         r"to "
         r"(?:manually|restart|re-?run|copy|re-?enter|write|maintain|patch|fork|work around|"
         r"hack|remember|check|go|open|dig|search|ask|wait|run|use a|resort|refund|reset|fix|"
@@ -413,8 +425,17 @@ _EN: tuple[Cue, ...] = (
     _c("today", 1, "only", r"\bonly (?:way|option|workaround)\b"),
     _anchored("today", 1, "one", r" by one\b"),
     # who is hurt
-    _anchored("who", 2, _WHO_TRIGGERS, r"[^.!?\n]{0,50}?\b(?:" + _HURT + r")\b", _HURT),
-    _anchored("who", 1, _WHO_TRIGGERS, r"[^.!?\n]{0,30}?\b(?:" + _DEMAND + r")\b", _DEMAND),
+    # Who is hurt (weight 2) or, failing that, who asks for it (weight 1): one pass over
+    # the occurrences of the (frequent) people words serves both.
+    Cue(
+        "who",
+        2,
+        _wordset(_WHO_TRIGGERS),
+        re.compile(r"[^.!?\n]{0,50}?\b(?:" + _HURT + r")\b"),
+        True,
+        gate=_first_words(_HURT + "|" + _DEMAND),
+        fallback=re.compile(r"[^.!?\n]{0,30}?\b(?:" + _DEMAND + r")\b"),
+    ),
     _c(
         "who",
         2,
@@ -424,38 +445,33 @@ _EN: tuple[Cue, ...] = (
         r"impersonate|hijack|log in|sign in|bypass)|can't|cannot|can not|is able to|"
         r"could (?:access|download|read|delete|steal))\b",
     ),
-    _c(
+    _anchored(
         "who",
         2,
         "so",
-        r"\bso (?:our |the |all |many |most |some |new |existing |those |these |)(?:"
-        + _WHO
+        r" (?:our |the |all |many |most |some |new |existing |those |these |)(?:" + _WHO + r")\b",
+    ),
+    _anchored(
+        "impact",
+        2,
+        "so",
+        r" (?:the |our |all |some |most |many |every |any |)[\w\s'-]{0,40}?\b(?:"
+        + _SO_FAIL
         + r")\b",
+        _SO_FAIL,
     ),
-    _c(
+    _anchored(
         "impact",
         2,
-        "fail fails break breaks crash crashes time times lost dropped never can't cannot stop "
-        "stops",
-        r"\bso (?:the |our |all |some |most |many |every |any |)[\w\s'-]{0,40}?\b(?:fail|fails|"
-        r"break|breaks|crash|crashes|time out|times out|are lost|is lost|get lost|are dropped|"
-        r"is dropped|never|can't|cannot|stop working|stops working)\b",
+        "will would going start",
+        r" (?:to )?(?:start |begin |soon |)(?:to )?(?:fail|failing|break|breaking|stop working|"
+        r"be removed|be blocked|time out|reject|lose)\b",
     ),
-    _c(
+    _anchored(
         "impact",
         2,
-        "fail failing break breaking stop removed blocked time reject lose",
-        r"\b(?:will|would|is going to|are going to|start) (?:start |begin |soon |)(?:to )?"
-        r"(?:fail|failing|break|breaking|stop working|be removed|be blocked|time out|"
-        r"reject|lose)\b",
-    ),
-    _c(
-        "impact",
-        2,
-        "broke breaks broken caused causes led leads results resulted forces forced slowed "
-        "slows hurts hurt costs cost blocks blocked means meant wasteful expensive slow risky "
-        "dangerous error takes took",
-        r"\b(?:which|that|this) (?:has |)(?:broke|breaks|broken|caused|causes|led to|leads to|"
+        "which that this",
+        r" (?:has |)(?:broke|breaks|broken|caused|causes|led to|leads to|"
         r"results in|resulted in|forces|forced|slowed|slows|hurts|hurt|costs|cost|blocks|"
         r"blocked|means|meant|is wasteful|is expensive|is slow|is risky|is dangerous|"
         r"is error-prone|takes|took)\b",
@@ -526,18 +542,18 @@ _EN: tuple[Cue, ...] = (
         r"developers|support|operators) (?:a |the |)(?:\w+ ){0,2}?(?:time|way|ability|chance|"
         r"option|control|visibility|confidence|\w+ )",
     ),
-    _c(
-        "benefit",
-        2,
-        "would",
-        r"\bwould have (?:caught|prevented|avoided|saved|helped|stopped|detected)\b",
+    _anchored(
+        "benefit", 2, "would", r" have (?:caught|prevented|avoided|saved|helped|stopped|detected)\b"
     ),
-    _c(
+    Cue(
         "impact",
         2,
-        "tickets reports complaints support emails requests",
-        r"\b\d+\+? (?:support |angry |customer |)(?:tickets|reports|complaints|support "
-        r"requests|emails|requests|questions)\b|\bsupport (?:question|inbox|team|queue)\b",
+        _wordset("tickets reports complaints emails requests questions"),
+        re.compile(
+            r"\b\d+\+? (?:support |angry |customer |)(?:tickets|reports|complaints|support "
+            r"requests|emails|requests|questions)\b"
+        ),
+        needs="0-9",
     ),
     Cue(
         "impact",
@@ -567,12 +583,11 @@ _EN: tuple[Cue, ...] = (
         r"\b(?:bill|spend|costs?) (?:grew|increased|doubled|tripled|went up|is growing|"
         r"keeps growing)\b",
     ),
-    _c(
+    _anchored(
         "today",
         2,
-        "know tell see find notice",
-        r"\b(?:we|i) (?:never|don't|do not|can't|cannot|have no way to) (?:know|tell|see|find "
-        r"out|notice)\b",
+        "we i",
+        r" (?:never|don't|do not|can't|cannot|have no way to) (?:know|tell|see|find out|notice)\b",
     ),
     _c("today", 1, "just", r"\bjust to\b"),
     _c("impact", 1, "regression regressions", r"\bregressions?\b"),
@@ -924,23 +939,40 @@ def scan(
     hits: list[CueHit] = []
     total = 0
     strong = False
-    for t in tokens & cues.trigger_keys[lang]:
+    has_digit: bool | None = None
+    weak: dict[int, CueHit] = {}
+    # Sorted: set order varies between processes, and evidence must not flap.
+    for t in sorted(tokens & cues.trigger_keys[lang]):
         if total >= enough and strong:
             break
         for cue in index[t]:
             key = id(cue)
             if key in seen:
                 continue
-            if cue.needs and cue.needs not in folded:
-                seen.add(key)
-                continue
+            if cue.needs:
+                if cue.needs == "0-9":
+                    if has_digit is None:
+                        has_digit = _ANY_DIGIT.search(folded) is not None
+                    missing = not has_digit
+                else:
+                    missing = cue.needs not in folded
+                if missing:
+                    seen.add(key)
+                    continue
             if cue.anchored:
                 hit = _anchored_match(folded, t, cue)
-                if hit is not None:
-                    seen.add(key)
-                    hits.append(hit)
-                    total += cue.weight
-                    strong = strong or cue.weight >= 2
+                if hit is None:
+                    continue
+                if hit.weight < cue.weight:
+                    # Only the fallback matched here; another trigger word of the same
+                    # cue may still give the full-weight match.
+                    weak.setdefault(key, hit)
+                    continue
+                seen.add(key)
+                weak.pop(key, None)
+                hits.append(hit)
+                total += hit.weight
+                strong = strong or hit.weight >= 2
                 continue
             seen.add(key)
             first = min(folded.find(w) for w in cue.triggers.intersection(tokens))
@@ -949,12 +981,16 @@ def scan(
                 hits.append(CueHit(cue.category, cue.weight, m.group(0), m.start()))
                 total += cue.weight
                 strong = strong or cue.weight >= 2
+    hits.extend(weak.values())
     if cues.extra_purpose is not None:
         m = cues.extra_purpose.search(folded)
         if m:
             hits.append(CueHit("configured", 2, m.group(0), m.start()))
+    hits.sort(key=lambda h: h.start)
     return hits
 
+
+_ANY_DIGIT = re.compile(r"\d")
 
 # Punctuation becomes a space so "lose." still opens the gate; the tail regex itself
 # stops at the sentence end.
@@ -965,6 +1001,7 @@ def _anchored_match(folded: str, word: str, cue: Cue) -> CueHit | None:
     """Match ``cue.rx`` right after each whole-word occurrence of ``word``."""
     n = len(word)
     gate = cue.gate
+    weak: CueHit | None = None
     pos = folded.find(word)
     while pos != -1:
         end = pos + n
@@ -979,5 +1016,9 @@ def _anchored_match(folded: str, word: str, cue: Cue) -> CueHit | None:
             m = cue.rx.match(folded, end)
             if m:
                 return CueHit(cue.category, cue.weight, folded[pos : m.end()], pos)
+            if weak is None and cue.fallback is not None:
+                f = cue.fallback.match(folded, end)
+                if f:
+                    weak = CueHit(cue.category, 1, folded[pos : f.end()], pos)
         pos = folded.find(word, end)
-    return None
+    return weak

@@ -57,6 +57,11 @@ _TEMPLATE_SENTENCE = re.compile(
     re.I,
 )
 
+# First two letters of the template sentences above: most lines skip the regex.
+_TEMPLATE_FIRST = frozenset(
+    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho".split("|")  # noqa: SIM905
+)
+
 _ITALIC_LINE = re.compile(r"^(?:_[^_].*_|\*[^*].*\*)$")
 _BRACKET_LINE = re.compile(r"^\[[^\]]{2,}\](?!\()[.:]?$")
 _ANGLE_LINE = re.compile(r"^<[^<>]{2,}>$")
@@ -91,7 +96,7 @@ def is_placeholder_line(line: str) -> bool:
         return True
     if c == "<" and _ANGLE_LINE.match(s):
         return True
-    if _TEMPLATE_SENTENCE.match(s):
+    if s[:2].lower() in _TEMPLATE_FIRST and _TEMPLATE_SENTENCE.match(s):
         return True
     # A line that is mostly fill-in slots: "As a [type of user], I want [goal]".
     if "[" in s or "<" in s:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 from trackerguard.text.languages import fold
@@ -194,13 +195,19 @@ _TEMPLATE_KEY = _names(_TEMPLATE_NAMES)
 _NOT_PURPOSE = re.compile(r"^(?:problem(?:s)? (?:with|in|when|reproduc)|context menu|value of)")
 
 
+@lru_cache(maxsize=8192)
 def normalize_key(title: str) -> str:
     """Fold a heading to a comparable key: ``"**Motivación:**"`` → ``"motivacion"``."""
     return " ".join(_KEY_CLEAN.sub(" ", fold(title)).split())
 
 
+@lru_cache(maxsize=8192)
 def classify_section(key: str) -> SectionKind:
-    """Which kind of section a normalised key names (built-in names, five languages)."""
+    """Which kind of section a normalised key names (built-in names, five languages).
+
+    Cached: teams reuse a handful of heading names across thousands of issues, and the
+    name patterns are long alternations.
+    """
     if _MEASURE_KEY.match(key):
         return "measure"
     if _PURPOSE_KEY.match(key) and not _NOT_PURPOSE.match(key):
@@ -486,9 +493,9 @@ def parse_document(text: str) -> Document:
     )
 
 
-# Anything that could start a heading, list, quote, table, field or markup. Most real
+# Anything that could start a heading, list, quote, table or "Key:" field. Most real
 # bodies are plain prose paragraphs; they skip the line-by-line state machine.
-_STRUCTURE = re.compile(r"^[ \t]*(?:[#>|=*_\-+•\[<~]|\d{1,3}[.)])|[:`*_\[<]", re.M)
+_STRUCTURE = re.compile(r"^[ \t]*(?:[#>|=*_\-+•\[<~]|\d{1,3}[.)]|[^\n:]{1,42}:(?!//))", re.M)
 
 
 def _parse_plain(t: str, code_blocks: int) -> Document:
@@ -502,7 +509,9 @@ def _parse_plain(t: str, code_blocks: int) -> Document:
         if is_placeholder_line(line):
             placeholders.append(line)
         else:
-            prose.append(line)
+            line = _clean_inline(line)
+            if line:
+                prose.append(line)
     text = "\n".join(prose)
     return Document((), text, text, (), (), 0, (), (), tuple(placeholders), 0, code_blocks, 0)
 
