@@ -139,12 +139,18 @@ class TrackerAdapter:
     Settings: ClassVar[type[TrackerSettings]] = TrackerSettings
     description_format: ClassVar[str] = "markdown"
     supports_webhooks: ClassVar[bool] = False
+    supports_labels: bool = True
+    """False when the tracker has no labels (and none are configured): label actions are dropped."""
 
     def __init__(self, settings: TrackerSettings, context: AdapterContext) -> None:
         self.settings = settings
         self.context = context
 
     # -- reading -------------------------------------------------------------------------
+    def canonical_key(self, key: str) -> str:
+        """The key as the adapter writes it (``660`` → ``#660`` on Redmine)."""
+        return key
+
     def check_connection(self) -> None:
         """Fail fast with :class:`~trackerguard.errors.AuthError` / ``TrackerError``."""
 

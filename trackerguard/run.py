@@ -124,7 +124,7 @@ class Runner:
         known: dict[str, WorkItem] = {item.key: item for item in scanned}
         if request.keys:
             for key in request.keys:
-                if key not in known:
+                if adapter.canonical_key(key) not in known:
                     adapter.context.item_error(key, f"{key} was not found in the tracker")
         self._complete_context(known, scanned)
         graph = StrategyGraph(
@@ -268,11 +268,13 @@ class Runner:
         progress: Progress,
     ) -> list[Action]:
         planned: list[tuple[WorkItem, Action]] = []
+        labels = self.adapter.supports_labels
         for item, found in results:
             if item.level is None or (item.is_closed and item.bot is None):
                 continue
             for action in self.planner.plan(item, found):
-                planned.append((item, action))
+                if labels or action.kind not in ("label", "unlabel"):
+                    planned.append((item, action))
         if not apply:
             return [action for _, action in planned]
         adapter = self.adapter

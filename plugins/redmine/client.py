@@ -1,0 +1,167 @@
+"""A small Redmine REST client: JSON in and out, paging, retries, request counting.
+
+Why not a Redmine client library: the adapter needs a handful of endpoints, exact control over
+paging (``offset``/``limit``, capped at 100 by the server), per-request accounting for the
+report (``context.requests``) and error messages that never carry the API key. The key travels
+only in the ``X-Redmine-API-Key`` header, never in a URL, so no URL in a message can leak it.
+
+Once Redmine has stopped answering (connection refused or timed out after the retries), the
+client stays *down* for the rest of the run: every later call fails at once instead of
+waiting through retries again, and nothing is written to a half-reachable server.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import httpx
+
+from trackerguard.errors import AuthError, TrackerError
+
+_RETRY_STATUSES = frozenset({502, 503, 504})
+Params = Mapping[str, str | int]
+
+
+class RedmineDown(TrackerError):
+    """Redmine could not be reached (after retries); the run must stop reading and writing."""
+
+
+class RedmineClient:
+    """JSON over HTTP to one Redmine instance."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        counters: dict[str, int],
+        timeout: float = 30.0,
+        retries: int = 2,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.counters = counters
+        self.retries = retries
+        self._sleep = sleep
+        self.down: str | None = None
+        """Why Redmine is considered unreachable for the rest of the run (None while up)."""
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={
+                "X-Redmine-API-Key": api_key,
+                "Accept": "application/json",
+                "User-Agent": "trackerguard",
+            },
+            timeout=timeout,
+            transport=transport,
+        )
+
+    # -- primitives ----------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Any = None,
+    ) -> httpx.Response:
+        """Send one request (retrying transient failures); raise ``TrackerError`` on failure."""
+        if self.down is not None:
+            raise RedmineDown(self.down)
+        kind = "read" if method == "GET" else "write"
+        attempt = 0
+        while True:
+            self.counters[kind] = self.counters.get(kind, 0) + 1
+            try:
+                response = self._http.request(method, path, params=params, json=json)
+            except httpx.TransportError as exc:
+                if attempt < self.retries:
+                    attempt += 1
+                    self._retry_pause(attempt)
+                    continue
+                self.down = (
+                    f"Redmine at {self.base_url} is unreachable "
+                    f"({type(exc).__name__} on {method} {path})"
+                )
+                raise RedmineDown(self.down) from None
+            if response.status_code in _RETRY_STATUSES and attempt < self.retries:
+                attempt += 1
+                self._retry_pause(attempt, response.headers.get("Retry-After"))
+                continue
+            break
+        if response.status_code >= 400:
+            raise _error(method, path, response)
+        return response
+
+    def _retry_pause(self, attempt: int, retry_after: str | None = None) -> None:
+        self.counters["retry"] = self.counters.get("retry", 0) + 1
+        delay = 0.25 * 2 ** (attempt - 1)
+        if retry_after and retry_after.isdigit():
+            delay = min(float(retry_after), 30.0)
+        self._sleep(delay)
+
+    def get(self, path: str, params: Params | None = None) -> dict[str, Any]:
+        body = self.request("GET", path, params=params).json()
+        if not isinstance(body, dict):
+            raise TrackerError(f"Redmine answered GET {path} with unexpected JSON")
+        return body
+
+    def put(self, path: str, payload: Mapping[str, Any]) -> None:
+        """PUT answers 204 with an empty body: nothing to parse."""
+        self.request("PUT", path, json=payload)
+
+    def post(self, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+        response = self.request("POST", path, json=payload)
+        body = response.json() if response.content else {}
+        return body if isinstance(body, dict) else {}
+
+    # -- paging ------------------------------------------------------------------------------------
+    def paginate(
+        self, path: str, key: str, params: Params, page_size: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """Every object of a paged list endpoint, following ``total_count``."""
+        offset = 0
+        while True:
+            page = self.get(path, {**params, "offset": offset, "limit": page_size})
+            objects = page.get(key) or []
+            yield from objects
+            offset += len(objects)
+            total = int(page.get("total_count", 0) or 0)
+            if not objects or offset >= total:
+                return
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _error(method: str, path: str, response: httpx.Response) -> TrackerError:
+    """A one-line, secret-free message for a failed request."""
+    status = response.status_code
+    detail = ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("errors"), list):
+        detail = ": " + "; ".join(str(e) for e in body["errors"])
+    where = f"{method} {path}"
+    if status == 401:
+        return AuthError(
+            f"Redmine rejected the API key (401 on {where}); check [redmine] api_key "
+            "(TRACKERGUARD_REDMINE__API_KEY) and that the REST API is enabled",
+            status=status,
+        )
+    if status == 403:
+        return TrackerError(f"Redmine refused {where} (403 forbidden){detail}", status=status)
+    if status == 404:
+        return TrackerError(f"Redmine has no {path} (404)", status=status)
+    if status == 422:
+        return TrackerError(f"Redmine rejected {where} (422){detail}", status=status)
+    return TrackerError(
+        f"Redmine answered {where} with HTTP {status}{detail}",
+        status=status,
+        retryable=status in _RETRY_STATUSES,
+    )

@@ -1,0 +1,113 @@
+"""trackerguard's note on a Redmine issue: how it is written and found again.
+
+Textile has no hidden text, and Redmine's Markdown renderers escape HTML comments, so the
+Markdown markers of :mod:`trackerguard.comment` cannot be posted as they are. The note is the
+comment with its HTML comments stripped, converted to the instance's text format, plus one
+short visible last line::
+
+    trackerguard · 3f2a9c0d1e2b4a5c
+
+That line is the marker and carries the findings' fingerprint, so "same findings as last
+time" is decided from Redmine alone, on any machine (CI runners start with an empty state
+store). A note counts as ours only when it was written by the API user *and* ends with that
+line: a person quoting the line in their own note is never edited.
+
+Block state also comes from Redmine's own history: trackerguard blocked an issue when the
+issue is in the blocked status and the journal that last changed its status is the API
+user's; that journal's ``old_value`` is the status to restore.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from trackerguard.adapter import MARKER
+from trackerguard.comment import parse_fingerprint
+from trackerguard.model import BotComment, BotState
+from trackerguard.text.render import strip_html_comments, to_textile
+
+FOOTER_PREFIX = "trackerguard · "
+_FOOTER_RE = re.compile(r"(?:^|\n)trackerguard \u00b7 ([A-Za-z0-9_-]+)\s*$")
+
+
+def render_note(markdown: str, fingerprint: str, text_formatting: str) -> str:
+    """The note body for Redmine: visible text in the instance's format + the marker line."""
+    visible = strip_html_comments(markdown)
+    body = to_textile(visible) if text_formatting == "textile" else visible
+    return f"{body.rstrip()}\n\n{FOOTER_PREFIX}{fingerprint}"
+
+
+def note_fingerprint(notes: str) -> str | None:
+    """The fingerprint of a trackerguard note, or None when the text is not one of ours."""
+    text = notes.replace("\r\n", "\n").rstrip()
+    match = _FOOTER_RE.search(text)
+    if match:
+        return match.group(1)
+    if MARKER in text:  # a Markdown-style body (hidden markers) also counts
+        return parse_fingerprint(text)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalFacts:
+    """What one issue's journals say about trackerguard's earlier writes."""
+
+    bot: BotState
+    last_activity: datetime | None
+    """Newest journal that is not the bot's (None: no human journal)."""
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def read_journals(
+    journals: Iterable[Mapping[str, Any]],
+    *,
+    bot_user_id: int,
+    current_status_id: int | None,
+    blocked_status_id: int | None,
+    status_names: Mapping[int, str],
+) -> JournalFacts:
+    """Derive the bot state (our note, whether we blocked) from an issue's journals."""
+    comment: BotComment | None = None
+    last_status_change: Mapping[str, Any] | None = None
+    last_status_by_bot = False
+    last_human: datetime | None = None
+    for journal in journals:  # Redmine lists journals oldest first
+        by_bot = (journal.get("user") or {}).get("id") == bot_user_id
+        notes = str(journal.get("notes") or "")
+        if by_bot and notes:
+            fp = note_fingerprint(notes)
+            if fp is not None:
+                comment = BotComment(str(journal["id"]), notes, fp)
+        for detail in journal.get("details") or []:
+            if detail.get("property") == "attr" and detail.get("name") == "status_id":
+                last_status_change = detail
+                last_status_by_bot = by_bot
+        if not by_bot:
+            created = _time(journal.get("created_on"))
+            if created is not None and (last_human is None or created > last_human):
+                last_human = created
+    blocked = False
+    before: str | None = None
+    if (
+        blocked_status_id is not None
+        and current_status_id == blocked_status_id
+        and last_status_change is not None
+        and last_status_by_bot
+        and str(last_status_change.get("new_value")) == str(blocked_status_id)
+    ):
+        blocked = True
+        old = str(last_status_change.get("old_value") or "")
+        before = status_names.get(int(old)) if old.isdigit() else None
+    return JournalFacts(BotState(comment, blocked, before), last_human)
