@@ -1,8 +1,12 @@
-"""``[linear]`` configuration section (kept import-light: the core settings import it)."""
+"""``[linear]`` configuration section (kept import-light: the core settings import it).
+
+Secrets (``api_key``, ``webhook_secret``) are ``SecretStr`` and come from the environment
+(``TRACKERGUARD_LINEAR__API_KEY``); they are masked in ``trackerguard config``.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from trackerguard.adapter import TrackerSettings
 
@@ -12,6 +16,48 @@ class LinearSettings(TrackerSettings):
 
     api_url: str = "https://api.linear.app/graphql"
     teams: list[str] = Field(default_factory=list)
+    """Team keys (``ENG``) whose issues and projects are scanned; empty = every team."""
     api_key: SecretStr | None = None
+    """A personal API key, sent as ``Authorization: <key>`` (no ``Bearer``)."""
     webhook_secret: SecretStr | None = None
     insecure_no_signature: bool = False
+
+    web_url: str | None = None
+    """Base of links in reports (``https://linear.app/<workspace>``); read from the API when
+    unset."""
+    bot_user_id: str | None = None
+    """trackerguard's own Linear user id; defaults to the API key's user (``viewer``)."""
+
+    # What to read.
+    initiatives: bool = True
+    """Scan the workspace's initiatives too (they are workspace-wide, not per team)."""
+    closed_days: int = Field(default=30, ge=0)
+    """Issues and projects closed within this many days are read too (they count as children)."""
+    page_size: int = Field(default=100, ge=1, le=250)
+    comment_window: int = Field(default=20, ge=1, le=100)
+    """The latest comments read with each issue/project to find trackerguard's comment."""
+
+    # How to act.
+    blocked_state: str = "Blocked"
+    """Team workflow state that blocks an issue; teams without it get ``block_label``."""
+    block_label: str = "trackerguard:blocked"
+    label_color: str = "#d93f0b"
+
+    # Politeness.
+    request_budget: int = Field(default=2000, ge=0)
+    """Most requests one run may make (0 = unlimited); past it the scan is partial."""
+    max_retries: int = Field(default=5, ge=0)
+    backoff: float = Field(default=1.0, ge=0)
+    """First retry delay for 5xx/network errors (doubles each time)."""
+    rate_limit_wait: float = Field(default=60.0, ge=0)
+    """Wait after a rate limit that names no reset time."""
+    max_wait: float = Field(default=900.0, ge=0)
+    """Longest single rate-limit pause; a longer one makes the run partial instead."""
+    timeout: float = Field(default=30.0, gt=0)
+
+    @field_validator("teams", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

@@ -1,0 +1,210 @@
+"""A polite Linear GraphQL client: auth, ``errors[]``, rate limits, retries and budget.
+
+Linear answers most failures with a GraphQL ``errors`` list, often with HTTP 200 (and HTTP
+400 for authentication and rate-limit errors), so every answer is inspected:
+
+* ``extensions.code == "RATELIMITED"`` or HTTP 429 → wait for the reset named by
+  ``Retry-After`` or ``X-RateLimit-{Requests,Complexity}-Reset`` (epoch ms), else
+  ``rate_limit_wait``; give up (:class:`RateLimited`) past ``max_retries`` or ``max_wait``;
+* ``AUTHENTICATION_ERROR``/``FORBIDDEN`` or HTTP 401/403 → :class:`AuthError`;
+* 5xx and network failures → exponential backoff, then :class:`TrackerError`;
+* a per-run request budget → :class:`BudgetExhausted` (the scan is reported partial).
+
+Requests are counted into the adapter context (``read``/``write``/``retry``). Error messages
+name the operation only: never a header, never the API key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from trackerguard.errors import AuthError, BudgetExhausted, RateLimited, TrackerError
+
+log = logging.getLogger("trackerguard.linear")
+
+_AUTH_CODES = frozenset({"AUTHENTICATION_ERROR", "FORBIDDEN"})
+_RESET_HEADERS = ("x-ratelimit-requests-reset", "x-ratelimit-complexity-reset")
+_USER_AGENT = "trackerguard-linear-adapter"
+
+
+@dataclass(frozen=True, slots=True)
+class Politeness:
+    """The knobs of :class:`LinearClient` (copied from ``[linear]``)."""
+
+    request_budget: int = 2000
+    max_retries: int = 5
+    backoff: float = 1.0
+    rate_limit_wait: float = 60.0
+    max_wait: float = 900.0
+    timeout: float = 30.0
+
+
+class GraphQLErrors(TrackerError):
+    """The query ran but Linear reported errors (``errors[]``); ``data`` may be partial."""
+
+    def __init__(self, message: str, errors: list[dict[str, Any]], data: Any) -> None:
+        super().__init__(message)
+        self.errors = errors
+        self.data = data
+
+
+def _codes(errors: list[dict[str, Any]]) -> set[str]:
+    codes = set()
+    for error in errors:
+        extensions = error.get("extensions") if isinstance(error, dict) else None
+        if isinstance(extensions, dict) and isinstance(extensions.get("code"), str):
+            codes.add(extensions["code"])
+    return codes
+
+
+def _messages(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(str(e.get("message", "?")) for e in errors if isinstance(e, dict)) or "?"
+
+
+class LinearClient:
+    """Synchronous client over ``httpx.Client``; one per run."""
+
+    def __init__(
+        self,
+        url: str,
+        api_key: Callable[[], str | None],
+        counters: dict[str, int],
+        politeness: Politeness | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        wall: Callable[[], float] = time.time,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.url = url
+        self._key = api_key
+        self.counters = counters
+        self.limits = politeness or Politeness()
+        self._sleep = sleep
+        self._wall = wall
+        self._http = httpx.Client(
+            timeout=self.limits.timeout,
+            transport=transport,
+            headers={"Content-Type": "application/json", "User-Agent": _USER_AGENT},
+        )
+        self.used = 0
+        self.waited = 0.0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def execute(
+        self,
+        document: str,
+        variables: Mapping[str, Any] | None = None,
+        *,
+        write: bool = False,
+        operation: str = "query",
+    ) -> dict[str, Any]:
+        """Run one document; return ``data`` or raise (``GraphQLErrors`` for ``errors[]``)."""
+        payload = json.dumps({"query": document, "variables": dict(variables or {})}).encode()
+        kind = "write" if write else "read"
+        for attempt in range(self.limits.max_retries + 1):
+            budget = self.limits.request_budget
+            if budget and self.used >= budget:
+                raise BudgetExhausted(
+                    f"request budget of {budget} requests spent (raise [linear] request_budget)"
+                )
+            headers: dict[str, str] = {}
+            key = self._key()
+            if key:
+                headers["Authorization"] = key  # Linear API keys are not Bearer tokens
+            self.used += 1
+            counter = "retry" if attempt else kind
+            self.counters[counter] = self.counters.get(counter, 0) + 1
+            try:
+                response = self._http.post(self.url, content=payload, headers=headers)
+            except httpx.TransportError as exc:
+                if attempt >= self.limits.max_retries:
+                    raise TrackerError(
+                        f"Linear unreachable ({operation}): {type(exc).__name__}", retryable=True
+                    ) from None
+                self._pause(self.limits.backoff * 2**attempt, "network error", attempt)
+                continue
+            status = response.status_code
+            document_json = _json(response)
+            errors: list[dict[str, Any]] = []
+            data: Any = None
+            if isinstance(document_json, dict):
+                errors = [e for e in document_json.get("errors") or [] if isinstance(e, dict)]
+                data = document_json.get("data")
+            codes = _codes(errors)
+            if status == 429 or "RATELIMITED" in codes:
+                self._pause(self._reset_wait(response), f"rate limited ({operation})", attempt)
+                continue
+            if status in (401, 403) or codes & _AUTH_CODES:
+                raise AuthError(
+                    f"Linear rejected the API key ({operation}): HTTP {status}", status=status
+                )
+            if status >= 500:
+                if attempt >= self.limits.max_retries:
+                    raise TrackerError(
+                        f"Linear {operation} failed: HTTP {status}", status=status, retryable=True
+                    )
+                self._pause(self.limits.backoff * 2**attempt, f"HTTP {status}", attempt)
+                continue
+            if errors:
+                raise GraphQLErrors(f"Linear {operation} failed: {_messages(errors)}", errors, data)
+            if status != 200 or not isinstance(data, dict):
+                raise TrackerError(f"Linear {operation} failed: HTTP {status}", status=status)
+            return data
+        raise RateLimited(f"Linear kept refusing {operation} after every retry")
+
+    # -- internals ------------------------------------------------------------------------
+    def _reset_wait(self, response: httpx.Response) -> float:
+        retry_after = response.headers.get("retry-after")
+        if retry_after is not None:
+            try:
+                return max(float(retry_after), 0.0)
+            except ValueError:
+                pass
+        resets = []
+        for name in _RESET_HEADERS:
+            raw = response.headers.get(name)
+            remaining = response.headers.get(name.replace("-reset", "-remaining"))
+            if raw is None or remaining not in (None, "0"):
+                continue  # a budget that is not spent does not decide the wait
+            try:
+                resets.append(float(raw) / 1000.0 - self._wall())
+            except ValueError:
+                continue
+        if resets:
+            return max(max(resets), 0.0) + 0.05
+        return self.limits.rate_limit_wait
+
+    def _pause(self, wait: float, why: str, attempt: int) -> None:
+        if attempt >= self.limits.max_retries:
+            raise RateLimited(f"Linear: {why}; giving up after {attempt + 1} attempts")
+        if wait > self.limits.max_wait:
+            raise RateLimited(
+                f"Linear: {why}; asked to wait {int(wait)} s, longer than [linear] max_wait"
+            )
+        log.info("Linear: %s; retrying in %.1f s", why, wait)
+        if wait > 0:
+            self.waited += wait
+            self._sleep(wait)
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        if response.status_code >= 500 or response.status_code == 429:
+            return None
+        raise TrackerError(
+            f"Linear answered HTTP {response.status_code} with a body that is not JSON",
+            status=response.status_code,
+        ) from None
