@@ -1,0 +1,439 @@
+"""A stateful GitLab simulator over real HTTP on 127.0.0.1 (Starlette + uvicorn in a thread).
+
+It answers the REST v4 endpoints and the GraphQL work item queries the adapter uses, with
+GitLab's shapes and quirks: projects and groups addressed by id or URL-encoded path
+(``group%2Fproject``, read from the *raw* path), offset pagination with ``X-Next-Page``,
+``iids[]`` filters, system notes in note lists, ``add_labels``/``remove_labels`` with
+scoped-label exclusivity, ``RateLimit-*`` headers. Faults are injected on demand (429 with
+or without ``Retry-After``, 5xx). Requests are counted by kind: ``read``, ``write``,
+``graphql``; protocol misuse (a token in a URL, a label-set replace) is collected in
+:attr:`GitLabSimulator.violations`.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from .state import Epic, Issue, Note, World, iso
+
+TOKEN = "glpat-simulatedTOKEN0123456789"
+BOT = "trackerguard-bot"
+
+
+@dataclass
+class Fault:
+    """Answer the next ``count`` matching requests with an error."""
+
+    kind: str  # "429" | "429_bare" | "5xx"
+    count: int = 1
+    on: str = "any"  # "any" | "read" | "write" | "graphql"
+    retry_after: int = 1
+
+
+@dataclass
+class Logged:
+    method: str
+    path: str
+    kind: str
+    status: int
+
+
+class GitLabSimulator:
+    """Owns the world, the HTTP server thread, faults and counters."""
+
+    def __init__(self, *, bot_username: str = BOT) -> None:
+        self.world = World()
+        self.bot_username = bot_username
+        self.faults: list[Fault] = []
+        self.counts: Counter[str] = Counter()
+        self.log: list[Logged] = []
+        self.violations: list[str] = []
+        self.hierarchy = True
+        """False simulates a server without the work item GraphQL API."""
+        self.rate_limit = 2000
+        self.rate_remaining = 2000
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.url = ""
+        self.app = Starlette(
+            routes=[
+                Route("/api/graphql", self._wrap(self.graphql, "graphql"), methods=["POST"]),
+                Route(
+                    "/api/v4/{rest:path}",
+                    self._wrap(self.rest),
+                    methods=["GET", "POST", "PUT", "DELETE"],
+                ),
+            ]
+        )
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def start(self) -> GitLabSimulator:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("GitLab simulator did not start")
+            time.sleep(0.01)
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def reset_counts(self) -> None:
+        self.counts.clear()
+        self.log.clear()
+
+    @property
+    def writes(self) -> list[Logged]:
+        return [entry for entry in self.log if entry.kind == "write"]
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _wrap(self, handler: Any, forced: str | None = None) -> Any:
+        async def endpoint(request: Request) -> Response:
+            kind = forced or ("read" if request.method == "GET" else "write")
+            self.counts[kind] += 1
+            self.counts["total"] += 1
+            if "private_token" in request.query_params:
+                self.violations.append("token sent in the query string")
+            response = self._fault(kind) or self._auth(request)
+            if response is None:
+                body = await request.body()
+                try:
+                    payload = json.loads(body) if body else None
+                except ValueError:
+                    payload = None
+                    response = JSONResponse({"message": "400 Bad request"}, 400)
+                if response is None:
+                    with self.world.lock:
+                        response = handler(request, payload)
+                self.rate_remaining = max(self.rate_remaining - 1, 0)
+            if response.status_code != 429 or "Retry-After" in response.headers:
+                # GitLab answers some 429s with no rate-limit header at all ("429_bare").
+                response.headers.setdefault("RateLimit-Limit", str(self.rate_limit))
+                response.headers.setdefault("RateLimit-Remaining", str(self.rate_remaining))
+                response.headers.setdefault("RateLimit-Reset", str(int(time.time()) + 60))
+            raw = request.scope.get("raw_path") or b""
+            self.log.append(Logged(request.method, raw.decode(), kind, response.status_code))
+            return response
+
+        return endpoint
+
+    def _fault(self, kind: str) -> Response | None:
+        for fault in self.faults:
+            if fault.count > 0 and fault.on in ("any", kind):
+                fault.count -= 1
+                self.counts[f"fault_{fault.kind}"] += 1
+                if fault.kind == "5xx":
+                    return JSONResponse({"message": "502 Bad Gateway"}, 502)
+                headers = (
+                    {} if fault.kind == "429_bare" else {"Retry-After": str(fault.retry_after)}
+                )
+                if fault.kind == "429":
+                    headers["RateLimit-Remaining"] = "0"
+                    headers["RateLimit-Reset"] = str(int(time.time()) + fault.retry_after)
+                return Response("Retry later\n", 429, headers=headers)
+        return None
+
+    def _auth(self, request: Request) -> Response | None:
+        token = request.headers.get("private-token")
+        if token is not None and token != TOKEN:
+            return JSONResponse({"message": "401 Unauthorized"}, 401)
+        if token is None and request.method != "GET":
+            return JSONResponse({"message": "401 Unauthorized"}, 401)
+        return None
+
+    # -- REST -------------------------------------------------------------------------------
+    def rest(self, request: Request, payload: Any) -> Response:
+        raw = (request.scope.get("raw_path") or b"").decode().split("?", 1)[0]
+        parts = [unquote(p) for p in raw.removeprefix("/api/v4/").split("/") if p]
+        query = parse_qsl(request.url.query, keep_blank_values=True)
+        method = request.method
+        if parts == ["user"] and method == "GET":
+            if request.headers.get("private-token") is None:
+                return JSONResponse({"message": "401 Unauthorized"}, 401)
+            return JSONResponse({"id": 7, "username": self.bot_username, "name": "trackerguard"})
+        if len(parts) >= 3 and parts[0] == "projects" and parts[2] == "issues":
+            project = self.world.resolve_project(parts[1])
+            if project is None:
+                return _not_found("Project")
+            rest = parts[3:]
+            if not rest and method == "GET":
+                return self._issue_list(list(project.issues.values()), query)
+            if not rest or not rest[0].isdigit():
+                return _not_found()
+            issue = project.issues.get(int(rest[0]))
+            if issue is None:
+                return _not_found("Issue")
+            return self._issue_route(issue, rest[1:], method, query, payload)
+        if len(parts) >= 3 and parts[0] == "groups":
+            group = self.world.resolve_group(parts[1])
+            if group is None:
+                return _not_found("Group")
+            if parts[2:] == ["issues"] and method == "GET":
+                return self._issue_list(self.world.group_issues(group), query)
+            if parts[2] == "epics":
+                if not self.world.premium:
+                    return JSONResponse({"message": "403 Forbidden"}, 403)
+                epics = self.world.epics.get(group, {})
+                if len(parts) == 3 and method == "GET":
+                    wanted = {int(v) for k, v in query if k == "iids[]"}
+                    found = [e for e in epics.values() if not wanted or e.iid in wanted]
+                    return self._page([self._epic_json(e) for e in found], query)
+                if len(parts) == 5 and parts[4] == "issues" and parts[3].isdigit():
+                    epic = epics.get(int(parts[3]))
+                    if epic is None:
+                        return _not_found("Epic")
+                    children = [
+                        i
+                        for p in self.world.projects.values()
+                        for i in p.issues.values()
+                        if i.parent == epic.key
+                    ]
+                    return self._page([self._issue_json(i) for i in children], query)
+        return _not_found()
+
+    def _issue_route(
+        self, issue: Issue, rest: list[str], method: str, query: list[tuple[str, str]], body: Any
+    ) -> Response:
+        if not rest and method == "PUT":
+            body = body or {}
+            if "labels" in body:
+                self.violations.append("PUT issue with 'labels' (replaces the whole set)")
+            for label in _split_labels(body.get("add_labels")):
+                scope = label.rpartition("::")[0]
+                if scope:
+                    issue.labels = [x for x in issue.labels if x.rpartition("::")[0] != scope]
+                if label not in issue.labels:
+                    issue.labels.append(label)
+            removed = set(_split_labels(body.get("remove_labels")))
+            issue.labels = [x for x in issue.labels if x not in removed]
+            self.world.touch(issue)
+            return JSONResponse(self._issue_json(issue))
+        if rest == ["notes"]:
+            if method == "GET":
+                notes = sorted(issue.notes, key=lambda n: (n.created, n.id))
+                if dict(query).get("sort", "desc") == "desc":
+                    notes.reverse()
+                return self._page([n.to_json() for n in notes], query)
+            if method == "POST":
+                text = str((body or {}).get("body") or "")
+                if not text:
+                    return JSONResponse({"message": "400 Bad request - body is missing"}, 400)
+                note = Note(self.world.next_id(), text, self.bot_username)
+                issue.notes.append(note)
+                self.world.touch(issue)
+                return JSONResponse(note.to_json(), 201)
+        if len(rest) == 2 and rest[0] == "notes" and rest[1].isdigit():
+            found = next((n for n in issue.notes if n.id == int(rest[1])), None)
+            if found is None:
+                return _not_found("Note")
+            note = found
+            if note.author != self.bot_username:
+                return JSONResponse({"message": "403 Forbidden"}, 403)
+            if method == "PUT":
+                note.body = str((body or {}).get("body") or "")
+                note.updated = max(note.updated, note.created)
+                self.world.touch(issue)
+                return JSONResponse(note.to_json())
+            if method == "DELETE":
+                issue.notes.remove(note)
+                self.world.touch(issue)
+                return Response(status_code=204)
+        if rest == ["links"] and method == "GET":
+            out = []
+            for target, link_type in issue.links:
+                other = self.world.get(target)
+                if other is not None:
+                    row = self._issue_json(other)
+                    row.update({"issue_link_id": self.world.next_id(), "link_type": link_type})
+                    out.append(row)
+            return JSONResponse(out)
+        return _not_found()
+
+    def _issue_list(self, issues: list[Issue], query: list[tuple[str, str]]) -> Response:
+        params = dict(query)
+        state = params.get("state", "all")
+        wanted = {int(v) for k, v in query if k == "iids[]"}
+        since = params.get("updated_after")
+        labels = [x for x in (params.get("labels") or "").split(",") if x]
+        found = [
+            i
+            for i in issues
+            if (state == "all" or i.state == state)
+            and (not wanted or i.iid in wanted)
+            and (since is None or iso(i.updated) >= since.replace("Z", ".000Z"))
+            and all(label in i.labels for label in labels)
+        ]
+        found.sort(key=lambda i: i.updated, reverse=params.get("sort", "desc") == "desc")
+        return self._page([self._issue_json(i) for i in found], query)
+
+    def _page(self, rows: list[Any], query: list[tuple[str, str]]) -> Response:
+        params = dict(query)
+        per_page = min(int(params.get("per_page", 20)), 100)
+        page = max(int(params.get("page", 1)), 1)
+        chunk = rows[(page - 1) * per_page : page * per_page]
+        more = page * per_page < len(rows)
+        headers = {
+            "X-Page": str(page),
+            "X-Per-Page": str(per_page),
+            "X-Next-Page": str(page + 1) if more else "",
+            "X-Prev-Page": str(page - 1) if page > 1 else "",
+            "X-Total": str(len(rows)),
+        }
+        return JSONResponse(chunk, headers=headers)
+
+    def _issue_json(self, issue: Issue) -> dict[str, Any]:
+        project = self.world.projects[issue.project]
+        milestone = None
+        if issue.milestone is not None:
+            title, due = issue.milestone
+            milestone = {
+                "id": abs(hash(title)) % 10_000,
+                "iid": 1,
+                "title": title,
+                "due_date": due.isoformat() if due else None,
+                "state": "active",
+            }
+        epic = None
+        if issue.parent and "&" in issue.parent and self.world.premium:
+            found = self.world.get_epic(issue.parent)
+            if found is not None:
+                epic = {
+                    "id": found.id,
+                    "iid": found.iid,
+                    "title": found.title,
+                    "url": f"/groups/{found.group}/-/epics/{found.iid}",
+                    "group_id": self.world.groups[found.group],
+                }
+        users = [{"id": abs(hash(a)) % 10_000, "username": a} for a in issue.assignees]
+        return {
+            "id": issue.id,
+            "iid": issue.iid,
+            "project_id": project.id,
+            "title": issue.title,
+            "description": issue.description,
+            "state": issue.state,
+            "created_at": iso(issue.created),
+            "updated_at": iso(issue.updated),
+            "closed_at": iso(issue.closed) if issue.closed else None,
+            "labels": list(issue.labels),
+            "milestone": milestone,
+            "assignees": users,
+            "assignee": users[0] if users else None,
+            "author": {"id": 1, "username": "alice"},
+            "type": issue.issue_type.upper(),
+            "issue_type": issue.issue_type,
+            "user_notes_count": sum(1 for n in issue.notes if not n.system),
+            "due_date": issue.due.isoformat() if issue.due else None,
+            "web_url": f"{self.url}/{issue.project}/-/issues/{issue.iid}",
+            "references": {
+                "short": f"#{issue.iid}",
+                "relative": f"#{issue.iid}",
+                "full": issue.key,
+            },
+            "epic_iid": epic["iid"] if epic else None,
+            "epic": epic,
+        }
+
+    def _epic_json(self, epic: Epic) -> dict[str, Any]:
+        parent = self.world.epics.get(epic.group, {}).get(epic.parent_iid or -1)
+        return {
+            "id": epic.id,
+            "iid": epic.iid,
+            "group_id": self.world.groups[epic.group],
+            "parent_id": parent.id if parent else None,
+            "parent_iid": parent.iid if parent else None,
+            "title": epic.title,
+            "description": epic.description,
+            "state": epic.state,
+            "labels": list(epic.labels),
+            "due_date": epic.due.isoformat() if epic.due else None,
+            "end_date": epic.due.isoformat() if epic.due else None,
+            "web_url": f"{self.url}/groups/{epic.group}/-/epics/{epic.iid}",
+            "references": {"short": f"&{epic.iid}", "full": epic.key},
+            "created_at": iso(epic.created),
+            "updated_at": iso(epic.updated),
+        }
+
+    # -- GraphQL (only the work item hierarchy queries the adapter sends) -------------------
+    def graphql(self, request: Request, payload: Any) -> Response:
+        if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+            return JSONResponse({"errors": [{"message": "no query"}]}, 400)
+        query = payload["query"]
+        variables = payload.get("variables") or {}
+        if not self.hierarchy:
+            return JSONResponse(
+                {"errors": [{"message": "Field 'workItems' doesn't exist on type 'Project'"}]}
+            )
+        if "WorkItemWidgetHierarchy" not in query or "workItems(iids: $iids" not in query:
+            return JSONResponse({"errors": [{"message": "unsupported query in simulator"}]})
+        project = self.world.projects.get(str(variables.get("fullPath")))
+        if project is None:
+            return JSONResponse({"data": {"project": None}})
+        nodes = []
+        for iid in variables.get("iids") or []:
+            issue = project.issues.get(int(iid))
+            if issue is None:
+                continue
+            widget: dict[str, Any] = {}
+            if "parent {" in query:
+                widget["parent"] = self._ref(issue.parent)
+            if "children(" in query:
+                kids = [
+                    self._ref(i.key)
+                    for p in self.world.projects.values()
+                    for i in p.issues.values()
+                    if i.parent == issue.key
+                ]
+                widget["children"] = {"nodes": kids}
+            nodes.append({"iid": str(issue.iid), "widgets": [{}, widget, {}]})
+        return JSONResponse({"data": {"project": {"workItems": {"nodes": nodes}}}})
+
+    def _ref(self, key: str | None) -> dict[str, Any] | None:
+        if key is None:
+            return None
+        if "&" in key:
+            group, _, iid = key.rpartition("&")
+            return {"iid": iid, "workItemType": {"name": "Epic"}, "namespace": {"fullPath": group}}
+        path, _, iid = key.rpartition("#")
+        issue = self.world.get(key)
+        kind = "Task" if issue is not None and issue.issue_type == "task" else "Issue"
+        return {"iid": iid, "workItemType": {"name": kind}, "namespace": {"fullPath": path}}
+
+
+def _split_labels(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if str(v).strip()]
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return []
+
+
+def _not_found(what: str = "") -> Response:
+    return JSONResponse({"message": f"404 {what} Not Found".replace("  ", " ")}, 404)
