@@ -27,7 +27,16 @@ def test_every_builtin_rule_has_the_docstring_sections() -> None:
 
 def test_every_config_key_is_documented() -> None:
     text = (ROOT / "docs" / "configuration.md").read_text()
-    documented_elsewhere = {"file", "jira", "github", "redmine", "gitlab", "linear", "trackers", "service"}
+    documented_elsewhere = {
+        "file",
+        "jira",
+        "github",
+        "redmine",
+        "gitlab",
+        "linear",
+        "trackers",
+        "service",
+    }
     for name, info in Settings.model_fields.items():
         if name in documented_elsewhere:
             continue
