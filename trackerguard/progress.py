@@ -45,6 +45,8 @@ class RichProgress:
 
 
 class NoProgress:
+    """Progress that draws nothing (CI, --quiet, pipes, the service)."""
+
     def phase(self, name: str, total: int | None) -> None:
         return None
 

@@ -24,6 +24,7 @@ from trackerguard.levels import LevelMap
 from trackerguard.model import WorkItem
 from trackerguard.planner import Planner
 from trackerguard.plugins_manager import Registry
+from trackerguard.progress import NoProgress
 from trackerguard.report import Coverage, Report, RunContext
 from trackerguard.rule import Finding, RuleContext
 from trackerguard.settings import Settings
@@ -41,17 +42,6 @@ class Progress(Protocol):
     def advance(self, count: int = 1) -> None: ...
 
     def done(self) -> None: ...
-
-
-class _NoProgress:
-    def phase(self, name: str, total: int | None) -> None:
-        return None
-
-    def advance(self, count: int = 1) -> None:
-        return None
-
-    def done(self) -> None:
-        return None
 
 
 @dataclass
@@ -226,7 +216,7 @@ class Runner:
         progress: Progress | None = None,
     ) -> Report:
         """Run the whole pipeline once and return the report (never raises for one item)."""
-        progress = progress or _NoProgress()
+        progress = progress or NoProgress()
         apply = self.settings.apply if apply is None else apply
         context = RunContext(self.tracker, self.settings, apply, query=request.query)
         adapter_ctx = self.adapter.context
@@ -311,7 +301,7 @@ class Runner:
     # -- explaining ----------------------------------------------------------------------------
     def explain_item(self, key: str) -> tuple[WorkItem, list[Explanation], Scan]:
         request = ScanRequest(keys=(key,))
-        scan = self.read(request, _NoProgress())
+        scan = self.read(request, NoProgress())
         item = scan.graph.get(key)
         if item is None:
             raise UsageError(f"item '{key}' was not found in the {self.tracker} tracker")
