@@ -147,6 +147,10 @@ class TrackerAdapter:
         self.context = context
 
     # -- reading -------------------------------------------------------------------------
+    def labels_note(self) -> str:
+        """The report note shown once when label actions are dropped (``supports_labels``)."""
+        return f"labels skipped: the {self.name} tracker has no labels configured"
+
     def canonical_key(self, key: str) -> str:
         """The key as the adapter writes it (``660`` → ``#660`` on Redmine)."""
         return key

@@ -72,6 +72,8 @@ class Runner:
         )
         self.state = StateStore(settings.state_path)
         self._adapter: TrackerAdapter | None = None
+        self.notes: list[str] = []
+        """Run notes of the last check (shown once in the report, not per item)."""
 
     # -- adapter -------------------------------------------------------------------------------
     def new_context(self) -> AdapterContext:
@@ -221,6 +223,7 @@ class Runner:
         context = RunContext(self.tracker, self.settings, apply, query=request.query)
         adapter_ctx = self.adapter.context
         adapter_ctx.errors.clear()  # a Runner may serve many checks (the service does)
+        self.notes = []
         for kind in adapter_ctx.requests:
             adapter_ctx.requests[kind] = 0
         try:
@@ -247,7 +250,8 @@ class Runner:
             rules=[(a.rule.id, a.rule.name, a.applies_to) for a in self.engine.active],
             skip_label=self.engine.skip_label,
         )
-        report.notes.extend(getattr(self.adapter, "notes", []))
+        report.notes.extend(self.notes)
+        report.notes.extend(n for n in getattr(self.adapter, "notes", []) if n not in self.notes)
         self.registry.hook.trackerguard_run_finished(report=report, context=context)
         return report
 
@@ -259,12 +263,17 @@ class Runner:
     ) -> list[Action]:
         planned: list[tuple[WorkItem, Action]] = []
         labels = self.adapter.supports_labels
+        dropped = False
         for item, found in results:
             if item.level is None or (item.is_closed and item.bot is None):
                 continue
             for action in self.planner.plan(item, found):
                 if labels or action.kind not in ("label", "unlabel"):
                     planned.append((item, action))
+                else:
+                    dropped = True
+        if dropped:
+            self.notes.append(self.adapter.labels_note())
         if not apply:
             return [action for _, action in planned]
         adapter = self.adapter

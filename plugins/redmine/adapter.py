@@ -101,6 +101,12 @@ class RedmineAdapter(TrackerAdapter):
         number = issue_id(key)
         return issue_key(number) if number is not None else key
 
+    def labels_note(self) -> str:
+        return (
+            "labels skipped: Redmine has no labels; set [redmine] label_field to a list "
+            "custom field (with the label as a possible value) to get them"
+        )
+
     @property
     def supports_labels(self) -> bool:
         """Labels need a configured custom field; without one, label actions are no-ops."""
