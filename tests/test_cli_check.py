@@ -135,6 +135,8 @@ def test_every_format_renders(make_project: Callable[..., Path], fmt: str) -> No
         assert int(root.get("failures", "0")) == len(failures)
     if fmt == "markdown":
         assert "```mermaid" in out and "flowchart" in out
+        assert "n_I_1 --> n_E_1" in out  # the initiative -> epic edge of the goal map
+        assert 'n_I_1["I-1 Grow self-serve revenue<br/>1 epic"]' in out
     if fmt == "html":
         assert out.startswith("<!doctype html>") and "<svg" in out and "<script" not in out
 

@@ -42,12 +42,17 @@ def goal_map(report: Report) -> str:
         return ""
     lines = ["```mermaid", "flowchart LR"]
     for goal in goals:
-        work = [c for c in graph.children(goal.key) if not levels.is_goal(c.level)]
-        flagged = sum(1 for c in work if counts.get(c.key))
-        detail = f"{len(work)} work" + (f", {flagged} flagged" if flagged else "")
-        lines.append(
-            f'  {_node_id(goal.key)}["{_label(goal.key + " " + goal.title)}<br/>{detail}"]'
-        )
+        children = graph.children(goal.key)
+        per_level: dict[str, int] = {}
+        for child in children:
+            name = child.level or "other"
+            per_level[name] = per_level.get(name, 0) + 1
+        flagged = sum(1 for c in children if counts.get(c.key))
+        detail = ", ".join(f"{n} {name}" for name, n in per_level.items()) or "no children"
+        if flagged:
+            detail += f", {flagged} flagged"
+        label = _label(goal.key + " " + goal.title)
+        lines.append(f'  {_node_id(goal.key)}["{label}<br/>{detail}"]')
     for goal in goals:
         parent = graph.goal(goal.key)
         if parent is not None and parent.key in shown:
