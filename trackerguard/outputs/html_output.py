@@ -39,7 +39,7 @@ def _gauge(label: str, ratio: float) -> str:
 def _stacked_bars(rows: list[tuple[str, dict[str, int]]], title: str) -> str:
     if not rows:
         return "<p class=muted>No findings.</p>"
-    bar_h, gap, label_w, chart_w = 18, 6, 230, 520
+    bar_h, gap, label_w, chart_w = 18, 6, 280, 480
     top = max(sum(c.values()) for _, c in rows) or 1
     height = len(rows) * (bar_h + gap) + 30
     parts = [
@@ -49,7 +49,7 @@ def _stacked_bars(rows: list[tuple[str, dict[str, int]]], title: str) -> str:
         y = index * (bar_h + gap)
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 14}" font-size="12" text-anchor="end">'
-            f"{escape(label[:34])}</text>"
+            f"{escape(label if len(label) <= 38 else label[:37] + '…')}</text>"
         )
         x = float(label_w)
         for severity in ("block", "warn", "info"):
