@@ -139,14 +139,18 @@ class TrackerAdapter:
     Settings: ClassVar[type[TrackerSettings]] = TrackerSettings
     description_format: ClassVar[str] = "markdown"
     supports_webhooks: ClassVar[bool] = False
-    supports_labels: bool = True
-    """False when the tracker has no labels (and none are configured): label actions are dropped."""
 
     def __init__(self, settings: TrackerSettings, context: AdapterContext) -> None:
         self.settings = settings
         self.context = context
 
     # -- reading -------------------------------------------------------------------------
+    @property
+    def supports_labels(self) -> bool:
+        """False when the tracker has no labels (and none are configured): label actions
+        are dropped and :meth:`labels_note` is reported once."""
+        return True
+
     def labels_note(self) -> str:
         """The report note shown once when label actions are dropped (``supports_labels``)."""
         return f"labels skipped: the {self.name} tracker has no labels configured"

@@ -8,6 +8,6 @@ from trackerguard.hooks import RegisterTracker, hookimpl
 @hookimpl
 def trackerguard_register_trackers(register: RegisterTracker) -> None:
     """Register the ``file`` tracker."""
-    from trackerguard.plugins.file.adapter import FileAdapter
+    from .adapter import FileAdapter
 
     register("file", FileAdapter)

@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import yaml
-from trackerguard.plugins.file.settings import FileSettings
 
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
 from trackerguard.comment import is_trackerguard_comment, parse_fingerprint
 from trackerguard.errors import ConfigError, TrackerError, UsageError
 from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
 from trackerguard.text.normalize import normalize
+
+from .settings import FileSettings
 
 BOT_AUTHOR = "trackerguard"
 BLOCKED_STATUS = "Blocked"
@@ -45,7 +46,7 @@ class FileAdapter(TrackerAdapter):
     Settings = FileSettings
     description_format: ClassVar[str] = "markdown"
 
-    def __init__(self, settings: FileSettings, context: AdapterContext) -> None:  # type: ignore[override]
+    def __init__(self, settings: FileSettings, context: AdapterContext) -> None:
         super().__init__(settings, context)
         self.settings: FileSettings = settings
         self.path = settings.path
@@ -122,7 +123,8 @@ class FileAdapter(TrackerAdapter):
         fields = raw.get("fields") or {}
         if not isinstance(fields, dict):
             raise ConfigError(f"{where}: 'fields' must be an object")
-        memo = raw.get("trackerguard") if isinstance(raw.get("trackerguard"), dict) else {}
+        stored = raw.get("trackerguard")
+        memo: Mapping[str, Any] = stored if isinstance(stored, dict) else {}
         return WorkItem(
             tracker=self.name,
             key=key,

@@ -28,21 +28,15 @@ from typing import Any
 
 import httpx
 
-from trackerguard.errors import AuthError, BudgetExhausted, RateLimited, TrackerError
+from trackerguard.errors import RateLimited, TrackerError
+from trackerguard.http import PoliteClient, Reply, decode_json, failure, parse_retry_after
+
+__all__ = ["EtagCache", "GitHubClient", "Politeness", "Reply"]
 
 log = logging.getLogger("trackerguard.github")
 
 _WRITE_METHODS = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 _USER_AGENT = "trackerguard-github-adapter"
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A decoded response: status, JSON body (or None) and headers."""
-
-    status: int
-    data: Any
-    headers: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +53,7 @@ class Politeness:
     timeout: float = 30.0
 
 
-class GitHubClient:
+class GitHubClient(PoliteClient):
     """Synchronous client over ``httpx.Client``; safe to reuse for a whole run."""
 
     def __init__(
@@ -79,13 +73,10 @@ class GitHubClient:
         self.api_url = api_url.rstrip("/")
         self.graphql_url = graphql_url
         self._token = token
-        self.counters = counters
         self.limits = politeness or Politeness()
         self.etags = etags or EtagCache()
-        self._sleep = sleep
         self._clock = clock
-        self._wall = wall
-        self._http = httpx.Client(
+        http = httpx.Client(
             timeout=self.limits.timeout,
             transport=transport,
             headers={
@@ -94,15 +85,20 @@ class GitHubClient:
                 "User-Agent": _USER_AGENT,
             },
         )
-        self.used = 0
-        self.waited = 0.0
+        super().__init__(
+            name="GitHub",
+            section="github",
+            http=http,
+            counters=counters,
+            limits=self.limits,
+            logger=log,
+            sleep=sleep,
+            wall=wall,
+        )
         self._windows: dict[str, tuple[int, float]] = {}
         """Primary rate-limit window per resource (``core`` REST, ``graphql``): remaining, reset."""
         self._last_write: float | None = None
         self._writes: deque[float] = deque()
-
-    def close(self) -> None:
-        self._http.close()
 
     # -- public API ------------------------------------------------------------------------
     def rest(
@@ -128,7 +124,7 @@ class GitHubClient:
         cached = self.etags.get(url, params) if cache and method == "GET" else None
         if cached is not None:
             headers["If-None-Match"] = cached[0]
-        response = self._send(
+        response = self._call(
             method, url, params=params, body=body, headers=headers, token=token, write=write
         )
         if response.status_code == 304 and cached is not None:
@@ -164,7 +160,7 @@ class GitHubClient:
         """Run a query; returns ``(data, errors)``. Rate-limit errors are waited out."""
         payload = {"query": query, "variables": dict(variables or {})}
         for attempt in range(self.limits.max_retries + 1):
-            response = self._send("POST", self.graphql_url, body=payload, graphql=True)
+            response = self._call("POST", self.graphql_url, body=payload, graphql=True)
             if response.status_code != 200:
                 raise _failure("POST", "graphql", response)
             document = _json(response)
@@ -184,7 +180,7 @@ class GitHubClient:
         raise RateLimited("GitHub GraphQL rate limit persisted through every retry")
 
     # -- internals ------------------------------------------------------------------------
-    def _send(
+    def _call(
         self,
         method: str,
         url: str,
@@ -197,55 +193,32 @@ class GitHubClient:
         write: bool | None = None,
     ) -> httpx.Response:
         writes = (method in _WRITE_METHODS and not graphql) if write is None else write
-        kind = "write" if writes else "read"
         shown = "graphql" if graphql else url.removeprefix(self.api_url)
-        for attempt in range(self.limits.max_retries + 1):
-            budget = self.limits.request_budget
-            if budget and self.used >= budget:
-                raise BudgetExhausted(
-                    f"request budget of {budget} requests spent (raise [github] request_budget)"
-                )
-            resource = "graphql" if graphql else "core"
-            self._respect_primary(resource)
-            if writes:
-                self._pace_writes()
-            all_headers = dict(headers or {})
-            secret = token if token is not None else self._token()
-            if secret:
-                all_headers["Authorization"] = f"Bearer {secret}"
-            self.used += 1
-            counter = "retry" if attempt else kind
-            self.counters[counter] = self.counters.get(counter, 0) + 1
-            try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    content=None if body is None else json.dumps(body).encode(),
-                    headers=all_headers,
-                )
-            except httpx.TransportError as exc:
-                if attempt >= self.limits.max_retries:
-                    raise TrackerError(
-                        f"GitHub unreachable ({method} {shown}): {type(exc).__name__}",
-                        retryable=True,
-                    ) from None
-                self._pause(self.limits.backoff * 2**attempt, "network error", attempt)
-                continue
-            self._note_limits(response.headers, resource)
-            if _rate_limited(response):
-                wait = self._rate_limit_wait(response, attempt, resource)
-                self._pause(wait, f"rate limited on {method} {shown}", attempt)
-                continue
-            if response.status_code >= 500:
-                if attempt >= self.limits.max_retries:
-                    return response
-                self._pause(
-                    self.limits.backoff * 2**attempt, f"HTTP {response.status_code}", attempt
-                )
-                continue
-            return response
-        raise RateLimited(f"GitHub kept refusing {method} {shown} after every retry")
+        return self._send(
+            method,
+            url,
+            f"{method} {shown}",
+            write=writes,
+            scope="graphql" if graphql else "core",
+            params=params,
+            content=None if body is None else json.dumps(body).encode(),
+            headers=headers,
+            auth=None if token is None else (lambda: _bearer(token)),
+        )
+
+    def _auth_headers(self) -> dict[str, str]:
+        return _bearer(self._token())
+
+    def _prepare(self, scope: str, write: bool) -> None:
+        self._respect_primary(scope)
+        if write:
+            self._pace_writes()
+
+    def _throttle(self, response: httpx.Response, attempt: int, scope: str) -> float | None:
+        self._note_limits(response.headers, scope)
+        if _rate_limited(response):
+            return self._rate_limit_wait(response, attempt, scope)
+        return None
 
     def _note_limits(self, headers: Mapping[str, str], resource: str) -> None:
         remaining = headers.get("x-ratelimit-remaining")
@@ -260,15 +233,7 @@ class GitHubClient:
         """Don't spend a request we know will be refused: wait for the window to reset."""
         remaining, reset_at = self._windows.get(resource, (None, None))
         if remaining == 0 and reset_at is not None:
-            wait = reset_at - self._wall() + 1
-            if wait > 0:
-                if wait > self.limits.max_wait:
-                    raise RateLimited(
-                        f"GitHub rate limit exhausted; it resets in {int(wait)} s, longer "
-                        f"than [github] max_wait ({int(self.limits.max_wait)} s)"
-                    )
-                log.warning("GitHub rate limit exhausted; waiting %.0f s for the reset", wait)
-                self._sleep_for(wait)
+            self._wait_for_reset(reset_at - self._wall() + 1)
             self._windows.pop(resource, None)
 
     def _until_reset(self, headers: Mapping[str, str]) -> float | None:
@@ -278,31 +243,13 @@ class GitHubClient:
         return max(float(reset) - self._wall() + 1, 0.0)
 
     def _rate_limit_wait(self, response: httpx.Response, attempt: int, resource: str) -> float:
-        retry_after = response.headers.get("retry-after")
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
         if retry_after is not None:
-            try:
-                return max(float(retry_after), 0.0)
-            except ValueError:
-                pass
+            return retry_after
         if response.headers.get("x-ratelimit-remaining") == "0":
             self._windows.pop(response.headers.get("x-ratelimit-resource") or resource, None)
             return self._until_reset(response.headers) or self.limits.secondary_wait
         return float(self.limits.secondary_wait * 2**attempt)
-
-    def _pause(self, wait: float, why: str, attempt: int) -> None:
-        if attempt >= self.limits.max_retries:
-            raise RateLimited(f"GitHub: {why}; giving up after {attempt + 1} attempts")
-        if wait > self.limits.max_wait:
-            raise RateLimited(
-                f"GitHub: {why}; asked to wait {int(wait)} s, longer than [github] max_wait"
-            )
-        log.info("GitHub: %s; retrying in %.1f s", why, wait)
-        self._sleep_for(wait)
-
-    def _sleep_for(self, seconds: float) -> None:
-        if seconds > 0:
-            self.waited += seconds
-            self._sleep(seconds)
 
     def _pace_writes(self) -> None:
         now = self._clock()
@@ -372,28 +319,16 @@ def _rate_limited(response: httpx.Response) -> bool:
     return "rate limit" in message.lower()
 
 
+def _bearer(secret: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"} if secret else {}
+
+
 def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise TrackerError(
-            f"GitHub answered HTTP {response.status_code} with a body that is not JSON"
-        ) from None
+    return decode_json(response, "GitHub")
 
 
 def _failure(method: str, path: str, response: httpx.Response) -> TrackerError:
-    message = ""
-    try:
-        body = response.json()
-        if isinstance(body, dict):
-            message = str(body.get("message", ""))
-    except ValueError:
-        pass
-    status = response.status_code
-    text = f"GitHub {method} {path} failed: HTTP {status}" + (f" ({message})" if message else "")
-    if status == 401:
-        return AuthError(text + ": the token was rejected", status=status)
-    return TrackerError(text, status=status, retryable=status >= 500)
+    return failure("GitHub", method, path, response)
 
 
 def _next_link(header: str) -> str | None:

@@ -24,6 +24,7 @@ from trackerguard.levels import LevelMap
 from trackerguard.model import BotComment, BotState, StatusCategory, WorkItem
 from trackerguard.status import StatusMap
 from trackerguard.text.normalize import normalize
+from trackerguard.timeparse import parse_timestamp
 
 _CANCELLED_REASONS = frozenset({"NOT_PLANNED", "DUPLICATE"})
 
@@ -35,16 +36,11 @@ def same_login(a: str | None, b: str | None) -> bool:
     return a.casefold().removesuffix("[bot]") == b.casefold().removesuffix("[bot]")
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+parse_time = parse_timestamp
 
 
 def parse_day(value: Any) -> date | None:
+    """The date of a timestamp (GitHub sends dates as full timestamps), or ``None``."""
     moment = parse_time(value)
     return moment.date() if moment else None
 

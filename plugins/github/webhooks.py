@@ -1,49 +1,33 @@
 """GitHub webhook deliveries → :class:`~trackerguard.adapter.WebhookEvent` (parsing only).
 
 Verification is HMAC-SHA256 over the *raw* body (re-serialised JSON would not match),
-compared in constant time. Parsing reduces a delivery to the issue keys whose verdict may
-have changed, and marks as ``ignored`` (with the reason) what needs no work — above all
-trackerguard's own writes (its account as sender, or a comment carrying its marker), so a
-comment it posts never triggers another evaluation of the same item.
+compared in constant time by :func:`trackerguard.service.signatures.verify_github`.
+Parsing reduces a delivery to the issue keys whose verdict may have changed, and marks as
+``ignored`` (with the reason) what needs no work — above all trackerguard's own writes (its
+account as sender, or a comment carrying its marker), so a comment it posts never triggers
+another evaluation of the same item.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
 
 from trackerguard.adapter import MARKER, WebhookError, WebhookEvent
+from trackerguard.service.signatures import header as _header
+from trackerguard.service.signatures import sign_sha256_prefixed as signature
+from trackerguard.service.signatures import verify_github as verify_signature
 
 from .convert import same_login
+
+__all__ = ["milestone_query", "parse_webhook", "signature", "verify_signature"]
 
 # ``issues`` actions that cannot change a verdict.
 _INERT_ISSUE_ACTIONS = frozenset({"pinned", "unpinned", "locked", "unlocked"})
 _SUB_ISSUE_ACTIONS = frozenset(
     {"sub_issue_added", "sub_issue_removed", "parent_issue_added", "parent_issue_removed"}
 )
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The ``X-Hub-Signature-256`` value GitHub sends for ``body``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify_signature(secret: str, headers: Mapping[str, str], body: bytes) -> bool:
-    given = _header(headers, "X-Hub-Signature-256")
-    if not given:
-        return False
-    return hmac.compare_digest(signature(secret, body).encode(), given.strip().encode())
 
 
 def _key(repository: Mapping[str, Any] | None, issue: Mapping[str, Any] | None) -> str | None:

@@ -24,13 +24,15 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from trackerguard.errors import AuthError, BudgetExhausted, RateLimited, TrackerError
+from trackerguard.errors import TrackerError
+from trackerguard.http import PoliteClient, Reply, decode_json, failure, parse_retry_after
+
+__all__ = ["GitLabClient", "Politeness", "Reply", "enc"]
 
 log = logging.getLogger("trackerguard.gitlab")
 
@@ -44,15 +46,6 @@ def enc(path_or_id: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Reply:
-    """A decoded response: status, JSON body (or None) and headers."""
-
-    status: int
-    data: Any
-    headers: Mapping[str, str]
-
-
-@dataclass(frozen=True, slots=True)
 class Politeness:
     """The knobs of :class:`GitLabClient` (copied from ``[gitlab]``)."""
 
@@ -63,7 +56,7 @@ class Politeness:
     timeout: float = 30.0
 
 
-class GitLabClient:
+class GitLabClient(PoliteClient):
     """Synchronous client over ``httpx.Client``; safe to reuse for a whole run."""
 
     def __init__(
@@ -80,21 +73,23 @@ class GitLabClient:
         base = base_url.rstrip("/")
         self.api_url = f"{base}/api/v4"
         self.graphql_url = f"{base}/api/graphql"
-        self.counters = counters
         self.limits = politeness or Politeness()
-        self._sleep = sleep
-        self._wall = wall
         headers = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
         if token:
             headers["PRIVATE-TOKEN"] = token
-        self._http = httpx.Client(timeout=self.limits.timeout, transport=transport, headers=headers)
-        self.used = 0
-        self.waited = 0.0
+        http = httpx.Client(timeout=self.limits.timeout, transport=transport, headers=headers)
+        super().__init__(
+            name="GitLab",
+            section="gitlab",
+            http=http,
+            counters=counters,
+            limits=self.limits,
+            logger=log,
+            sleep=sleep,
+            wall=wall,
+        )
         self._reset_at: float | None = None
         """Set when a response said ``RateLimit-Remaining: 0``: wait until then."""
-
-    def close(self) -> None:
-        self._http.close()
 
     # -- public API ------------------------------------------------------------------------
     def rest(
@@ -108,7 +103,7 @@ class GitLabClient:
         missing_ok: bool = False,
     ) -> Reply:
         """One REST call on ``/api/v4``; 404 gives ``Reply(404, None)`` when ``missing_ok``."""
-        response = self._send(method, self.api_url + path, path, params=params, body=body)
+        response = self._call(method, self.api_url + path, path, params=params, body=body)
         if response.status_code == 404 and missing_ok:
             return Reply(404, None, response.headers)
         if response.status_code not in ok:
@@ -132,7 +127,7 @@ class GitLabClient:
     def graphql(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         """Run a GraphQL document; raise ``TrackerError`` when it answers errors without data."""
         body = {"query": query, "variables": dict(variables)}
-        response = self._send("POST", self.graphql_url, "graphql", body=body, write=False)
+        response = self._call("POST", self.graphql_url, "graphql", body=body, write=False)
         if response.status_code != 200:
             raise _failure("POST", "/api/graphql", response)
         document = _json(response)
@@ -146,7 +141,7 @@ class GitLabClient:
         return data
 
     # -- internals ------------------------------------------------------------------------
-    def _send(
+    def _call(
         self,
         method: str,
         url: str,
@@ -156,49 +151,25 @@ class GitLabClient:
         body: Any = None,
         write: bool | None = None,
     ) -> httpx.Response:
-        writes = method in _WRITE_METHODS if write is None else write
-        kind = "write" if writes else "read"
-        for attempt in range(self.limits.max_retries + 1):
-            budget = self.limits.request_budget
-            if budget and self.used >= budget:
-                raise BudgetExhausted(
-                    f"request budget of {budget} requests spent (raise [gitlab] request_budget)"
-                )
-            self._respect_window()
-            self.used += 1
-            counter = "retry" if attempt else kind
-            self.counters[counter] = self.counters.get(counter, 0) + 1
-            try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    content=None if body is None else json.dumps(body).encode(),
-                    headers={"Content-Type": "application/json"} if body is not None else None,
-                )
-            except httpx.TransportError as exc:
-                if attempt >= self.limits.max_retries:
-                    raise TrackerError(
-                        f"GitLab unreachable ({method} {shown}): {type(exc).__name__}",
-                        retryable=True,
-                    ) from None
-                self._pause(self.limits.backoff * 2**attempt, "network error", attempt)
-                continue
-            self._note_window(response.headers)
-            if response.status_code == 429:
-                self._reset_at = None  # the wait below covers the window
-                wait = self._retry_after(response.headers, attempt)
-                self._pause(wait, f"rate limited on {method} {shown}", attempt)
-                continue
-            if response.status_code >= 500:
-                if attempt >= self.limits.max_retries:
-                    return response
-                self._pause(
-                    self.limits.backoff * 2**attempt, f"HTTP {response.status_code}", attempt
-                )
-                continue
-            return response
-        raise RateLimited(f"GitLab kept refusing {method} {shown} after every retry")
+        return self._send(
+            method,
+            url,
+            f"{method} {shown}",
+            write=method in _WRITE_METHODS if write is None else write,
+            params=params,
+            content=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"} if body is not None else None,
+        )
+
+    def _prepare(self, scope: str, write: bool) -> None:
+        self._respect_window()
+
+    def _throttle(self, response: httpx.Response, attempt: int, scope: str) -> float | None:
+        self._note_window(response.headers)
+        if response.status_code != 429:
+            return None
+        self._reset_at = None  # the wait covers the window
+        return self._retry_after(response.headers, attempt)
 
     def _note_window(self, headers: Mapping[str, str]) -> None:
         remaining = (headers.get("ratelimit-remaining") or "").strip()
@@ -212,66 +183,21 @@ class GitLabClient:
             return
         wait = self._reset_at - self._wall()
         self._reset_at = None
-        if wait <= 0:
-            return
-        if wait > self.limits.max_wait:
-            raise RateLimited(
-                f"GitLab rate limit exhausted; it resets in {int(wait)} s, longer than "
-                f"[gitlab] max_wait ({int(self.limits.max_wait)} s)"
-            )
-        log.warning("GitLab rate limit exhausted; waiting %.0f s for the reset", wait)
-        self._sleep_for(wait)
+        self._wait_for_reset(wait)
 
     def _retry_after(self, headers: Mapping[str, str], attempt: int) -> float:
-        value = (headers.get("retry-after") or "").strip()
-        if value:
-            try:
-                return max(float(value), 0.0)
-            except ValueError:
-                try:
-                    return max(parsedate_to_datetime(value).timestamp() - self._wall(), 0.0)
-                except (TypeError, ValueError):
-                    pass
+        retry_after = parse_retry_after(headers.get("retry-after"), self._wall())
+        if retry_after is not None:
+            return retry_after
         reset = (headers.get("ratelimit-reset") or "").strip()
         if reset.isdigit():
             return max(float(reset) - self._wall(), 0.0)
-        return float(self.limits.backoff * 2**attempt)
-
-    def _pause(self, wait: float, why: str, attempt: int) -> None:
-        if attempt >= self.limits.max_retries:
-            raise RateLimited(f"GitLab: {why}; giving up after {attempt + 1} attempts")
-        if wait > self.limits.max_wait:
-            raise RateLimited(
-                f"GitLab: {why}; asked to wait {int(wait)} s, longer than [gitlab] max_wait"
-            )
-        log.info("GitLab: %s; retrying in %.1f s", why, wait)
-        self._sleep_for(wait)
-
-    def _sleep_for(self, seconds: float) -> None:
-        if seconds > 0:
-            self.waited += seconds
-            self._sleep(seconds)
+        return self._backoff(attempt)
 
 
 def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        raise TrackerError(
-            f"GitLab answered HTTP {response.status_code} with a body that is not JSON"
-        ) from None
+    return decode_json(response, "GitLab")
 
 
 def _failure(method: str, path: str, response: httpx.Response) -> TrackerError:
-    message = ""
-    try:
-        body = response.json()
-        if isinstance(body, dict):
-            message = str(body.get("message") or body.get("error") or "")
-    except ValueError:
-        pass
-    status = response.status_code
-    text = f"GitLab {method} {path} failed: HTTP {status}" + (f" ({message})" if message else "")
-    if status == 401:
-        return AuthError(text + ": the token was rejected", status=status)
-    return TrackerError(text, status=status, retryable=status >= 500)
+    return failure("GitLab", method, path, response, keys=("message", "error"))

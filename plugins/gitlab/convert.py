@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from trackerguard.adapter import MARKER
@@ -33,6 +33,7 @@ from trackerguard.levels import LevelMap
 from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
 from trackerguard.status import StatusMap
 from trackerguard.text.normalize import normalize
+from trackerguard.timeparse import parse_day, parse_timestamp
 
 ISSUE_TYPES = {"issue": "Issue", "task": "Task", "incident": "Incident", "test_case": "Test Case"}
 LINK_TYPES = {
@@ -43,22 +44,9 @@ LINK_TYPES = {
 
 
 def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
-def parse_day(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+    """An aware timestamp, or ``None`` (a naive one could not be compared with the others)."""
+    moment = parse_timestamp(value)
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def split_issue_key(key: str) -> tuple[str, int] | None:

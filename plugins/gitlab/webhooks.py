@@ -14,12 +14,12 @@ resends), else ``X-Gitlab-Event-UUID``, else a hash of the body (older GitLab ve
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from trackerguard.adapter import MARKER, WebhookError, WebhookEvent
+from trackerguard.service.signatures import delivery_id as _delivery_id
 from trackerguard.service.signatures import header
 
 _ISSUE_EVENTS = frozenset({"Issue Hook", "Confidential Issue Hook", "Work Item Hook"})
@@ -28,11 +28,7 @@ _QUIET_CHANGES = frozenset({"labels", "updated_at", "updated_by_id"})
 
 
 def delivery_id(headers: Mapping[str, str], body: bytes) -> str:
-    for name in ("Idempotency-Key", "X-Gitlab-Event-UUID"):
-        value = header(headers, name)
-        if value and value.strip():
-            return value.strip()
-    return "sha256:" + hashlib.sha256(body).hexdigest()
+    return _delivery_id(headers, body, "Idempotency-Key", "X-Gitlab-Event-UUID")
 
 
 def _project_path(payload: Mapping[str, Any]) -> str | None:

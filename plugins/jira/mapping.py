@@ -23,6 +23,7 @@ from trackerguard.levels import LevelMap
 from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
 from trackerguard.status import StatusMap
 from trackerguard.text.normalize import normalize
+from trackerguard.timeparse import parse_day
 
 _CATEGORY = {
     "new": StatusCategory.TODO,
@@ -115,12 +116,7 @@ def parse_time(value: Any) -> datetime | None:
 
 
 def parse_date(value: Any) -> date | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    return parse_day(value) if isinstance(value, str) else None
 
 
 def level_from_hierarchy(hierarchy_level: int, names: Sequence[str]) -> str:

@@ -10,44 +10,29 @@ property) are marked ``ignored``: reacting to our own writes would loop forever.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from trackerguard.adapter import WebhookError, WebhookEvent
+from trackerguard.service import signatures
 
 ISSUE_EVENTS = frozenset({"jira:issue_created", "jira:issue_updated", "jira:issue_deleted"})
 COMMENT_EVENTS = frozenset({"comment_created", "comment_updated", "comment_deleted"})
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
-
-
 def sign(body: bytes, secret: str) -> str:
     """The ``X-Hub-Signature`` value Jira sends for ``body`` (tests and docs use it)."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return signatures.sign_sha256_prefixed(secret, body)
 
 
 def verify_signature(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-    """Constant-time check of ``X-Hub-Signature``; a missing header is a failure."""
-    given = _header(headers, "X-Hub-Signature")
-    if not given or not secret:
-        return False
-    return hmac.compare_digest(given.strip().encode(), sign(body, secret).encode())
+    """Constant-time check of ``X-Hub-Signature``; a missing header or secret is a failure."""
+    return bool(secret) and signatures.verify_jira(secret, headers, body)
 
 
 def delivery_id(headers: Mapping[str, str], body: bytes) -> str:
-    given = _header(headers, "X-Atlassian-Webhook-Identifier")
-    if given:
-        return given.strip()
-    return "sha256:" + hashlib.sha256(body).hexdigest()
+    return signatures.delivery_id(headers, body, "X-Atlassian-Webhook-Identifier")
 
 
 def _user_ids(user: Any) -> set[str]:

@@ -25,7 +25,8 @@ from typing import Any
 
 import httpx
 
-from trackerguard.errors import AuthError, BudgetExhausted, RateLimited, TrackerError
+from trackerguard.errors import AuthError, TrackerError
+from trackerguard.http import PoliteClient, parse_retry_after
 
 log = logging.getLogger("trackerguard.linear")
 
@@ -68,8 +69,10 @@ def _messages(errors: list[dict[str, Any]]) -> str:
     return "; ".join(str(e.get("message", "?")) for e in errors if isinstance(e, dict)) or "?"
 
 
-class LinearClient:
+class LinearClient(PoliteClient):
     """Synchronous client over ``httpx.Client``; one per run."""
+
+    rate_limited_why = "rate limited ({what})"
 
     def __init__(
         self,
@@ -84,20 +87,22 @@ class LinearClient:
     ) -> None:
         self.url = url
         self._key = api_key
-        self.counters = counters
         self.limits = politeness or Politeness()
-        self._sleep = sleep
-        self._wall = wall
-        self._http = httpx.Client(
+        http = httpx.Client(
             timeout=self.limits.timeout,
             transport=transport,
             headers={"Content-Type": "application/json", "User-Agent": _USER_AGENT},
         )
-        self.used = 0
-        self.waited = 0.0
-
-    def close(self) -> None:
-        self._http.close()
+        super().__init__(
+            name="Linear",
+            section="linear",
+            http=http,
+            counters=counters,
+            limits=self.limits,
+            logger=log,
+            sleep=sleep,
+            wall=wall,
+        )
 
     def execute(
         self,
@@ -109,66 +114,40 @@ class LinearClient:
     ) -> dict[str, Any]:
         """Run one document; return ``data`` or raise (``GraphQLErrors`` for ``errors[]``)."""
         payload = json.dumps({"query": document, "variables": dict(variables or {})}).encode()
-        kind = "write" if write else "read"
-        for attempt in range(self.limits.max_retries + 1):
-            budget = self.limits.request_budget
-            if budget and self.used >= budget:
-                raise BudgetExhausted(
-                    f"request budget of {budget} requests spent (raise [linear] request_budget)"
-                )
-            headers: dict[str, str] = {}
-            key = self._key()
-            if key:
-                headers["Authorization"] = key  # Linear API keys are not Bearer tokens
-            self.used += 1
-            counter = "retry" if attempt else kind
-            self.counters[counter] = self.counters.get(counter, 0) + 1
-            try:
-                response = self._http.post(self.url, content=payload, headers=headers)
-            except httpx.TransportError as exc:
-                if attempt >= self.limits.max_retries:
-                    raise TrackerError(
-                        f"Linear unreachable ({operation}): {type(exc).__name__}", retryable=True
-                    ) from None
-                self._pause(self.limits.backoff * 2**attempt, "network error", attempt)
-                continue
-            status = response.status_code
-            document_json = _json(response)
-            errors: list[dict[str, Any]] = []
-            data: Any = None
-            if isinstance(document_json, dict):
-                errors = [e for e in document_json.get("errors") or [] if isinstance(e, dict)]
-                data = document_json.get("data")
-            codes = _codes(errors)
-            if status == 429 or "RATELIMITED" in codes:
-                self._pause(self._reset_wait(response), f"rate limited ({operation})", attempt)
-                continue
-            if status in (401, 403) or codes & _AUTH_CODES:
-                raise AuthError(
-                    f"Linear rejected the API key ({operation}): HTTP {status}", status=status
-                )
-            if status >= 500:
-                if attempt >= self.limits.max_retries:
-                    raise TrackerError(
-                        f"Linear {operation} failed: HTTP {status}", status=status, retryable=True
-                    )
-                self._pause(self.limits.backoff * 2**attempt, f"HTTP {status}", attempt)
-                continue
-            if errors:
-                raise GraphQLErrors(f"Linear {operation} failed: {_messages(errors)}", errors, data)
-            if status != 200 or not isinstance(data, dict):
-                raise TrackerError(f"Linear {operation} failed: HTTP {status}", status=status)
-            return data
-        raise RateLimited(f"Linear kept refusing {operation} after every retry")
+        response = self._send(
+            "POST", self.url, operation, write=write, scope=operation, content=payload
+        )
+        status = response.status_code
+        if status >= 500:  # still failing once the retries are spent
+            raise TrackerError(
+                f"Linear {operation} failed: HTTP {status}", status=status, retryable=True
+            )
+        errors, data = _parse(response)
+        if errors:
+            raise GraphQLErrors(f"Linear {operation} failed: {_messages(errors)}", errors, data)
+        if status != 200 or not isinstance(data, dict):
+            raise TrackerError(f"Linear {operation} failed: HTTP {status}", status=status)
+        return data
 
     # -- internals ------------------------------------------------------------------------
+    def _auth_headers(self) -> dict[str, str]:
+        key = self._key()
+        return {"Authorization": key} if key else {}  # Linear API keys are not Bearer tokens
+
+    def _throttle(self, response: httpx.Response, attempt: int, scope: str) -> float | None:
+        """Rate limits and auth failures arrive as HTTP statuses or as ``errors[]`` codes."""
+        status = response.status_code
+        codes = _codes(_parse(response)[0])
+        if status == 429 or "RATELIMITED" in codes:
+            return self._reset_wait(response)
+        if status in (401, 403) or codes & _AUTH_CODES:
+            raise AuthError(f"Linear rejected the API key ({scope}): HTTP {status}", status=status)
+        return None
+
     def _reset_wait(self, response: httpx.Response) -> float:
-        retry_after = response.headers.get("retry-after")
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
         if retry_after is not None:
-            try:
-                return max(float(retry_after), 0.0)
-            except ValueError:
-                pass
+            return retry_after
         resets = []
         for name in _RESET_HEADERS:
             raw = response.headers.get(name)
@@ -183,17 +162,14 @@ class LinearClient:
             return max(max(resets), 0.0) + 0.05
         return self.limits.rate_limit_wait
 
-    def _pause(self, wait: float, why: str, attempt: int) -> None:
-        if attempt >= self.limits.max_retries:
-            raise RateLimited(f"Linear: {why}; giving up after {attempt + 1} attempts")
-        if wait > self.limits.max_wait:
-            raise RateLimited(
-                f"Linear: {why}; asked to wait {int(wait)} s, longer than [linear] max_wait"
-            )
-        log.info("Linear: %s; retrying in %.1f s", why, wait)
-        if wait > 0:
-            self.waited += wait
-            self._sleep(wait)
+
+def _parse(response: httpx.Response) -> tuple[list[dict[str, Any]], Any]:
+    """``(errors, data)`` of a GraphQL answer (empty and ``None`` when it is not an object)."""
+    document = _json(response)
+    if not isinstance(document, dict):
+        return [], None
+    errors = [e for e in document.get("errors") or [] if isinstance(e, dict)]
+    return errors, document.get("data")
 
 
 def _json(response: httpx.Response) -> Any:

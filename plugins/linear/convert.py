@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from trackerguard.adapter import MARKER
@@ -28,6 +28,7 @@ from trackerguard.levels import LevelMap
 from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
 from trackerguard.status import StatusMap
 from trackerguard.text.normalize import normalize
+from trackerguard.timeparse import parse_day, parse_timestamp
 
 PROJECT_PREFIX = "project:"
 INITIATIVE_PREFIX = "initiative:"
@@ -58,22 +59,7 @@ _INITIATIVE_STATUSES = {
 }
 
 
-def parse_time(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def parse_day(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
+parse_time = parse_timestamp
 
 
 def project_key(slug: str) -> str:

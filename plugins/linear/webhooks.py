@@ -14,18 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from trackerguard.adapter import MARKER, WebhookError, WebhookEvent
+from trackerguard.service.signatures import header as _header
 
 from .convert import project_key
 
 _USED = ("Issue", "Comment", "Project")
-
-
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    wanted = name.lower()
-    for key, value in headers.items():
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def _issue_key(issue: Mapping[str, Any]) -> str | None:

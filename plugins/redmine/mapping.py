@@ -27,6 +27,7 @@ from trackerguard.levels import LevelMap
 from trackerguard.model import BotState, Link, StatusCategory, WorkItem
 from trackerguard.status import StatusMap
 from trackerguard.text.normalize import normalize
+from trackerguard.timeparse import parse_day, parse_timestamp
 
 TRACKER = "redmine"
 
@@ -76,21 +77,11 @@ def issue_id(key: str) -> int | None:
 
 
 def parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    return parse_timestamp(value) if isinstance(value, str) else None
 
 
 def parse_date(value: Any) -> date | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    return parse_day(value) if isinstance(value, str) else None
 
 
 def status_category(status: Mapping[str, Any], statuses: StatusMap) -> StatusCategory:

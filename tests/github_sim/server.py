@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import socket
 import threading
 import time
 from collections import Counter
@@ -31,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..sim_support import ThreadedServer
 from .resolvers import NotFound, QueryRoot, Sim, resolve_type
 from .schema import derived_schema, shared_schema, validate_document
 from .state import Label, World, iso, now
@@ -59,7 +59,7 @@ class Logged:
     at: float
 
 
-class GitHubSimulator:
+class GitHubSimulator(ThreadedServer):
     """Owns the world, the HTTP server thread, faults and counters."""
 
     def __init__(
@@ -97,29 +97,8 @@ class GitHubSimulator:
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> GitHubSimulator:
         derived_schema()  # build once (seconds) before any request is timed
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("GitHub simulator did not start")
-            time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{port}"
+        self._serve(self.app, "GitHub")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
     @property
     def api_url(self) -> str:

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from ..sim_support import SimProject
 from .server import TOKEN, GitLabSimulator
 
 LEVELS = """
@@ -28,19 +28,13 @@ types = ["Task", "Issue", "Incident"]
 """
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return str(value)
-
-
 @dataclass
-class Project:
+class Project(SimProject):
     """A ``trackerguard.toml`` pointing at the simulator."""
+
+    tracker: ClassVar[str] = "gitlab"
+    credential: ClassVar[tuple[str, str]] = ("TRACKERGUARD_GITLAB__TOKEN", TOKEN)
+    levels: ClassVar[str] = LEVELS
 
     sim: GitLabSimulator
     root: Path
@@ -49,37 +43,10 @@ class Project:
     top: str = ""
     env: dict[str, str] = field(default_factory=dict)
 
-    def write(self) -> Path:
-        options: dict[str, Any] = {
+    def options(self) -> dict[str, Any]:
+        return {
             "projects": self.projects,
             "url": self.sim.url,
             "backoff": 0.01,
             **self.gitlab,
         }
-        lines = [f'tracker = "gitlab"\nstate_path = "state.db"\n{self.top}\n{LEVELS}', "[gitlab]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in options.items()]
-        path = self.root / "trackerguard.toml"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return path
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        from click.testing import CliRunner
-
-        from trackerguard.cli import main
-
-        config = self.write()
-        env = {"TRACKERGUARD_GITLAB__TOKEN": TOKEN, **self.env}
-        result = CliRunner().invoke(
-            main, [*args[:1], "--config", str(config), *args[1:]], env=env, catch_exceptions=False
-        )
-        return result.exit_code, result.stdout, result.stderr
-
-    def check(self, *extra: str, apply: bool = True) -> tuple[int, dict[str, Any]]:
-        args = ["check", "--tracker", "gitlab", "--format", "json", "--quiet"]
-        if apply:
-            args.append("--apply")
-        code, out, err = self.run(*args, *extra)
-        try:
-            return code, json.loads(out)
-        except ValueError:
-            raise AssertionError(f"exit {code}, not JSON: {out[:500]!r} {err[:2000]!r}") from None

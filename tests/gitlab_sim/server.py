@@ -13,7 +13,6 @@ or without ``Retry-After``, 5xx). Requests are counted by kind: ``read``, ``writ
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import Counter
@@ -27,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..sim_support import ThreadedServer
 from .state import Epic, Issue, Note, World, iso
 
 TOKEN = "glpat-simulatedTOKEN0123456789"
@@ -51,7 +51,7 @@ class Logged:
     status: int
 
 
-class GitLabSimulator:
+class GitLabSimulator(ThreadedServer):
     """Owns the world, the HTTP server thread, faults and counters."""
 
     def __init__(self, *, bot_username: str = BOT) -> None:
@@ -81,29 +81,8 @@ class GitLabSimulator:
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> GitLabSimulator:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("GitLab simulator did not start")
-            time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{port}"
+        self._serve(self.app, "GitLab")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
     def reset_counts(self) -> None:
         self.counts.clear()

@@ -6,27 +6,20 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from ..sim_support import SimProject
 from .server import API_KEY, LinearSimulator
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return str(value)
-
-
 @dataclass
-class Project:
+class Project(SimProject):
     """A ``trackerguard.toml`` pointing at the simulator."""
+
+    tracker: ClassVar[str] = "linear"
+    credential: ClassVar[tuple[str, str]] = ("TRACKERGUARD_LINEAR__API_KEY", API_KEY)
 
     sim: LinearSimulator
     root: Path
@@ -35,37 +28,10 @@ class Project:
     top: str = ""
     env: dict[str, str] = field(default_factory=dict)
 
-    def write(self) -> Path:
-        options: dict[str, Any] = {
+    def options(self) -> dict[str, Any]:
+        return {
             "teams": self.teams,
             "api_url": self.sim.api_url,
             "backoff": 0.01,
             **self.linear,
         }
-        lines = [f'tracker = "linear"\nstate_path = "state.db"\n{self.top}\n', "[linear]"]
-        lines += [f"{key} = {_toml_value(value)}" for key, value in options.items()]
-        path = self.root / "trackerguard.toml"
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return path
-
-    def run(self, *args: str) -> tuple[int, str, str]:
-        from click.testing import CliRunner
-
-        from trackerguard.cli import main
-
-        config = self.write()
-        env = {"TRACKERGUARD_LINEAR__API_KEY": API_KEY, **self.env}
-        result = CliRunner().invoke(
-            main, [*args[:1], "--config", str(config), *args[1:]], env=env, catch_exceptions=False
-        )
-        return result.exit_code, result.stdout, result.stderr
-
-    def check(self, *extra: str, apply: bool = True) -> tuple[int, dict[str, Any]]:
-        args = ["check", "--tracker", "linear", "--format", "json", "--quiet"]
-        if apply:
-            args.append("--apply")
-        code, out, err = self.run(*args, *extra)
-        try:
-            return code, json.loads(out)
-        except ValueError:
-            raise AssertionError(f"exit {code}, not JSON: {out[:500]!r} {err[:2000]!r}") from None

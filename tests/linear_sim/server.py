@@ -14,7 +14,6 @@ headers in epoch ms), ``429`` (+ ``Retry-After``), ``5xx``, ``error200`` (HTTP 2
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import Counter
@@ -28,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..sim_support import ThreadedServer
 from .resolvers import Ctx, Root
 from .schema import shared_schema, validate_document
 from .state import World
@@ -46,7 +46,7 @@ class Fault:
     reset_in: float = 0.2
 
 
-class LinearSimulator:
+class LinearSimulator(ThreadedServer):
     """Owns the world, the HTTP server thread, faults and counters."""
 
     def __init__(self, *, bot_id: str = BOT_ID) -> None:
@@ -66,29 +66,8 @@ class LinearSimulator:
 
     def start(self) -> LinearSimulator:
         shared_schema()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off", access_log=False)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("Linear simulator did not start")
-            time.sleep(0.01)
-        self.url = f"http://127.0.0.1:{port}"
+        self._serve(self.app, "Linear")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
 
     @property
     def api_url(self) -> str:

@@ -43,6 +43,20 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
+def delivery_id(headers: Mapping[str, str], body: bytes, *names: str) -> str:
+    """The first non-blank of the ``names`` headers, else ``sha256:`` + a hash of the body.
+
+    Trackers resend a failed delivery with the same id, which is how the queue recognises a
+    duplicate; when a tracker (or an older version of one) sends no id, the body hash keeps
+    identical resends recognisable.
+    """
+    for name in names:
+        value = header(headers, name)
+        if value and value.strip():
+            return value.strip()
+    return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
 def hmac_sha256_hex(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
