@@ -152,14 +152,16 @@ def test_since_last_reads_only_changed_issues(
     assert full.report["summary"]["items"] == len(backlog.ids)  # no earlier run: full scan
     time.sleep(1.1)  # Redmine's timestamps have whole seconds: leave the full run's writes behind
     settle = run_check(config, server.api_key, "--apply", "--since", "last")
-    assert settle.requests["write"] == 0
+    assert settle.requests["write"] == 0, (settle.report["actions"], settle.report["summary"])
     time.sleep(1.1)
 
     rest.update(backlog.ids["T2"], subject="Export button in the report toolbar (v2)")
     rest.update(backlog.ids["T6"], parent_issue_id=backlog.ids["E1"], description=PURPOSE)
     poll = run_check(config, server.api_key, "--apply", "--since", "last")
-    # T2 and T6 changed; E1 too, because Redmine journals "child added" on the new parent.
-    assert poll.report["summary"]["items"] == 3, poll.report["summary"]
+    # T2 and T6 changed; E1 too, because Redmine journals "child added" on the new parent,
+    # and Redmine may roll derived attributes (dates, done ratio) up to E1's ancestors.
+    polled = poll.report["summary"]["items"]
+    assert 3 <= polled <= 5 and polled < full.report["summary"]["items"], poll.report["summary"]
     assert poll.requests["read"] < full.requests["read"]
     assert _status(rest, backlog.ids["T6"]) == "New"
     assert rest.notes_by(backlog.ids["T6"], bot_id)[0]["notes"].rstrip().endswith("resolved")

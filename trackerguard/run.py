@@ -118,14 +118,22 @@ class Runner:
             for key in request.keys:
                 if adapter.canonical_key(key) not in known:
                     adapter.context.item_error(key, f"{key} was not found in the tracker")
-        self._complete_context(known, scanned)
+        self._complete_context(known, scanned, request)
         graph = StrategyGraph(
             known, self.levels, self.settings.graph.goal_link_types, [i.key for i in scanned]
         )
         return Scan(scanned, graph)
 
-    def _complete_context(self, known: dict[str, WorkItem], scanned: list[WorkItem]) -> None:
-        """Fetch goals outside the scan (in batch rounds) and children of scanned goals."""
+    def _complete_context(
+        self, known: dict[str, WorkItem], scanned: list[WorkItem], request: ScanRequest
+    ) -> None:
+        """Fetch goals outside the scan (in batch rounds) and children of scanned goals.
+
+        A goal's verdicts (plan, movement) depend on *all* its children. A full scan holds
+        them already, so only goals without a live child are looked up; an incremental or
+        keyed scan holds a slice, so every scanned goal's children are read (in batch),
+        otherwise the same goal would be judged differently than in the full scan.
+        """
         adapter = self.adapter
         link_types = self.settings.graph.goal_link_types
         missing_forever: set[str] = set()
@@ -143,8 +151,11 @@ class Runner:
             item.key for item in scanned if self.levels.is_goal(item.level) and not item.is_closed
         ]
         if goals:
-            probe = StrategyGraph(known, self.levels, link_types)
-            need = [key for key in goals if not _has_live_child(probe, key)]
+            if request.since is not None or request.keys:
+                need = goals
+            else:
+                probe = StrategyGraph(known, self.levels, link_types)
+                need = [key for key in goals if not _has_live_child(probe, key)]
             if need:
                 for item in adapter.fetch_children(need):
                     known.setdefault(item.key, item)
