@@ -123,6 +123,7 @@ def test_milestone_event_and_its_search_query() -> None:
     event = adapter().parse_webhook(headers, body)
     assert event.ignored is None and event.event == "milestone.edited"
     assert milestone_query(headers, body) == 'repo:acme/web milestone:"2030.1"'
+    assert event.keys == () and event.query == 'repo:acme/web milestone:"2030.1"'
 
 
 @pytest.mark.parametrize(

@@ -97,3 +97,41 @@ def test_signed_github_delivery_comments_once_on_the_simulated_tracker(
         depth = httpx.get(server.url + "/metrics").text
         assert 'trackerguard_jobs_processed_total{outcome="done",tracker="github"}' in depth
     assert len(_bot_comments(sim, key)) == 1
+
+
+def test_milestone_event_rejudges_the_issues_of_that_milestone(
+    sim: GitHubSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A milestone names no issue: the service queues its search query and a worker expands
+    it into one job per issue carrying the milestone (after the 202, never before)."""
+    top = "\n".join(
+        [
+            "[service]",
+            f'queue_path = "{tmp_path / "queue.db"}"',
+            "coalesce_seconds = 0.1",
+            "reconcile_minutes = 0",
+            "poll_seconds = 0.05",
+        ]
+    )
+    project = Project(sim, tmp_path, list(REPOS), top=top)
+    config = project.write()
+    monkeypatch.setenv("TRACKERGUARD_GITHUB__TOKEN", TOKEN)
+    monkeypatch.setenv("TRACKERGUARD_GITHUB__WEBHOOK_SECRET", SECRET)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(config, use_pyproject=False)
+    app = create_app(settings, build_registry(load_entry_points=False))
+    payload = json.loads((DATA / "milestone_edited.json").read_text())
+    web = sim.world.repos["acme/web"]
+    number = next(n for n, m in web.milestones.items() if m.title == payload["milestone"]["title"])
+    carrying = [f"acme/web#{i.number}" for i in web.issues.values() if i.milestone == number]
+    assert carrying and not any(_bot_comments(sim, key) for key in carrying)
+    with sim.world.lock:  # a change no issue event reported: the epic lost its owner
+        web.issues[int(carrying[0].split("#")[1])].assignees = []
+    with ThreadServer(app) as server:
+        response = _deliver(server.url, "milestone", payload, "gh-ms-1")
+        assert response.status_code == 202, response.text
+        assert response.json()["keys"] == ['?query:repo:acme/web milestone:"2030.1"']
+        assert wait_until(lambda: len(_bot_comments(sim, carrying[0])) == 1, 30)
+        assert "TG202" in _bot_comments(sim, carrying[0])[0].body
+    others = [f"acme/web#{i.number}" for i in web.issues.values() if i.milestone != number]
+    assert not any(_bot_comments(sim, key) for key in others)  # only that milestone's issues

@@ -110,6 +110,9 @@ class WebhookEvent:
     actor: str | None = None
     ignored: str | None = None
     """Why the event needs no work (unknown type, the bot's own write...), else ``None``."""
+    query: str | None = None
+    """A tracker query naming items to re-judge when the event names none directly
+    (a GitHub milestone's issues); the service expands it with a scan, in a worker."""
 
 
 class WebhookError(ValueError):

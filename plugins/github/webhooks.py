@@ -70,8 +70,10 @@ def parse_webhook(
     login = sender.get("login") if isinstance(sender, dict) else None
     actor = login if isinstance(login, str) else None
 
-    def done(keys: tuple[str, ...] = (), ignored: str | None = None) -> WebhookEvent:
-        return WebhookEvent(tracker, delivery, name, keys, actor, ignored)
+    def done(
+        keys: tuple[str, ...] = (), ignored: str | None = None, query: str | None = None
+    ) -> WebhookEvent:
+        return WebhookEvent(tracker, delivery, name, keys, actor, ignored, query)
 
     if event == "ping":
         return done(ignored="ping: the webhook is set up")
@@ -125,7 +127,10 @@ def parse_webhook(
         return done(ignored=f"milestone.{action} is not used")
     if not isinstance(milestone.get("number"), int):
         raise WebhookError("milestone event without milestone.number")
-    return done(())
+    query = milestone_query(headers, body)
+    if query is None:
+        raise WebhookError("milestone event without repository.full_name / milestone.title")
+    return done((), query=query)
 
 
 def milestone_query(headers: Mapping[str, str], body: bytes) -> str | None:

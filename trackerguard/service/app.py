@@ -43,7 +43,7 @@ from trackerguard.service.metrics import Metrics
 from trackerguard.service.queue import GroupCommitter, Incoming, QueueError, SQLiteQueue
 from trackerguard.service.signatures import insecure_no_signature, webhook_secret
 from trackerguard.service.sweep import Sweeper
-from trackerguard.service.worker import WorkerPool
+from trackerguard.service.worker import QUERY_PREFIX, WorkerPool
 
 if TYPE_CHECKING:
     from trackerguard.plugins_manager import Registry
@@ -295,6 +295,8 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
         if event.ignored:
             return _reply(202, status="ignored", reason=event.ignored), "ignored"
         keys = tuple(dict.fromkeys(k for k in event.keys if k))
+        if not keys and event.query:
+            keys = (QUERY_PREFIX + event.query,)  # expanded by a worker, not before the 202
         if len(keys) > _MAX_KEYS or any(len(k) > _MAX_KEY_LENGTH for k in keys):
             return _reply(400, error="too many or too long item keys"), "malformed"
         if not keys:

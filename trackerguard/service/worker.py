@@ -34,6 +34,10 @@ log = logging.getLogger("trackerguard.service")
 _NOT_FOUND = "was not found in the tracker"
 
 
+QUERY_PREFIX = "?query:"
+"""Job keys starting with this name a tracker query to expand into item jobs."""
+
+
 def backoff_delay(attempt: int, base: float, cap: float, retry_after: float | None = None) -> float:
     """Exponential backoff with jitter (half fixed, half random); ``Retry-After`` wins if longer."""
     exp = min(cap, base * (2 ** max(0, attempt - 1)))
@@ -151,6 +155,11 @@ class WorkerPool:
         runner: Runner | None = None
         try:
             runner = Runner(self.settings, self.registry, tracker)
+            if job.item_key.startswith(QUERY_PREFIX):
+                self._expand_query(job, runner)
+                self._finish(job, wrote=False)
+                self.metrics.jobs.labels(tracker, "done").inc()
+                return
             report = runner.check(ScanRequest(keys=(job.item_key,)), apply=True)
         except TrackerError as exc:
             error = f"{type(exc).__name__}: {exc}"
@@ -183,6 +192,17 @@ class WorkerPool:
             outcome = self._retry(job, error, retry_after)
         self.metrics.processing.labels(tracker, outcome).observe(time.monotonic() - started)
         self.metrics.jobs.labels(tracker, outcome).inc()
+
+    def _expand_query(self, job: Job, runner: Runner) -> None:
+        """Queue one job per item the event's query names (coalesced like any delivery)."""
+        query = job.item_key[len(QUERY_PREFIX) :]
+        adapter = runner.adapter
+        adapter.check_connection()
+        keys = sorted({item.key for item in adapter.scan(ScanRequest(query=query))})
+        if keys:
+            self.store.enqueue_keys(job.tracker, keys, origin="query")
+            self.wake()
+        log.info("job %s: query %r names %d item(s)", job.id, query, len(keys))
 
     def _finish(self, job: Job, wrote: bool) -> None:
         try:
