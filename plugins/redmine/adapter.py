@@ -337,7 +337,10 @@ class RedmineAdapter(TrackerAdapter):
             elif action.kind == "block":
                 self._set_status(number, item, self._blocked_status_id(), "block")
             elif action.kind == "unblock":
-                self._set_status(number, item, self._restore_status_id(item), "unblock")
+                # Only lift our own block: a person who already moved the issue on (e.g. to
+                # Closed) must not see it reopened.
+                if item.status.casefold() == self.config.blocked_status.casefold():
+                    self._set_status(number, item, self._restore_status_id(item), "unblock")
             else:
                 raise TrackerError(f"unknown action '{action.kind}'")
         except RedmineDown as exc:
