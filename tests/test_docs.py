@@ -60,3 +60,30 @@ def test_readme_links_resolve() -> None:
     readme = (ROOT / "README.md").read_text()
     for target in re.findall(r"\]\(((?:docs|benchmarks|examples)/[^)#]+)", readme):
         assert (ROOT / target).exists(), target
+
+
+def test_readme_plugin_and_cel_examples_work(tmp_path: Path) -> None:
+    """The two plugin examples in the README load and run on the demo backlog."""
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from trackerguard.cli import main
+
+    readme = (ROOT / "README.md").read_text()
+    plugin = re.search(r"```python\n(# plugins_dir/payments_rules\.py.*?)```", readme, re.S)
+    cel = re.search(r"```toml\n(\[\[custom_rules\]\].*?)```", readme, re.S)
+    assert plugin and cel
+    (tmp_path / "pd").mkdir()
+    (tmp_path / "pd" / "payments_rules.py").write_text(plugin.group(1))
+    shutil.copy(ROOT / "examples" / "demo" / "backlog.json", tmp_path / "backlog.json")
+    config = tmp_path / "trackerguard.toml"
+    config.write_text(f'plugins_dir = "pd"\n[file]\npath = "backlog.json"\n\n{cel.group(1)}')
+    runner = CliRunner()
+    listed = runner.invoke(main, ["rules", "--config", str(config), "--format", "json"])
+    assert listed.exit_code == 0, listed.stderr
+    assert {"PAY001", "OKR001"} <= {row["id"] for row in json.loads(listed.stdout)}
+    result = runner.invoke(main, ["check", "--config", str(config), "--format", "json", "-q"])
+    assert result.exit_code == 1, result.stderr
+    assert "PAY001" in {f["rule"] for f in json.loads(result.stdout)["findings"]}
