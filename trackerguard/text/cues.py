@@ -47,10 +47,20 @@ class Cue:
     # How far before the first trigger word a match can start; the search starts there
     # instead of at 0 (the text before cannot hold a match).
     lead: int = 40
+    # Set from ``rx``: the same pattern without its leading ``\b`` (see ``_search``).
+    fast: re.Pattern[str] | None = None
 
     def __post_init__(self) -> None:
+        # ``re`` scans quickly for a pattern that starts with a literal or a set of
+        # characters, but a leading ``\b`` makes it test every position (3-4x slower);
+        # the boundary is checked on the match instead. Every cue starts with a word
+        # character after its ``\b``, so the two are equivalent.
+        if not self.anchored and self.rx.pattern.startswith("\\b"):
+            object.__setattr__(self, "fast", re.compile(self.rx.pattern[2:], self.rx.flags))
+        # A bounded gap ("{0,n}") may put the trigger word further into the match; the
+        # longest such gap before a trigger word in the cue lists is ~50 characters.
         if "{0," in self.rx.pattern and not self.anchored:
-            object.__setattr__(self, "lead", 140)
+            object.__setattr__(self, "lead", 70)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +77,16 @@ def _c(category: str, weight: int, triggers: str, pattern: str) -> Cue:
     return Cue(category, weight, frozenset(triggers.split()), re.compile(pattern))
 
 
-def _anchored(category: str, weight: int, triggers: str, tail: str, gate: str = "") -> Cue:
+def _anchored(
+    category: str, weight: int, triggers: str, tail: str, gate: str = "", needs: str = ""
+) -> Cue:
     return Cue(
         category,
         weight,
         frozenset(triggers.split()),
         re.compile(tail),
         True,
+        needs=needs,
         gate=_first_words(gate) if gate else frozenset(),
     )
 
@@ -83,13 +96,41 @@ def _first_words(alternation: str) -> frozenset[str]:
     return frozenset(alt.split()[0] for alt in alternation.split("|") if alt.strip())
 
 
+def _trie(alternation: str) -> str:
+    """A plain ``a|ab|b c`` word alternation as a prefix tree (``a(?:b)?|b c``).
+
+    ``re`` tries the branches of an alternation one by one at every position; factored
+    by prefix, a position that starts no branch is rejected after one character. Longer
+    branches are preferred, as a greedy match would.
+    """
+    root: dict[str, dict] = {}  # type: ignore[type-arg]
+    for alt in alternation.split("|"):
+        node = root
+        for ch in alt:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:  # type: ignore[type-arg]
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return ("(?:" + body + ")?") if len(branches) == 1 else body + "?"
+        return body
+
+    return emit(root)
+
+
 _WHO = (
     r"users?|customers?|clients?|admins?|administrators?|developers?|devs|contributors?|"
     r"maintainers?|people|visitors?|readers?|operators?|teams?|members?|players?|editors?|"
     r"authors?|newcomers|beginners|everyone|anyone|folks|engineers|agents?|students|"
     r"teachers|volunteers|staff|buyers|sellers|merchants|patients|employees|reviewers|"
     r"translators|subscribers|viewers|researchers|analysts|designers|testers|partners|"
-    r"tenants|consumers|downstream|organizations|orgs|companies|mobile users|ops|on-call"
+    r"tenants|consumers|downstream|organizations|orgs|companies|mobile users|ops|on-call|"
+    r"accountants|integrators|technicians|managers|nurses|drivers|recruiters|marketers|"
+    r"owners|parents|cashiers"
 )
 
 
@@ -121,7 +162,8 @@ _HURT = (
     r"aren't able|isn't able|are charged|get charged|gets charged|are billed|give up|gave up|"
     r"abandon|abandons|abandoned|leave|leaves|churn|churns|cancel|cancels|quit|quits|"
     r"get confused|are showing up|show up|receive|receives|lose access|are locked out|"
-    r"is locked out|get locked out|are left|wait|waits|have been"
+    r"is locked out|get locked out|are left|wait|waits|waiting|have been|has no way|have no way|"
+    r"has no option|have no option|has no choice|have no choice"
 )
 _DEMAND = (
     r"want|wants|wanted|asked for|ask for|asks for|requested|have requested|would like|"
@@ -138,6 +180,35 @@ _TODAY_PROBLEM = (
 _SO_FAIL = (
     r"fail|fails|break|breaks|crash|crashes|time out|times out|are lost|is lost|get lost|"
     r"are dropped|is dropped|never|can't|cannot|stop working|stops working"
+)
+
+_NUMWORD = (
+    r"two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty|"
+    r"a couple of|a few|dozens of|hundreds of"
+)
+
+_RANKED = (
+    r"(?:[\w-]+ ){0,2}?(?:questions?|requests?|complaints?|tickets?|costs?|bills?|expenses?|"
+    r"reasons? (?:for|why) (?:churn|cancel\w*|refunds?|tickets?)|sources? of (?:tickets|"
+    r"complaints|errors|pages|incidents|churn|support)|pain points?|feedback|comments?|"
+    r"cause of (?:churn|tickets|support|complaints)|part of (?:their|our|the|my|his|her) "
+    r"(?:day|week|month|job|workflow|release))\b"
+)
+# "without it, the bank can reject…": a consequence after a condition.
+_CONSEQUENCE = (
+    r",? ?[^.!?\n]{0,50}?\b(?:can|could|will|would|won't|can't|cannot|have to|has to|must|"
+    r"need to|needs to|stall|stalls|lose|loses|end up|ends up|hits?|comes? to|reject|"
+    r"rejects|fail|fails|break|breaks|stay|stays|is stuck|are stuck|waits?|miss|misses|"
+    r"pays?|keeps?|only)\b"
+)
+_AFTERWARDS = (
+    r",? [^.!?\n]{0,60}?\b(?:fails?|breaks?|stops?|can't|cannot|won't|lose|loses|forces?|"
+    r"have to|has to)\b"
+)
+# "… 20 requests a week", "dozens of times per shift", "12 no-shows last week".
+_PER_PERIOD = (
+    r"(?:of )?(?:[\w-]+ )?(?:[\w-]+ )?(?:a|per|each|every|last|this) (?:single )?(?:day|week|"
+    r"month|shift|sprint|release|hour|night|quarter|year|morning)\b"
 )
 
 _EN: tuple[Cue, ...] = (
@@ -387,7 +458,7 @@ _EN: tuple[Cue, ...] = (
         "today",
         2,
         "currently today moment present presently now stands",
-        r"\b[^.!?\n]{0,80}?\b(?:" + _TODAY_PROBLEM + r")\b",
+        r"\b[^.!?\n]{0,80}?\b(?:" + _trie(_TODAY_PROBLEM) + r")\b",
         _TODAY_PROBLEM,
     ),
     _anchored(
@@ -424,6 +495,7 @@ _EN: tuple[Cue, ...] = (
     ),
     _c("today", 1, "only", r"\bonly (?:way|option|workaround)\b"),
     _anchored("today", 1, "one", r" by one\b"),
+    _anchored("today", 1, "row line item page file", r" by (?:row|line|item|page|file)\b"),
     # who is hurt
     # Who is hurt (weight 2) or, failing that, who asks for it (weight 1): one pass over
     # the occurrences of the (frequent) people words serves both.
@@ -431,10 +503,10 @@ _EN: tuple[Cue, ...] = (
         "who",
         2,
         _wordset(_WHO_TRIGGERS),
-        re.compile(r"[^.!?\n]{0,50}?\b(?:" + _HURT + r")\b"),
+        re.compile(r"[^.!?\n]{0,50}?\b(?:" + _trie(_HURT) + r")\b"),
         True,
         gate=_first_words(_HURT + "|" + _DEMAND),
-        fallback=re.compile(r"[^.!?\n]{0,30}?\b(?:" + _DEMAND + r")\b"),
+        fallback=re.compile(r"[^.!?\n]{0,30}?\b(?:" + _trie(_DEMAND) + r")\b"),
     ),
     _c(
         "who",
@@ -456,7 +528,7 @@ _EN: tuple[Cue, ...] = (
         2,
         "so",
         r" (?:the |our |all |some |most |many |every |any |)[\w\s'-]{0,40}?\b(?:"
-        + _SO_FAIL
+        + _trie(_SO_FAIL)
         + r")\b",
         _SO_FAIL,
     ),
@@ -487,8 +559,9 @@ _EN: tuple[Cue, ...] = (
         2,
         "spent spend spends spending wasted wastes",
         r"\b(?:spent|spend|spends|spending|wasted|wastes) (?:~|about |roughly |around |almost |"
-        r"over |more than |at least |)(?:an? |\d+%? |half an? |several |many |hours|"
-        r"days|weeks|minutes|time|most of)",
+        r"over |more than |at least |up to |)(?:an? |\d+%? |half an? |several |many |hours|"
+        r"days|weeks|minutes|time|most of|(?:" + _NUMWORD + r") (?:\w+ )?(?:hours|days|"
+        r"weeks|minutes|afternoons|evenings|sprints))",
     ),
     _c(
         "impact",
@@ -587,7 +660,8 @@ _EN: tuple[Cue, ...] = (
         "today",
         2,
         "we i",
-        r" (?:never|don't|do not|can't|cannot|have no way to) (?:know|tell|see|find out|notice)\b",
+        r" (?:never|don't|do not|can't|cannot|have no way to|only) (?:know|tell|see|find out|"
+        r"notice|hear|learn|realise|realize)\b",
     ),
     _c("today", 1, "just", r"\bjust to\b"),
     _c("impact", 1, "regression regressions", r"\bregressions?\b"),
@@ -611,6 +685,206 @@ _EN: tuple[Cue, ...] = (
         r" (?:can't|cannot|can not|am unable|are unable|have to|had to|need to|must|"
         r"lose|lost|keep|wasted|spend|spent|rely|depend|use this|would like to be able)\b",
     ),
+    # --- consequences, conditions, costs, frequencies, who is blocked -------------------
+    # Purposes in real issues are mostly plain prose: "so a missing row means…",
+    # "otherwise…", "without it…", "if we switch it off, their reports stop", "this blocks…",
+    # "we lose…", "~40 hours a month", "the #1 support request". A failure described on its
+    # own ("X does not work", steps, errors) still matches none of these.
+    _anchored("impact", 2, "so", r" (?:that |)[^.!?\n;]{0,50}?\bmeans?\b", needs=" mean"),
+    # Only at the start of a clause ("works otherwise" is not a consequence).
+    _anchored("impact", 2, "otherwise", r"(?<!\w otherwise),? (?!\.)[a-z]"),
+    _anchored("impact", 2, "else", r"(?<!\w or else)(?<=or else),? (?!\.)[a-z]"),
+    _anchored(
+        "impact",
+        2,
+        "without",
+        r"(?<!\w without) (?:it|this|that|them|these|those|such|the (?:\w+[ -]){0,2}?(?:fix|"
+        r"change|feature|check|option|field|support|integration|export|import|endpoint|guide|"
+        r"docs)|(?:\w+[ -]){1,2}?)\b" + _CONSEQUENCE,
+    ),
+    _anchored(
+        "impact",
+        2,
+        "with",
+        r"(?<!\w with) no (?:\w+ ){0,2}?\w+\b" + _CONSEQUENCE,
+        needs="with no ",
+    ),
+    _anchored(
+        "impact",
+        2,
+        "if",
+        r" (?:we|this|it|that|they|these|those|the (?:\w+ ){0,2}?(?:job|endpoint|api|feature|"
+        r"service|check|flag|option|integration|import|export|link|page|button|field|cert|"
+        r"certificate|token|key|domain)) [^.!?\n]{2,60}?[, ]+(?:then )?(?:their|our|all|every|"
+        r"nobody|no one|everyone|customers?|users?|people|we|they|teams?|clients?|support|"
+        r"finance)\b[^.!?\n]{0,50}?\b(?:stop|stops|fail|fails|break|breaks|go|goes|lose|loses|"
+        r"can't|cannot|won't|will|have to|has to|need to|end up|ends up|miss|misses|only|"
+        r"never|get|gets|are|is)\b",
+        "their|our|all|every|nobody|no|everyone|customers|customer|users|user|people|we|they|"
+        "teams|team|clients|client|support|finance",
+    ),
+    _c(
+        "impact",
+        2,
+        "blocks blocking blocker",
+        r"\b(?:this|it|which|that|currently|still) (?:is |also |)(?:blocks|blocking|a blocker)"
+        r"\b(?! (?:the |)(?:main|ui|event|render|calling|current) (?:thread|loop))",
+    ),
+    _anchored(
+        "impact",
+        2,
+        "we",
+        r" (?:are |keep |will |would |)(?:lose|lost|losing|lose out|miss out|missed out|"
+        r"refund\w*|get paged|got paged|pay|paid|are paying|eat the cost)\b"
+        r"(?! (?:the |our |)(?:connection|focus|the connection|context))",
+    ),
+    _c(
+        "who",
+        2,
+        "forced",
+        r"\b(?:are|is|were|was|get|gets|got|feel|being) forced to\b",
+    ),
+    _c(
+        "who",
+        2,
+        "asking requesting begging",
+        r"\b(?:keeps?|kept|are|is|have been|has been|were|was|constantly|always) (?:\w+ )?"
+        r"(?:asking|requesting|begging) (?:for|about|us|when)\b",
+    ),
+    _anchored(
+        "impact",
+        2,
+        "most",
+        r" (?:common|frequent|asked|requested|expensive|tedious|time-consuming|error-prone) "
+        + _RANKED,
+    ),
+    _anchored("impact", 2, "number top biggest largest slowest worst", r"(?: one)? " + _RANKED),
+    Cue(
+        "impact",
+        2,
+        _wordset(
+            "question questions request requests complaint complaints ticket tickets "
+            "cost costs reason reasons feedback source"
+        ),
+        re.compile(
+            r"#1 (?:\w+ ){0,2}?(?:questions?|requests?|complaints?|tickets?|costs?|"
+            r"reasons?|feedback|source)\b"
+        ),
+        needs="#1",
+    ),
+    _c(
+        "impact",
+        2,
+        "question questions",
+        r"\bquestions? (?:we|support|they|people) (?:\w+ ){0,2}?(?:most|all the time|"
+        r"constantly|every (?:day|week))\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "nobody notices",
+        r"\b(?:nobody|no one) (?:notices|knows|finds out|sees|realises|realizes|is told)\b",
+    ),
+    _anchored(
+        "impact",
+        2,
+        "until",
+        r" (?:a |the |our |)(?:customers?|users?|clients?|someone|somebody) (?:\w+ )?"
+        r"(?:complains?|writes? in|calls?|reports? it|emails?|tells? us|notices|opens? a ticket)"
+        r"\b",
+    ),
+    _anchored(
+        "impact",
+        2,
+        "deal deals sales renewal renewals contract contracts launch release releases "
+        "migration rollout onboarding deadline deadlines",
+        r" (?:\w+ ){0,3}?(?:stall|stalls|stalled|slip|slips|slipped|fall through|"
+        r"fell through|(?:are|were|was|is|get|got) (?:lost|delayed|at risk|on hold)|"
+        r"at risk)\b",
+    ),
+    _c(
+        "benefit",
+        2,
+        "requirement",
+        r"\b(?:hard|mandatory|legal|contractual|regulatory|non-negotiable|firm) requirement\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "doubled tripled grew increased jumped spiked rose",
+        r"\b(?:chargebacks?|chargeback rate|refunds?|complaints?|tickets?|churn|cancellations?|"
+        r"costs?|bill|spend|support (?:load|volume)|bounce rate|no-shows|returns|pages|"
+        r"escalations) (?:\w+ ){0,2}?(?:has |have |)(?:doubled|tripled|grew|increased|jumped|"
+        r"spiked|rose)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "retires retiring sunsets sunsetting discontinued discontinues drop drops dropping",
+        r"\b(?:retires|retiring|will retire|sunsets|is sunsetting|will sunset|(?:is|are|will "
+        r"be) discontinued|discontinues|(?:drops?|is dropping|will drop) (?:support|their|its) "
+        r"(?:for )?(?:\w+[ -]){0,2}?(?:support|images?|versions?|runtime|api))\b",
+    ),
+    _anchored("impact", 2, "from", r" then on\b" + _AFTERWARDS, needs="then on"),
+    _anchored("impact", 2, "after", r" that\b" + _AFTERWARDS, needs="after that"),
+    _anchored("impact", 2, "once", r" that happens\b" + _AFTERWARDS, needs="that happens"),
+    _c(
+        "benefit",
+        2,
+        "without",
+        r"\b(?:could|can|would|will|to) (?:\w+ ){0,2}?without (?:waiting|queu\w+|having to|"
+        r"needing|asking|depending|bothering|filing|opening a ticket)\b",
+    ),
+    # Effort as a cost: "about 40 hours a month", "2 days of manual work".
+    Cue(
+        "impact",
+        2,
+        _wordset("hours days person engineer"),
+        re.compile(
+            r"\b\d+(?:[.,]\d+)?\+? (?:person-|engineer-|man-|developer-)?(?:hours|days) "
+            r"(?:a|per|each|every|of (?:work|effort|manual|support|engineering|toil|someone)|"
+            r"across|spent|lost|wasted|last (?:week|month|quarter|year)|this (?:week|month))\b"
+        ),
+        needs="0-9",
+    ),
+    # Weak hints that only count together (weight 1 each): how often, how many, how long.
+    Cue(
+        "impact",
+        1,
+        _wordset("day week month shift sprint release hour night quarter year morning"),
+        re.compile(r"\b\d[\d,.]*\+? " + _PER_PERIOD),
+        needs="0-9",
+    ),
+    _anchored(
+        "impact",
+        1,
+        "dozens hundreds thousands several",
+        r" " + _PER_PERIOD,
+    ),
+    _anchored(
+        "impact",
+        1,
+        "every each",
+        r" (?:single )?(?:day|week|month|shift|sprint|release|morning|night|quarter|spring|"
+        r"year|deploy)\b",
+    ),
+    _anchored(
+        "impact",
+        1,
+        "half third thirds quarter quarters most majority",
+        r" of (?:all |our |the |their |)(?:[\w-]+ )?(?:users|customers|traffic|bookings|"
+        r"orders|visits|sessions|team|contacts|requests|accounts|tenants|revenue|sales|"
+        r"sign-?ups|clients|tickets|calls|minutes|budget|spend|bill|base|members|staff)\b",
+    ),
+    _anchored(
+        "impact",
+        1,
+        "take takes took taking eats ate",
+        r" (?:us |them |people |everyone |)(?:~|about |"
+        r"around |roughly |almost |nearly |over |more than |at least |up to |)(?:\d+|an?|"
+        r"half an?|several|" + _NUMWORD + r") (?:\w+ )?(?:hours?|days?|minutes|weeks?)\b",
+    ),
+    _c("cause", 1, "why", r"\b(?:that|this|it|which) (?:is|'s) (?:why|the reason)\b"),
 )
 
 _ES: tuple[Cue, ...] = (
@@ -646,6 +920,53 @@ _ES: tuple[Cue, ...] = (
     _c("today", 1, "manualmente", r"\bmanualmente\b"),
     _c("today", 2, "no", r"\bno hay (?:forma|manera|opcion)\b"),
     _c("benefit", 2, "el objetivo", r"\bel objetivo es\b"),
+    # consequences, conditions, costs, frequencies (see the English block)
+    _c("impact", 2, "contrario", r"\b(?:de lo contrario|en caso contrario)\b"),
+    _c(
+        "impact",
+        2,
+        "sin",
+        r"\bsin (?:esto|ello|eso|esta? \w+)\b,? [^.!?\n]{0,50}?\b(?:no pueden|no podemos|"
+        r"tienen que|tenemos que|perdemos|pierden|se bloquea\w*|se pierde\w*|falla\w*)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "nadie hasta",
+        r"\b(?:nadie (?:se entera|se da cuenta|lo nota|sabe)|hasta que (?:el|un|los) clientes? "
+        r"(?:se queja\w*|llama\w*|escribe\w*|reclama\w*))\b",
+    ),
+    _c("impact", 2, "queja quejas", r"\bquejas?\b"),
+    _c(
+        "impact",
+        2,
+        "tickets llamadas consultas",
+        r"\b(?:tickets|llamadas|consultas|solicitudes) (?:de|a|al) soporte\b",
+    ),
+    _c(
+        "benefit",
+        2,
+        "rgpd lopd ley normativa requisito hacienda",
+        r"\b(?:rgpd|lopd|obligatorio por ley|(?:exige|exigido por) la (?:ley|normativa)|"
+        r"normativa|requisito legal|hacienda)\b",
+    ),
+    _c("who", 2, "obligados obliga", r"\b(?:(?:se ven|estan|somos) obligados a|nos obliga a)\b"),
+    _c("today", 1, "mano", r"\ba mano\b"),
+    _c(
+        "impact",
+        1,
+        "lleva llevan cuesta cuestan perdemos pierden dedicamos dedican gastamos gastan",
+        r"\b(?:lleva|llevan|cuesta|cuestan|perdemos|pierden|dedicamos|dedican|gastamos|gastan)"
+        r" (?:\w+ ){0,3}?(?:horas?|dias|minutos|semanas)\b",
+    ),
+    _c(
+        "impact",
+        1,
+        "cada todos todas",
+        r"\b(?:cada (?:dia|semana|mes|vez|lunes|noche)|todos los (?:dias|meses|lunes)|"
+        r"todas las semanas)\b",
+    ),
+    _c("impact", 1, "mayoria mitad tercio", r"\b(?:la mayoria|la mitad|un tercio) de\b"),
 )
 
 _PT: tuple[Cue, ...] = (
@@ -682,6 +1003,53 @@ _PT: tuple[Cue, ...] = (
     _c("today", 1, "manualmente", r"\bmanualmente\b"),
     _c("today", 2, "nao", r"\bnao (?:ha|existe) (?:como|forma|maneira|opcao)\b"),
     _c("benefit", 2, "o objetivo", r"\bo objetivo e\b"),
+    # consequences, conditions, costs, frequencies (see the English block)
+    _c("impact", 2, "contrario senao", r"\b(?:caso contrario|do contrario|senao)\b"),
+    _c(
+        "impact",
+        2,
+        "sem",
+        r"\bsem (?:isso|isto|essa? \w+|esse \w+)\b,? [^.!?\n]{0,50}?\b(?:nao conseguem|"
+        r"nao podemos|precisam|temos que|perdemos|perdem|falha\w*)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "ninguem ate",
+        r"\b(?:ninguem (?:fica sabendo|percebe|sabe|nota)|ate (?:que )?(?:o|um|os) clientes? "
+        r"(?:reclam\w+|ligar|ligue\w*|escrever|avisar))\b",
+    ),
+    _c("impact", 2, "reclamacoes reclamacao reclamam", r"\b(?:reclamac(?:oes|ao)|reclamam)\b"),
+    _c(
+        "impact",
+        2,
+        "chamados tickets ligacoes",
+        r"\b(?:chamados|tickets|ligacoes) (?:de|no|ao|para o) suporte\b",
+    ),
+    _c(
+        "benefit",
+        2,
+        "lgpd lei legislacao exigencia receita",
+        r"\b(?:lgpd|obrigatorio por lei|exigid[oa] por lei|legislacao|exigencia legal|"
+        r"receita federal)\b",
+    ),
+    _c("who", 2, "obrigados obriga", r"\b(?:(?:sao|somos|ficam) obrigados a|nos obriga a)\b"),
+    _c("today", 1, "mao", r"\b(?:a|na) mao\b"),
+    _c(
+        "impact",
+        1,
+        "leva levam custa perdemos perdem gastamos gastam",
+        r"\b(?:leva|levam|custa|perdemos|perdem|gastamos|gastam) (?:\w+ ){0,3}?(?:horas?|dias|"
+        r"minutos|semanas)\b",
+    ),
+    _c(
+        "impact",
+        1,
+        "cada todo toda todos",
+        r"\b(?:cada (?:dia|semana|mes|vez)|todo (?:dia|mes)|toda (?:semana|vez)|"
+        r"todos os (?:dias|meses))\b",
+    ),
+    _c("impact", 1, "maioria metade terco", r"\b(?:a maioria|metade|um terco) d"),
 )
 
 _DE: tuple[Cue, ...] = (
@@ -724,6 +1092,57 @@ _DE: tuple[Cue, ...] = (
     _c("today", 1, "manuell", r"\bmanuell\b"),
     _c("today", 2, "es", r"\bes gibt keine (?:moglichkeit|option)\b"),
     _c("benefit", 2, "das ziel", r"\bdas ziel ist\b"),
+    # consequences, conditions, costs, frequencies (see the English block)
+    _c(
+        "impact",
+        2,
+        "sonst andernfalls ansonsten",
+        r"(?:^|[.;:!?,]\s*|\n)(?:sonst|andernfalls|ansonsten)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "ohne",
+        r"\bohne (?:das|dies|diese\w*|es)\b[^.!?\n]{0,50}?\b(?:konnen|mussen|verlieren|"
+        r"scheitern|bleiben|fallen)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "niemand bis",
+        r"\b(?:niemand (?:merkt|bemerkt|weiss|sieht)|bis (?:sich )?(?:der|ein) kunde"
+        r"[^.!?\n]{0,20}?beschwert)\b",
+    ),
+    _c(
+        "benefit",
+        2,
+        "dsgvo gesetzlich gesetzliche rechtlich rechtliche steuerrecht betriebsprufung "
+        "finanzamt vorgeschrieben",
+        r"\b(?:dsgvo|gesetzlich\w*|rechtlich\w*|steuerrecht\w*|betriebsprufung|finanzamt|"
+        r"vorgeschrieben)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "supportanfragen support tickets anfragen beschwerden",
+        r"\b(?:supportanfragen|support-?tickets|anfragen (?:an|beim) support|beschwerden)\b",
+    ),
+    _c("who", 2, "gezwungen", r"\bgezwungen\b"),
+    _c("today", 1, "hand", r"\b(?:von|per) hand\b"),
+    _c(
+        "impact",
+        1,
+        "kostet kosten dauert brauchen verlieren",
+        r"\b(?:kostet|kosten|dauert|brauchen|verlieren) (?:\w+ ){0,3}?(?:stunden?|tage|"
+        r"minuten|wochen)\b",
+    ),
+    _c(
+        "impact",
+        1,
+        "jeden jede jedes taglich wochentlich",
+        r"\b(?:jede[ns]? (?:tag|woche|monat|mal|montag|release)|taglich|wochentlich)\b",
+    ),
+    _c("impact", 1, "meisten halfte drittel", r"\b(?:die meisten|die halfte|ein drittel)\b"),
 )
 
 _FR: tuple[Cue, ...] = (
@@ -759,13 +1178,66 @@ _FR: tuple[Cue, ...] = (
     _c("today", 1, "manuellement", r"\bmanuellement\b"),
     _c("today", 2, "il", r"\bil n'y a (?:pas|aucune?) (?:de )?(?:moyen|option|possibilite)\b"),
     _c("benefit", 2, "l'objectif le", r"\b(?:l'objectif|le but) est\b"),
+    # consequences, conditions, costs, frequencies (see the English block)
+    _c("impact", 2, "sinon", r"(?:^|[.;:!?,]\s*|\n)sinon\b"),
+    _c(
+        "impact",
+        2,
+        "sans",
+        r"\bsans (?:cela|ca|ceci|cette \w+|ce \w+)\b,? [^.!?\n]{0,50}?\b(?:ne peuvent|"
+        r"ne pouvons|doivent|devons|perdons|perdent|echoue\w*)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "personne jusqu'a",
+        r"\b(?:personne ne (?:remarque|s'en rend compte|sait|voit)|jusqu'a ce qu'(?:un|le) "
+        r"client)",
+    ),
+    _c(
+        "impact",
+        2,
+        "appels appel tickets demandes plaintes",
+        r"\b(?:appels? (?:au|du) support|tickets? (?:de|au) support|demandes (?:au|de) support|"
+        r"plaintes)\b",
+    ),
+    _c(
+        "benefit",
+        2,
+        "rgpd obligation reglementaire exige loi",
+        r"\b(?:rgpd|obligation legale|reglementaire|exige par la loi|la loi impose)\b",
+    ),
+    _c("who", 2, "obliges oblige", r"\b(?:sont|sommes) obliges de\b"),
+    _c("today", 1, "main", r"\ba la main\b"),
+    _c("impact", 1, "hors panne indisponible", r"\b(?:hors ligne|en panne|indisponible)\b"),
+    _c(
+        "impact",
+        1,
+        "prend prennent coute perdons perdent passons passent",
+        r"\b(?:prend|prennent|coute|perdons|perdent|passons|passent) (?:\w+ ){0,3}?(?:heures?|"
+        r"jours|minutes|semaines)\b",
+    ),
+    _c(
+        "impact",
+        1,
+        "chaque tous toutes",
+        r"\b(?:chaque (?:jour|semaine|mois|fois|lundi)|tous les (?:jours|mois|lundis)|"
+        r"toutes les semaines)\b",
+    ),
+    _c(
+        "impact",
+        1,
+        "plupart moitie tiers beaucoup",
+        r"\b(?:la plupart d|la moitie d|un tiers d|beaucoup de (?:clients|utilisateurs))",
+    ),
 )
 
 # Languages we cannot grade: a few unmistakable reason markers, only to lean towards
 # present=True (never used to raise a high-confidence finding).
 OTHER_SCRIPT_REASON = re.compile(
     r"因为|由于|为了|以便|目的|背景|动机|原因|导致|無法|无法|影响|影響|用户|用戶|"
-    r"때문에|위해|목적|배경|동기|이유|불편|영향|"
+    r"只能|耗时|费时|浪费|手工|手动|否则|不然|投诉|阻塞|"
+    r"때문에|위해|목적|배경|동기|이유|불편|영향|놓치|놓쳐|문의|매번|낭비|수동|그렇지 않으면|"
     r"потому что|так как|чтобы|из-за|мотивац|зачем|пользовател|"
     r"ため|目的|背景|ので|から|できない"
 )
@@ -941,46 +1413,65 @@ def scan(
     strong = False
     has_digit: bool | None = None
     weak: dict[int, CueHit] = {}
+    windows: dict[int, set[str]] = {}
+    find = folded.find
     # Sorted: set order varies between processes, and evidence must not flap.
     for t in sorted(tokens & cues.trigger_keys[lang]):
         if total >= enough and strong:
             break
+        ends: list[int] | None = None
         for cue in index[t]:
             key = id(cue)
             if key in seen:
                 continue
-            if cue.needs:
-                if cue.needs == "0-9":
+            needs = cue.needs
+            if needs:
+                if needs == "0-9":
                     if has_digit is None:
                         has_digit = _ANY_DIGIT.search(folded) is not None
                     missing = not has_digit
                 else:
-                    missing = cue.needs not in folded
+                    missing = needs not in folded
                 if missing:
                     seen.add(key)
                     continue
             if cue.anchored:
-                hit = _anchored_match(folded, t, cue)
+                if cue.fallback is None and not cue.gate:
+                    hit = _anchored_search(folded, t, cue)
+                else:
+                    if ends is None:
+                        ends = _word_ends(folded, t)
+                    hit = _anchored_match(folded, t, cue, ends, windows)
                 if hit is None:
                     continue
-                if hit.weight < cue.weight:
+                weight = hit.weight
+                if weight < cue.weight:
                     # Only the fallback matched here; another trigger word of the same
                     # cue may still give the full-weight match.
                     weak.setdefault(key, hit)
                     continue
                 seen.add(key)
-                weak.pop(key, None)
+                if weak:
+                    weak.pop(key, None)
                 hits.append(hit)
-                total += hit.weight
-                strong = strong or hit.weight >= 2
+                total += weight
+                if weight >= 2:
+                    strong = True
                 continue
             seen.add(key)
-            first = min(folded.find(w) for w in cue.triggers.intersection(tokens))
-            m = cue.rx.search(folded, max(0, first - cue.lead))
+            triggers = cue.triggers
+            if len(triggers) == 1:
+                first = find(t)
+            else:
+                inter = triggers.intersection(tokens)
+                first = find(t) if len(inter) == 1 else min(map(find, inter))
+            m = _search(cue, folded, max(0, first - cue.lead))
             if m:
-                hits.append(CueHit(cue.category, cue.weight, m.group(0), m.start()))
-                total += cue.weight
-                strong = strong or cue.weight >= 2
+                weight = cue.weight
+                hits.append(CueHit(cue.category, weight, m.group(0), m.start()))
+                total += weight
+                if weight >= 2:
+                    strong = True
     hits.extend(weak.values())
     if cues.extra_purpose is not None:
         m = cues.extra_purpose.search(folded)
@@ -992,33 +1483,101 @@ def scan(
 
 _ANY_DIGIT = re.compile(r"\d")
 
+
+def _search(cue: Cue, folded: str, pos: int) -> re.Match[str] | None:
+    """``cue.rx.search(folded, pos)``, faster (see ``Cue.fast``)."""
+    fast = cue.fast
+    if fast is None:
+        return cue.rx.search(folded, pos)
+    m = fast.search(folded, pos)
+    while m is not None:
+        start = m.start()
+        if start == 0:
+            return m
+        prev = folded[start - 1]
+        if not (prev.isalnum() or prev == "_"):
+            return m
+        m = fast.search(folded, start + 1)
+    return None
+
+
 # Punctuation becomes a space so "lose." still opens the gate; the tail regex itself
 # stops at the sentence end.
 _GATE_SPLIT = str.maketrans({c: " " for c in ',;:()[]"`*_.!?'})
+_GATE_BYTES = bytes(b if chr(b) not in ',;:()[]"`*_.!?' else 32 for b in range(256))
 
 
-def _anchored_match(folded: str, word: str, cue: Cue) -> CueHit | None:
-    """Match ``cue.rx`` right after each whole-word occurrence of ``word``."""
+# (cue, trigger word) → the word followed by the cue's tail. A pattern that starts with a
+# literal lets ``re`` jump between occurrences of the word in C; each is compiled once.
+_WORD_TAIL: dict[tuple[int, str], re.Pattern[str]] = {}
+
+
+def _anchored_search(folded: str, word: str, cue: Cue) -> CueHit | None:
+    """``_anchored_match`` for cues without gate or fallback, as one regex search."""
+    key = (id(cue), word)
+    rx = _WORD_TAIL.get(key)
+    if rx is None:
+        w = re.escape(word)
+        rx = re.compile(w + r"(?<!\w" + w + r")(?!\w)(?:" + cue.rx.pattern + ")")
+        _WORD_TAIL[key] = rx
+    m = rx.search(folded)
+    if m is None:
+        return None
+    return CueHit(cue.category, cue.weight, m.group(0), m.start())
+
+
+def _word_ends(folded: str, word: str) -> list[int]:
+    """End offsets of the whole-word occurrences of ``word`` in ``folded``."""
     n = len(word)
-    gate = cue.gate
-    weak: CueHit | None = None
+    size = len(folded)
+    out: list[int] = []
     pos = folded.find(word)
     while pos != -1:
         end = pos + n
         if (pos == 0 or not folded[pos - 1].isalnum()) and (
-            end == len(folded) or not folded[end].isalnum()
+            end == size or not folded[end].isalnum()
         ):
-            if gate:
-                window = folded[end : end + 64].translate(_GATE_SPLIT).split()
-                if gate.isdisjoint(window):
-                    pos = folded.find(word, end)
-                    continue
-            m = cue.rx.match(folded, end)
-            if m:
-                return CueHit(cue.category, cue.weight, folded[pos : m.end()], pos)
-            if weak is None and cue.fallback is not None:
-                f = cue.fallback.match(folded, end)
-                if f:
-                    weak = CueHit(cue.category, 1, folded[pos : f.end()], pos)
+            out.append(end)
         pos = folded.find(word, end)
+    return out
+
+
+def _anchored_match(
+    folded: str,
+    word: str,
+    cue: Cue,
+    ends: list[int] | None = None,
+    windows: dict[int, set[str]] | None = None,
+) -> CueHit | None:
+    """Match ``cue.rx`` right after each whole-word occurrence of ``word``.
+
+    ``ends`` (the occurrences) and ``windows`` (the words after each one, for the gate)
+    can be shared between the cues of one trigger word; ``scan`` does.
+    """
+    if ends is None:
+        ends = _word_ends(folded, word)
+    n = len(word)
+    gate = cue.gate
+    weak: CueHit | None = None
+    for end in ends:
+        if gate:
+            window = windows.get(end) if windows is not None else None
+            if window is None:
+                chunk = folded[end : end + 64]
+                if chunk.isascii():
+                    chunk = chunk.encode("ascii").translate(_GATE_BYTES).decode("ascii")
+                else:
+                    chunk = chunk.translate(_GATE_SPLIT)
+                window = set(chunk.split())
+                if windows is not None:
+                    windows[end] = window
+            if gate.isdisjoint(window):
+                continue
+        m = cue.rx.match(folded, end)
+        if m:
+            return CueHit(cue.category, cue.weight, folded[end - n : m.end()], end - n)
+        if weak is None and cue.fallback is not None:
+            f = cue.fallback.match(folded, end)
+            if f:
+                weak = CueHit(cue.category, 1, folded[end - n : f.end()], end - n)
     return weak
