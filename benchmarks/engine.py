@@ -102,8 +102,9 @@ def run_once(
     """One measurement (call in a fresh process)."""
     from benchmarks.synthetic import NOW, generate
     from trackerguard.graph import StrategyGraph
+    from trackerguard.progress import NoProgress
     from trackerguard.report import RunContext
-    from trackerguard.run import Scan, _NoProgress
+    from trackerguard.run import Scan
 
     if pin and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[-1]})
@@ -139,7 +140,7 @@ def run_once(
         t_graph = clock() - t0
         context = RunContext("file", runner.settings, False, started=NOW)
         t0 = clock()
-        results, exempt, coverage = runner.judge(Scan(items, graph), context, _NoProgress())
+        results, exempt, coverage = runner.judge(Scan(items, graph), context, NoProgress())
         t_judge = clock() - t0
         wall = time.perf_counter() - w0
         t0 = clock()

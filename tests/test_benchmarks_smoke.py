@@ -1,0 +1,40 @@
+"""Benchmarks stay runnable: each script imports cleanly, and the engine benchmark runs small.
+
+Speed targets are not asserted here (they live in benchmarks/RESULTS.md); this only keeps the
+scripts from rotting when the code they drive changes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = sorted((ROOT / "benchmarks").glob("*.py"))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.name)
+def test_benchmark_script_imports(script: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(ROOT))
+    monkeypatch.syspath_prepend(str(ROOT / "tests"))
+    spec = importlib.util.spec_from_file_location(f"bench_{script.stem}", script)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look their module up
+    spec.loader.exec_module(module)  # the __main__ guard keeps the measurement from running
+
+
+def test_engine_benchmark_runs_on_a_small_backlog() -> None:
+    result = subprocess.run(
+        [sys.executable, "benchmarks/engine.py", "2000"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2,000 structural" in result.stdout and "2,000 full" in result.stdout
