@@ -85,6 +85,24 @@ class LevelMap:
                 return best
         return self.default
 
+    def resolve_default(self, wanted: str | None, key: str) -> str | None:
+        """An adapter's ``default_level`` setting: unset → the bottom level (plain issues are
+        work), ``""`` → none (unclassified items are ignored), else a configured level name.
+
+        :param key: the config key, named in the error (``github.default_level``).
+        """
+        if wanted is None:
+            return self.bottom
+        if wanted == "":
+            return None
+        if wanted not in self.index:
+            from trackerguard.errors import ConfigError
+
+            raise ConfigError(
+                f"{key}: '{wanted}' is not a configured level ({', '.join(self.names)})"
+            )
+        return wanted
+
     def rank(self, level: str | None) -> int:
         """Index of a level (0 = top); unknown levels rank below everything."""
         if level is None:

@@ -120,20 +120,6 @@ class GitHubAdapter(TrackerAdapter):
     def rest(self) -> Rest:
         return Rest(self.client)
 
-    def _default_level(self) -> str | None:
-        wanted = self.cfg.default_level
-        levels = self.context.levels
-        if wanted is None:
-            return levels.bottom
-        if wanted == "":
-            return None
-        if wanted not in levels.index:
-            raise ConfigError(
-                f"github.default_level: '{wanted}' is not a configured level "
-                f"({', '.join(levels.names)})"
-            )
-        return wanted
-
     @property
     def converter(self) -> Converter:
         if self._converter is None:
@@ -142,7 +128,9 @@ class GitHubAdapter(TrackerAdapter):
                 web_url=self.web_url,
                 levels=self.context.levels,
                 statuses=self.context.statuses,
-                default_level=self._default_level(),
+                default_level=self.context.levels.resolve_default(
+                    self.cfg.default_level, "github.default_level"
+                ),
                 block_label=self.cfg.block_label,
                 bot_login=self.bot_login,
             )

@@ -155,20 +155,6 @@ class GitLabAdapter(TrackerAdapter):
             )
         return self._client
 
-    def _default_level(self) -> str | None:
-        wanted = self.cfg.default_level
-        levels = self.context.levels
-        if wanted is None:
-            return levels.bottom
-        if wanted == "":
-            return None
-        if wanted not in levels.index:
-            raise ConfigError(
-                f"gitlab.default_level: '{wanted}' is not a configured level "
-                f"({', '.join(levels.names)})"
-            )
-        return wanted
-
     @property
     def converter(self) -> Converter:
         if self._converter is None:
@@ -177,7 +163,9 @@ class GitLabAdapter(TrackerAdapter):
                 web_url=self.web_url,
                 levels=self.context.levels,
                 statuses=self.context.statuses,
-                default_level=self._default_level(),
+                default_level=self.context.levels.resolve_default(
+                    self.cfg.default_level, "gitlab.default_level"
+                ),
                 blocked_label=self.cfg.blocked_label,
                 bot_username=self.bot_username,
                 cancelled_labels=frozenset(x.casefold() for x in self.cfg.cancelled_labels),
