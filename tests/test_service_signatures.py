@@ -126,3 +126,16 @@ def test_secret_never_logged(
         client.post("/webhooks/webfile", content=body, headers=headers)
         client.get("/metrics")
     assert h.SECRET not in caplog.text
+
+
+def test_service_refuses_a_tracker_without_webhooks(tmp_path: Path) -> None:
+    """The file and Redmine 5 trackers send no webhooks: say so instead of asking for a secret."""
+    from trackerguard.plugins_manager import build_registry
+    from trackerguard.service.app import create_app
+    from trackerguard.settings import load_settings
+
+    config = tmp_path / "tg.toml"
+    config.write_text(f'[service]\nqueue_path = "{tmp_path / "q.db"}"\n[file]\npath = "b.json"\n')
+    settings = load_settings(config, use_pyproject=False)
+    with pytest.raises(ConfigError, match="'file' tracker sends no webhooks"):
+        create_app(settings, build_registry(load_entry_points=False))

@@ -109,6 +109,12 @@ class Service:
         if name not in self.registry.trackers:
             known = ", ".join(sorted(self.registry.trackers)) or "none"
             raise ConfigError(f"service.trackers: unknown tracker '{name}' (installed: {known})")
+        if not self.registry.trackers[name].supports_webhooks:
+            raise ConfigError(
+                f"service.trackers: the '{name}' tracker sends no webhooks; serve one that does "
+                f"(set [service] trackers = [...] or tracker), or judge '{name}' on a schedule "
+                "with 'trackerguard check --since last'"
+            )
         section = self.settings.tracker_section(name)
         if webhook_secret(section, name):
             return
