@@ -158,10 +158,12 @@ def test_since_last_reads_only_changed_issues(
     rest.update(backlog.ids["T2"], subject="Export button in the report toolbar (v2)")
     rest.update(backlog.ids["T6"], parent_issue_id=backlog.ids["E1"], description=PURPOSE)
     poll = run_check(config, server.api_key, "--apply", "--since", "last")
-    # T2 and T6 changed; E1 too, because Redmine journals "child added" on the new parent,
-    # and Redmine may roll derived attributes (dates, done ratio) up to E1's ancestors.
+    # T2 and T6 changed; E1 too, because Redmine journals "child added" on the new parent.
+    # Redmine may also touch related issues itself (derived dates and done ratio rolled up to
+    # ancestors, rescheduled followers), so bound the poll by the change, not exactly.
     polled = poll.report["summary"]["items"]
-    assert 3 <= polled <= 5 and polled < full.report["summary"]["items"], poll.report["summary"]
+    everything = full.report["summary"]["items"]
+    assert 3 <= polled <= everything // 2, (polled, everything)
     assert poll.requests["read"] < full.requests["read"]
     assert _status(rest, backlog.ids["T6"]) == "New"
     assert rest.notes_by(backlog.ids["T6"], bot_id)[0]["notes"].rstrip().endswith("resolved")
