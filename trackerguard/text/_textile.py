@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from trackerguard.text._wiki import _Holder
+from trackerguard.text._wiki import _Holder, list_marker
 
 _ATTRS = r"(?:\([^)\n]*\)|\{[^}\n]*\}|\[[^\]\n]*\]|[<>=]+|\(+|\)+)*"
 # Phrase modifiers (*strong*, _em_) take class/style/language but no alignment.
@@ -174,24 +174,7 @@ def _list_item(
         counters.clear()
         kinds.clear()
     level = len(markers) - 1
-    kind = markers[-1]
-    del counters[level + 1 :]
-    del kinds[level + 1 :]
-    while len(counters) <= level:
-        counters.append(0)
-        kinds.append("")
-    if kinds[level] != kind:
-        counters[level] = 0
-        kinds[level] = kind
-    counters[level] += 1
-    box = _CHECKBOX.match(content)
-    if kind == "*" and box:
-        marker = "- [x] " if box.group(1) in "xX" else "- [ ] "
-        content = content[box.end() :]
-    elif kind == "#":
-        marker = f"{counters[level]}. "
-    else:
-        marker = "- "
+    marker, content = list_marker(level, markers[-1], content, counters, kinds, _CHECKBOX)
     return "  " * level + marker + inline(content)
 
 

@@ -153,14 +153,20 @@ def _lines(text: str) -> str:
     return "\n".join(out)
 
 
-def _list_item(
-    markers: str, content: str, counters: list[int], kinds: list[str], continuing: bool
-) -> str:
-    if not continuing:
-        counters.clear()
-        kinds.clear()
-    level = len(markers) - 1
-    kind = "#" if markers[-1] == "#" else "*"
+def list_marker(
+    level: int,
+    kind: str,
+    content: str,
+    counters: list[int],
+    kinds: list[str],
+    checkbox: re.Pattern[str],
+) -> tuple[str, str]:
+    """The canonical marker of one list item and its remaining content.
+
+    Shared by the wiki and Textile readers (both write ``*`` / ``#`` markers with depth by
+    repetition): numbering restarts when a level changes kind, and a bullet starting with
+    ``[ ]`` / ``[x]`` becomes a checklist item.
+    """
     del counters[level + 1 :]
     del kinds[level + 1 :]
     while len(counters) <= level:
@@ -170,14 +176,23 @@ def _list_item(
         counters[level] = 0
         kinds[level] = kind
     counters[level] += 1
-    box = _CHECKBOX.match(content)
+    box = checkbox.match(content)
     if kind == "*" and box:
-        marker = "- [x] " if box.group(1) in "xX" else "- [ ] "
-        content = content[box.end() :]
-    elif kind == "#":
-        marker = f"{counters[level]}. "
-    else:
-        marker = "- "
+        return ("- [x] " if box.group(1) in "xX" else "- [ ] "), content[box.end() :]
+    if kind == "#":
+        return f"{counters[level]}. ", content
+    return "- ", content
+
+
+def _list_item(
+    markers: str, content: str, counters: list[int], kinds: list[str], continuing: bool
+) -> str:
+    if not continuing:
+        counters.clear()
+        kinds.clear()
+    level = len(markers) - 1
+    kind = "#" if markers[-1] == "#" else "*"
+    marker, content = list_marker(level, kind, content, counters, kinds, _CHECKBOX)
     return "  " * level + marker + inline(content).replace("\n", "\n" + "  " * (level + 1))
 
 
