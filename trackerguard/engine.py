@@ -8,8 +8,8 @@ and confidence grading (a low-confidence finding is reported as ``info`` and nev
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
@@ -230,15 +230,3 @@ class Engine:
 
     def _young(self, item: WorkItem, now: datetime) -> bool:
         return item.created is not None and now - item.created < self.grace
-
-
-def worst(findings: Iterable[Finding]) -> Severity | None:
-    result: Severity | None = None
-    for finding in findings:
-        if result is None or finding.severity > result:
-            result = finding.severity
-    return result
-
-
-def with_severity(finding: Finding, severity: Severity) -> Finding:
-    return replace(finding, severity=severity)

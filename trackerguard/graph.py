@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from trackerguard.levels import LevelMap
-from trackerguard.model import WorkItem
+from trackerguard.model import StatusCategory, WorkItem
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,14 +119,11 @@ class StrategyGraph:
         """Items that serve ``key`` directly (by parent or goal link)."""
         return [self.items[k] for k in self._children.get(key, ()) if k in self.items]
 
-    def child_keys(self, key: str) -> list[str]:
-        return list(self._children.get(key, ()))
-
-    def with_children(self, item: WorkItem) -> WorkItem:
-        """The item with its ``children`` tuple filled from the index."""
-        from dataclasses import replace
-
-        return replace(item, children=tuple(self._children.get(item.key, ())))
+    def has_live_child(self, key: str) -> bool:
+        """Whether some child of ``key`` is not cancelled: the goal has a plan (TG201)."""
+        return any(
+            child.status_category is not StatusCategory.CANCELLED for child in self.children(key)
+        )
 
     def goal_of(self, key: str) -> GoalPath:
         """Resolve the nearest higher-level item that ``key`` serves."""

@@ -8,8 +8,7 @@ in CI is the verdict the service acts on.
 from __future__ import annotations
 
 import gc
-import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -30,8 +29,6 @@ from trackerguard.rule import Finding, RuleContext
 from trackerguard.settings import Settings
 from trackerguard.state import StateStore, scope_of
 from trackerguard.status import StatusMap
-
-log = logging.getLogger("trackerguard")
 
 
 class Progress(Protocol):
@@ -155,7 +152,7 @@ class Runner:
                 need = goals
             else:
                 probe = StrategyGraph(known, self.levels, link_types)
-                need = [key for key in goals if not _has_live_child(probe, key)]
+                need = [key for key in goals if not probe.has_live_child(key)]
             if need:
                 for item in adapter.fetch_children(need):
                     known.setdefault(item.key, item)
@@ -210,7 +207,7 @@ class Runner:
                         coverage.work_serving += 1
                 if levels.is_goal(item.level):
                     coverage.goals_total += 1
-                    if _has_live_child(graph, item.key):
+                    if graph.has_live_child(item.key):
                         coverage.goals_planned += 1
             found = self.engine.evaluate(item, rule_ctx, errors)
             if notify:
@@ -329,10 +326,6 @@ class Runner:
         return item, self.engine.explain(item, rule_ctx), scan
 
 
-def _has_live_child(graph: StrategyGraph, key: str) -> bool:
-    return any(child.status_category.value != "cancelled" for child in graph.children(key))
-
-
 def _custom_rules(settings: Settings, registry: Registry | None = None) -> dict[str, Any]:
     """Declarative ``[[custom_rules]]`` compiled into rule classes (see trackerguard.custom)."""
     if not settings.custom_rules:
@@ -344,6 +337,3 @@ def _custom_rules(settings: Settings, registry: Registry | None = None) -> dict[
         registered=registry,
         level_names=[level.name for level in settings.levels],
     )
-
-
-ProgressFactory = Callable[[], Progress]

@@ -48,7 +48,7 @@ from trackerguard.adapter import (
 )
 from trackerguard.errors import AuthError, TrackerError, UsageError
 from trackerguard.graph import StrategyGraph
-from trackerguard.model import StatusCategory, WorkItem
+from trackerguard.model import WorkItem
 
 log = logging.getLogger("trackerguard.jira")
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
@@ -414,7 +414,7 @@ class JiraAdapter(TrackerAdapter):
         ]
         if goals:
             probe = StrategyGraph(known, levels, link_types)
-            need = [k for k in goals if not _has_live_child(probe, k)]
+            need = [k for k in goals if not probe.has_live_child(k)]
             if need:
                 children, failed_goals = self._children(need, known)
                 for item in children:
@@ -716,10 +716,6 @@ class JiraAdapter(TrackerAdapter):
                 me = {}
             self._bot_id = str(me.get("accountId") or me.get("name") or "") or None
         return {self._bot_id} if self._bot_id else set()
-
-
-def _has_live_child(graph: StrategyGraph, key: str) -> bool:
-    return any(c.status_category is not StatusCategory.CANCELLED for c in graph.children(key))
 
 
 __all__ = ["JiraAdapter", "strip_order"]
