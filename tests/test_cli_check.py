@@ -58,7 +58,9 @@ def test_json_document_has_the_contract_keys(make_project: Callable[..., Path]) 
         "hint",
         "confidence",
         "evidence",
+        "rejudged",
     }
+    assert finding["rejudged"] is True
     assert finding["item"] == "S-2" and finding["severity"] == "block"
     assert {a["kind"] for a in doc["actions"]} == {"comment", "label", "block"}
     assert all(a["status"] == "planned" for a in doc["actions"])
@@ -217,15 +219,17 @@ def test_dangling_parent_and_cycle_are_findings(make_project: Callable[..., Path
 
 def test_since_last_only_rejudges_changed_items(make_project: Callable[..., Path]) -> None:
     config = make_project()
-    code, doc = check_json(config, "--since", "last")
+    code, doc = check_json(config, "--since", "last", "--apply")
     assert doc["summary"]["items"] == 4  # first run: nothing recorded, full scan
     code, doc = check_json(config, "--since", "last")
     assert doc["summary"]["items"] == 0  # nothing updated since
+    assert code == 1 and {(f["item"], f["rejudged"]) for f in doc["findings"]} == {("S-2", False)}
     data = json.loads((config.parent / "backlog.json").read_text())
     data["items"][3]["updated"] = "2999-01-01T00:00:00Z"
     (config.parent / "backlog.json").write_text(json.dumps(data))
     code, doc = check_json(config, "--since", "last")
-    assert [f["item"] for f in doc["findings"]] and {f["item"] for f in doc["findings"]} == {"S-2"}
+    assert doc["summary"]["items"] == 1
+    assert {(f["item"], f["rejudged"]) for f in doc["findings"]} == {("S-2", True)}
 
 
 def test_keys_scan_only_those_items(make_project: Callable[..., Path]) -> None:

@@ -116,6 +116,7 @@ def check(
     quiet: bool,
 ) -> None:
     """Scan a project, report findings, and (with --apply) act on them."""
+    from trackerguard.incremental import carry_over, decisions_carried_out
     from trackerguard.progress import make_progress
     from trackerguard.run import Runner
 
@@ -134,6 +135,7 @@ def check(
             request = ScanRequest(query=request.query, keys=request.keys, since=resolved)
             started = datetime.now(UTC)
             report = runner.check(request, progress=make_progress(quiet))
+            carry_over(report, runner.state, request)
             if fmt == "text":
                 color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
                 text = writer(report, color=color)
@@ -144,7 +146,7 @@ def check(
                 output.write_text(text, encoding="utf-8")
             else:
                 click.echo(text, nl=False)
-            if not report.partial:
+            if decisions_carried_out(report):
                 runner.record_success(request, started)
             code = report.exit_code(settings.fail_on)
             if not quiet and output is not None:

@@ -34,6 +34,17 @@ class RunContext:
     query: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class CarriedItem:
+    """An item whose open findings an incremental run carried over without re-judging it
+    (see trackerguard.incremental): enough to show and group them."""
+
+    key: str
+    title: str
+    goal: str | None = None
+    goal_title: str | None = None
+
+
 @dataclass
 class Coverage:
     work_total: int = 0
@@ -67,6 +78,8 @@ class Report:
     rules: list[tuple[str, str, str]] = field(default_factory=list)
     """(id, name, applies_to) of every active rule, for per-rule outputs."""
     skip_label: str = "trackerguard:skip"
+    carried: dict[str, CarriedItem] = field(default_factory=dict)
+    """Items whose open findings come from an earlier run (``--since``), by key."""
 
     # -- derived -------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -128,6 +141,7 @@ class Report:
                     "goals_with_plan": Coverage.ratio(cov.goals_planned, cov.goals_total),
                 },
                 "exempt": self.exempt,
+                "carried_findings": sum(1 for f in self.findings if not f.rejudged),
                 "partial": self.partial,
                 "applied": self.applied,
                 "requests": dict(self.requests),

@@ -81,6 +81,9 @@ class Finding:
     evidence: str
     acts: bool = True
     """False for findings that are only reported (low confidence, observe mode, grace)."""
+    rejudged: bool = True
+    """False for an open finding of an earlier run that an incremental run carried over
+    (its item did not change since, so it was not judged again)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +96,7 @@ class Finding:
             "hint": self.hint,
             "confidence": self.confidence,
             "evidence": self.evidence,
+            "rejudged": self.rejudged,
         }
 
 

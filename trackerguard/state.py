@@ -1,4 +1,5 @@
-"""A small SQLite state store: last successful scan per tracker+query, and adapter memory.
+"""A small SQLite state store: last successful scan per tracker+query, the open findings of
+earlier runs (so an incremental run still reports them), and adapter memory.
 
 ``--since last`` needs to remember when the previous *successful* scan of the same tracker
 and query started (start, not end: an item changed during the scan must be seen next time).
@@ -23,6 +24,13 @@ CREATE TABLE IF NOT EXISTS scans (
     scope TEXT NOT NULL,
     last_success TEXT NOT NULL,
     PRIMARY KEY (tracker, scope)
+);
+CREATE TABLE IF NOT EXISTS open_findings (
+    tracker TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    item TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (tracker, scope, item)
 );
 CREATE TABLE IF NOT EXISTS memory (
     namespace TEXT NOT NULL,
@@ -73,6 +81,60 @@ class StateStore:
             "ON CONFLICT (tracker, scope) DO UPDATE SET last_success = excluded.last_success",
             (tracker, scope, started.astimezone(UTC).isoformat()),
         )
+
+    def open_findings(self, tracker: str, scope: str) -> dict[str, dict[str, Any]]:
+        """Item key → the record an earlier run stored for its open findings."""
+        rows = self.conn.execute(
+            "SELECT item, record FROM open_findings WHERE tracker = ? AND scope = ?",
+            (tracker, scope),
+        )
+        return {item: json.loads(record) for item, record in rows}
+
+    def store_open_findings(
+        self,
+        tracker: str,
+        scope: str,
+        records: dict[str, dict[str, Any] | None],
+        *,
+        keep_only: set[str] | None = None,
+    ) -> None:
+        """Write the judged items' records (``None``: the item has no open finding now).
+
+        ``keep_only`` (a full scan) also drops every stored item not in it: an item the full
+        scan no longer lists has no open finding in this scope. One transaction.
+        """
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if keep_only is not None:
+                stored = [
+                    row[0]
+                    for row in conn.execute(
+                        "SELECT item FROM open_findings WHERE tracker = ? AND scope = ?",
+                        (tracker, scope),
+                    )
+                ]
+                gone = [(tracker, scope, item) for item in stored if item not in keep_only]
+                conn.executemany(
+                    "DELETE FROM open_findings WHERE tracker = ? AND scope = ? AND item = ?", gone
+                )
+            for item, record in records.items():
+                if record is None:
+                    conn.execute(
+                        "DELETE FROM open_findings WHERE tracker = ? AND scope = ? AND item = ?",
+                        (tracker, scope, item),
+                    )
+                else:
+                    conn.execute(
+                        "INSERT INTO open_findings (tracker, scope, item, record) "
+                        "VALUES (?, ?, ?, ?) ON CONFLICT (tracker, scope, item) "
+                        "DO UPDATE SET record = excluded.record",
+                        (tracker, scope, item, json.dumps(record)),
+                    )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def remember(self, namespace: str, key: str, value: Any) -> None:
         self.conn.execute(

@@ -32,6 +32,16 @@ def group_by_goal(report: Report) -> list[Group]:
     by_item = report.findings_by_item()
     for item_key, found in by_item.items():
         item = graph.get(item_key) if graph else None
+        carried = report.carried.get(item_key) if item is None else None
+        if carried is not None:
+            key = carried.goal or NO_GOAL
+            group = groups.get(key)
+            if group is None:
+                goal = graph.get(key) if graph and carried.goal else None
+                title = (goal.title if goal else carried.goal_title) or "Work that serves no goal"
+                group = groups[key] = Group(key, title, goal)
+            group.items[item_key] = found
+            continue
         if item is not None and graph is not None and graph.levels.is_goal(item.level):
             anchor: WorkItem | None = item
         elif graph is not None:

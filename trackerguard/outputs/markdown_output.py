@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from trackerguard.outputs.grouping import group_by_goal
+from trackerguard.outputs.grouping import NO_GOAL, group_by_goal
 from trackerguard.report import Report
 
 MAX_MAP_NODES = 60
@@ -90,13 +90,15 @@ def write_markdown(report: Report) -> str:
     if groups:
         out += ["### Findings by goal", ""]
     for group in groups:
-        heading = f"{group.key} {group.title}" if group.goal is not None else group.title
+        heading = f"{group.key} {group.title}" if group.key != NO_GOAL else group.title
         out += [f"<details><summary><b>{_cell(heading)}</b> ({group.count})</summary>", ""]
         out += ["| Item | Rule | Severity | Finding | Evidence |", "|---|---|---|---|---|"]
         for item_key, found in group.items.items():
             for finding in found:
                 item = f"[{item_key}]({finding.url})" if finding.url else item_key
                 confidence = " (low confidence)" if finding.confidence == "low" else ""
+                if not finding.rejudged:
+                    confidence += " (earlier run)"
                 out.append(
                     f"| {item} | {finding.rule} {finding.name} | "
                     f"{_ICON[str(finding.severity)]} {finding.severity}{confidence} | "

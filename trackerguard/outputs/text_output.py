@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from trackerguard.outputs.grouping import group_by_goal
+from trackerguard.outputs.grouping import NO_GOAL, group_by_goal
 from trackerguard.report import Report
 
 _STYLE = {"block": "bold red", "warn": "yellow", "info": "dim"}
@@ -59,7 +59,7 @@ def write_text(report: Report, *, color: bool = False, width: int = 100) -> str:
     console.print(Panel(header, title=f"trackerguard · {report.tracker} · {mode}", expand=False))
 
     for group in group_by_goal(report):
-        title = f"{group.key}  {group.title}" if group.goal is not None else group.title
+        title = f"{group.key}  {group.title}" if group.key != NO_GOAL else group.title
         console.print()
         console.rule(Text(title, style="bold"), align="left")
         for item_key, found in group.items.items():
@@ -76,6 +76,8 @@ def write_text(report: Report, *, color: bool = False, width: int = 100) -> str:
                 )
                 if finding.confidence == "low":
                     line.append(" (low confidence)", style="dim")
+                if not finding.rejudged:
+                    line.append(" (open since an earlier run)", style="dim")
                 console.print(line)
                 if finding.evidence and (
                     finding.confidence == "low" or finding.rule in ("TG103", "TG204")
