@@ -14,7 +14,10 @@ Like ``httpx``'s transport base, an adapter has few methods, each a clear duty:
 Adapters register through the ``trackerguard_register_trackers`` hook, exactly like
 third-party ones. A failure that loses items must never be silent: adapters raise
 :class:`~trackerguard.errors.TrackerError` for a whole-scan failure and call
-:meth:`AdapterContext.item_error` for items they could not read or write.
+:meth:`AdapterContext.item_error` for items they could not read or write. What a scan
+*listed* (keys or ids on listing pages, announced totals) goes to
+:attr:`AdapterContext.ledger`; the runner turns every listed item it did not judge into an
+error by key, whatever the adapter yielded.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from trackerguard.ledger import ScanLedger
 from trackerguard.model import WorkItem
 
 if TYPE_CHECKING:
@@ -129,6 +133,9 @@ class AdapterContext:
     state: StateStore | None = None
     errors: list[ItemError] = field(default_factory=list)
     requests: dict[str, int] = field(default_factory=lambda: {"read": 0, "write": 0, "retry": 0})
+    ledger: ScanLedger = field(default_factory=ScanLedger)
+    """What the scan listed: adapters declare keys/ids, totals and listing problems here;
+    the runner names every listed item it did not judge (see :mod:`trackerguard.ledger`)."""
 
     def item_error(self, item: str, message: str, *, judged: bool = False) -> None:
         """Record a per-item failure; the rest of the scan goes on."""

@@ -19,6 +19,7 @@ from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAda
 from trackerguard.engine import Engine, Explanation, PolicyFinding
 from trackerguard.errors import ConfigError, TrackerError, UsageError
 from trackerguard.graph import StrategyGraph
+from trackerguard.ledger import name_gaps
 from trackerguard.levels import LevelMap
 from trackerguard.model import WorkItem
 from trackerguard.planner import Planner
@@ -107,10 +108,18 @@ class Runner:
         adapter.check_connection()
         progress.phase("Reading items", adapter.total_hint(request))
         scanned: list[WorkItem] = []
+        known: dict[str, WorkItem] = {}
         for item in adapter.scan(request):
+            if not item.key:
+                adapter.context.ledger.problem(
+                    f"not judged: the tracker returned an item without a key ({item.title!r})"
+                )
+                continue
+            if item.key in known:
+                continue  # yielded twice: judged (and counted) once
+            known[item.key] = item
             scanned.append(item)
             progress.advance()
-        known: dict[str, WorkItem] = {item.key: item for item in scanned}
         if request.keys:
             for key in request.keys:
                 if adapter.canonical_key(key) not in known:
@@ -232,11 +241,13 @@ class Runner:
         adapter_ctx = self.adapter.context
         adapter_ctx.errors.clear()  # a Runner may serve many checks (the service does)
         self.notes = []
+        adapter_ctx.ledger.clear()
         for kind in adapter_ctx.requests:
             adapter_ctx.requests[kind] = 0
         try:
             scan = self.read(request, progress)
             results, exempt, coverage = self.judge(scan, context, progress)
+            name_gaps(adapter_ctx, {item.key for item, _ in results})
             actions = self._act(results, apply, progress)
             self.adapter.flush()
         finally:

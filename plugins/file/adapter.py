@@ -188,15 +188,17 @@ class FileAdapter(TrackerAdapter):
         if request.query:
             raise UsageError("--query: the file tracker has no query language; pass keys instead")
         if request.keys:
-            for key in request.keys:
-                item = self._items.get(key)
-                if item is not None:
-                    yield item
-            return
-        since = request.since
-        for item in self._items.values():
-            if since is None or (item.updated is not None and item.updated >= since):
-                yield item
+            found = [self._items[key] for key in request.keys if key in self._items]
+        else:
+            since = request.since
+            found = [
+                item
+                for item in self._items.values()
+                if since is None or (item.updated is not None and item.updated >= since)
+            ]
+        # Declared to the core's ledger, so a subclass dropping items cannot do it silently.
+        self.context.ledger.listed(item.key for item in found)
+        yield from found
 
     def fetch_items(self, keys: Sequence[str]) -> list[WorkItem]:
         self._load()
