@@ -54,6 +54,8 @@ log = logging.getLogger("trackerguard.jira")
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
 _ORDER_BY = re.compile(r"\border\s+by\b[^\"']*$", re.IGNORECASE)
 ID_PAGE = {"cloud": 5000, "datacenter": 1000}
+_DEFERRED_ROUNDS = 3
+"""Bulk fetches of issues Jira deferred (``issueErrors``) before they are reported."""
 
 
 def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
@@ -196,13 +198,24 @@ class JiraAdapter(TrackerAdapter):
             out.extend(issues)
             if self.client.cloud:
                 token = page.get("nextPageToken")
-                if not token or page.get("isLast") or token in seen_tokens:
+                if not token or page.get("isLast") is True:
                     return out
+                if token in seen_tokens:
+                    raise TrackerError(
+                        f"searching issues: Jira sent the page token {token[:12]}… twice "
+                        f"after {len(out)} issues; the rest of the results were never read"
+                    )
                 seen_tokens.add(token)
             else:
                 start += len(issues)
-                if not issues or start >= int(page.get("total") or 0):
+                total = int(page.get("total") or 0)
+                if start >= total:
                     return out
+                if not issues:
+                    raise TrackerError(
+                        f"searching issues: Jira announced {total} issues but sent an empty "
+                        f"page after {start}"
+                    )
 
     def _list_keys(self, jql: str) -> list[str]:
         """All keys matching ``jql`` with id-only pages (cheap); DC narrows past the window."""
@@ -210,18 +223,34 @@ class JiraAdapter(TrackerAdapter):
         size = ID_PAGE[flavor]
         keys: list[str] = []
         seen: set[str] = set()
+        ledger = self.context.ledger
         if flavor == "cloud":
+            # ``fields: ["id"]`` pages carry issue ids only (the spec: "`id` Returns only
+            # issue IDs"); the bulk fetch takes ids as well as keys.
             token: str | None = None
             tokens: set[str] = set()
             while True:
                 page = self._search_page(jql, fields=["id"], size=size, token=token)
                 for issue in page.get("issues") or []:
-                    key = str(issue.get("key") or issue.get("id") or "")
-                    if key and key not in seen:
-                        seen.add(key)
-                        keys.append(key)
+                    ident = str(issue.get("id") or issue.get("key") or "")
+                    if not ident:
+                        ledger.problem(
+                            f"not judged: listing issues: an id-only page held an entry "
+                            f"without id after {len(keys)} issues"
+                        )
+                    elif ident not in seen:
+                        seen.add(ident)
+                        keys.append(ident)
                 token = page.get("nextPageToken")
-                if not token or page.get("isLast") or token in tokens:
+                if not token or page.get("isLast") is True:
+                    ledger.listed(keys)
+                    return keys
+                if token in tokens:
+                    ledger.listed(keys)
+                    ledger.problem(
+                        f"not judged: listing issues: Jira sent the same page token twice "
+                        f"after {len(keys)} issues; issues past it were never listed"
+                    )
                     return keys
                 tokens.add(token)
         condition = strip_order(jql)
@@ -242,7 +271,11 @@ class JiraAdapter(TrackerAdapter):
                     keys.append(key)
                 last_created = (issue.get("fields") or {}).get("created") or last_created
             start += len(issues)
-            if not issues or start >= int(page.get("total") or 0):
+            total = int(page.get("total") or 0)
+            if not issues or start >= total:
+                ledger.listed(keys)
+                if not issues and start < total:
+                    ledger.announced(total, "listing issues (startAt pages)")
                 return keys
             if start >= window:
                 # Past the search window: restart from the last minute seen (JQL dates have
@@ -260,8 +293,13 @@ class JiraAdapter(TrackerAdapter):
                 narrowed = f'({condition}) AND created >= "{minute}" ORDER BY created ASC, key ASC'
                 start = 0
 
-    def _fetch_batch(self, keys: list[str]) -> list[dict[str, Any]]:
-        """Up to 100 issues by key in one request."""
+    def _fetch_batch(self, keys: list[str]) -> tuple[list[dict[str, Any]], list[str]]:
+        """Up to 100 issues by id or key in one request; also the ids Jira deferred.
+
+        Cloud's bulk fetch lists in ``issueErrors`` the issues it could not return "due to
+        a retriable error or payload constraint"; those are asked for again. Issues that
+        do not exist or are not visible are simply absent.
+        """
         fields = self._fields()
         if self.client.cloud:
             body = {
@@ -270,39 +308,66 @@ class JiraAdapter(TrackerAdapter):
                 "properties": [self.cfg.property_key],
             }
             result = self.client.call("POST", "issue/bulkfetch", "reading issues", body=body)
-            return list((result or {}).get("issues") or [])
+            result = result if isinstance(result, dict) else {}
+            deferred = [
+                str(error.get("id"))
+                for error in result.get("issueErrors") or []
+                if isinstance(error, dict) and error.get("id")
+            ]
+            return list(result.get("issues") or []), deferred
         jql = f"key in ({_jql_list(keys)})"
-        page = self._search_page(jql, fields=fields, size=len(keys))
-        return list(page.get("issues") or [])
+        raws = self._search_all(jql, fields) if len(keys) > 1 else []
+        if len(keys) == 1:
+            raws = list(self._search_page(jql, fields=fields, size=1).get("issues") or [])
+        return raws, []
 
     def _fetch_many(self, keys: Sequence[str], why: str) -> tuple[list[WorkItem], list[str]]:
         """Batches in parallel (bounded by ``concurrency``); returns items and failed keys."""
-        keys = [k for k in dict.fromkeys(keys) if _KEY.match(k)]
+        cloud = self.client.cloud
+        keys = [k for k in dict.fromkeys(keys) if _KEY.match(k) or (cloud and k.isdigit())]
         if not keys:
             return [], []
-        batches = _chunks(keys, self.cfg.batch_size)
         items: list[WorkItem] = []
         failed: list[str] = []
         errors: list[TrackerError] = []
 
-        def run(batch: list[str]) -> list[dict[str, Any]] | TrackerError:
+        def run(batch: list[str]) -> tuple[list[dict[str, Any]], list[str]] | TrackerError:
             try:
                 return self._fetch_batch(batch)
             except TrackerError as exc:
                 return exc
 
-        workers = min(self.cfg.concurrency, len(batches))
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            # Results are mapped as they arrive, overlapping parsing with network waits.
-            for batch, result in zip(batches, pool.map(run, batches), strict=True):
-                if isinstance(result, TrackerError):
-                    if isinstance(result, AuthError):
-                        raise result
-                    failed.extend(batch)
-                    errors.append(result)
-                    continue
-                for raw in result:
-                    items.append(self._remember(raw))
+        pending = keys
+        for _ in range(_DEFERRED_ROUNDS):
+            batches = _chunks(pending, self.cfg.batch_size)
+            deferred: list[str] = []
+            workers = min(self.cfg.concurrency, len(batches))
+            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+                # Results are mapped as they arrive, overlapping parsing with network waits.
+                for batch, result in zip(batches, pool.map(run, batches), strict=True):
+                    if isinstance(result, TrackerError):
+                        if isinstance(result, AuthError):
+                            raise result
+                        failed.extend(batch)
+                        errors.append(result)
+                        continue
+                    raws, later = result
+                    for raw in raws:
+                        item = self._remember_checked(raw)
+                        if item is not None:
+                            items.append(item)
+                    deferred.extend(later)
+            pending = deferred
+            if not pending:
+                break
+        if pending:
+            failed.extend(pending)
+            errors.append(
+                TrackerError(
+                    f"Jira deferred {len(pending)} issues in {_DEFERRED_ROUNDS} bulk fetches "
+                    "in a row (issueErrors)"
+                )
+            )
         if errors:
             log.warning(
                 "jira: %s: %d of %d issues unread: %s", why, len(failed), len(keys), errors[0]
@@ -310,8 +375,24 @@ class JiraAdapter(TrackerAdapter):
             self._last_error = errors[0]
         return items, failed
 
+    def _remember_checked(self, raw: Mapping[str, Any]) -> WorkItem | None:
+        """Like :meth:`_remember`, but an issue whose key cannot be parsed is named (by
+        its id) in the scan ledger instead of being judged under a made-up key."""
+        key = str(raw.get("key") or "")
+        if not _KEY.match(key):
+            ident = str(raw.get("id") or key or "?")
+            self.context.ledger.problem(
+                f"not judged: Jira returned issue id {ident} with an unparseable key {key!r}",
+                item=ident,
+            )
+            return None
+        return self._remember(raw)
+
     def _remember(self, raw: Mapping[str, Any]) -> WorkItem:
         item: WorkItem = self.mapper.item(raw)
+        ident = raw.get("id")
+        if ident:
+            self.context.ledger.alias(str(ident), item.key)
         self._cache[item.key] = item
         self._state.setdefault(
             item.key, dict((item.bot.extra if item.bot else {}).get("property") or {})
@@ -346,7 +427,8 @@ class JiraAdapter(TrackerAdapter):
         else:
             scanned, unread = self._scan_query(jql)
         for key in unread:
-            self.context.item_error(key, self._unjudged_reason(), judged=False)
+            what = f"issue id {key}: " if key.isdigit() else ""
+            self.context.item_error(key, what + self._unjudged_reason(), judged=False)
         blocked = self._complete_context(scanned, set(unread))
         for item in scanned:
             if item.key in blocked:
@@ -361,12 +443,20 @@ class JiraAdapter(TrackerAdapter):
         fields = self._fields()
         client = self.client
         first = self._search_page(jql, fields=fields, size=self.cfg.page_size)
-        scanned = [self._remember(raw) for raw in first.get("issues") or []]
+        scanned = [
+            item
+            for item in (self._remember_checked(raw) for raw in first.get("issues") or [])
+            if item is not None
+        ]
         if client.cloud:
-            more = bool(first.get("nextPageToken")) and not first.get("isLast")
+            # The token's absence is the spec's end-of-results signal (isLast is optional).
+            more = bool(first.get("nextPageToken")) and first.get("isLast") is not True
         else:
-            more = int(first.get("total") or 0) > len(scanned)
+            more = int(first.get("total") or 0) > len(first.get("issues") or [])
         if not more:
+            self.context.ledger.listed(
+                str(raw.get("id") or "") for raw in first.get("issues") or []
+            )
             return scanned, []
         try:
             keys = self._list_keys(jql)
@@ -379,10 +469,22 @@ class JiraAdapter(TrackerAdapter):
         have |= {str((item.raw or {}).get("id")) for item in scanned}
         rest = [k for k in keys if k not in have]
         items, failed = self._fetch_many(rest, "reading the query's issues")
-        by_key = {item.key: item for item in scanned + items}
-        ordered = [by_key[k] for k in keys if k in by_key]
-        listed = set(keys)
-        ordered += [item for item in scanned if item.key not in listed]
+        by_ident: dict[str, WorkItem] = {}
+        for item in scanned + items:
+            by_ident[item.key] = item
+            by_ident[str((item.raw or {}).get("id"))] = item
+        ordered = list({id(by_ident[k]): by_ident[k] for k in keys if k in by_ident}.values())
+        placed = {item.key for item in ordered}
+        ordered += [item for item in scanned if item.key not in placed]
+        gone = set(rest) - set(failed) - {i.key for i in items}
+        gone -= {str((i.raw or {}).get("id")) for i in items}
+        for ident in sorted(gone):
+            self.context.item_error(
+                ident,
+                f"not judged: issue {'id ' if ident.isdigit() else ''}{ident} was listed by the "
+                "search but the bulk fetch did not return it (deleted, moved or no longer "
+                "visible to the bot)",
+            )
         return ordered, failed
 
     def _complete_context(self, scanned: list[WorkItem], unread: set[str]) -> set[str]:

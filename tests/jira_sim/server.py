@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import json
 import re
+import secrets
 import threading
 import time
 from collections import Counter
@@ -75,9 +76,24 @@ class JiraSim:
         sample_every: int = 1,
         max_page: int = 100,
         result_window: int = 10_000,
+        strict: bool = True,
+        short_page: int = 37,
+        bulk_limit: int | None = None,
     ) -> None:
         self.state = state
         self.latency = latency
+        self.strict = strict
+        """Answer with the spec's minimum (the default in tests): id-only pages carry only
+        ``id``; ``nextPageToken`` is an opaque random string and is the only end-of-results
+        signal (``isLast`` is optional and left out); pages asking for fields are shortened
+        to ``short_page`` ("API may return fewer items per page where a large number of
+        fields or properties are requested"). ``strict=False`` is the lenient mode for
+        benchmarks that want full pages."""
+        self.short_page = short_page
+        self.bulk_limit = bulk_limit
+        """Bulk fetch returns at most this many issues and lists the rest in
+        ``issueErrors`` (the spec's "retriable error or payload constraint")."""
+        self._tokens: dict[str, tuple[str, int]] = {}
         self.validator = SpecValidator(enabled=validate, sample_every=sample_every)
         self.max_page = max_page
         self.result_window = result_window
@@ -248,7 +264,21 @@ class JiraSim:
         """Jira returns far more per page when only ids are asked for."""
         if fields and set(fields) <= {"id", "key", "created"}:
             return 5000 if self.state.flavor == "cloud" else 1000
-        return self.max_page
+        return min(self.max_page, self.short_page) if self.strict else self.max_page
+
+    def new_token(self, digest: str, offset: int) -> str:
+        """An opaque continuation token (nothing in it can be decoded by a client)."""
+        token = secrets.token_urlsafe(18)
+        with self._lock:
+            self._tokens[token] = (digest, offset)
+        return token
+
+    def read_token(self, token: str) -> tuple[str, int]:
+        with self._lock:
+            found = self._tokens.get(token)
+        if found is None:
+            raise ApiError(400, "invalid nextPageToken")
+        return found
 
     # -- helpers used by handlers ---------------------------------------------------------------
     def base(self, version: str) -> str:
@@ -708,23 +738,23 @@ def h_search_jql(sim: JiraSim, v: str, params: dict[str, str], data: Any) -> Rep
     start = 0
     digest = hashlib.sha1(jql.encode()).hexdigest()[:8]
     if token:
-        try:
-            tag, _, offset = base64.urlsafe_b64decode(str(token)).decode().partition(":")
-            start = int(offset)
-        except (ValueError, binascii.Error) as err:
-            raise ApiError(400, "invalid nextPageToken") from err
+        tag, start = sim.read_token(str(token))
         if tag != digest:
             raise ApiError(400, "nextPageToken does not belong to this query")
     size = min(int(args.get("maxResults") or 50), sim.page_cap(fields))
     page = found[start : start + size]
-    out: dict[str, Any] = {"issues": [sim.issue_json(v, i, fields, props) for i in page]}
-    if start + size < len(found):
-        out["nextPageToken"] = base64.urlsafe_b64encode(
-            f"{digest}:{start + size}".encode()
-        ).decode()
-        out["isLast"] = False
-    else:
-        out["isLast"] = True
+    id_only = set(fields) <= {"id"}
+    out: dict[str, Any] = {
+        "issues": [
+            {"id": str(i.id)} if id_only and sim.strict else sim.issue_json(v, i, fields, props)
+            for i in page
+        ]
+    }
+    more = start + size < len(found)
+    if more:
+        out["nextPageToken"] = sim.new_token(digest, start + size)
+    if not sim.strict:
+        out["isLast"] = not more
     return 200, out, {}
 
 
@@ -764,17 +794,24 @@ def h_bulkfetch(sim: JiraSim, v: str, params: dict[str, str], data: Any) -> Repl
         raise ApiError(400, "issueIdsOrKeys must hold 1 to 100 ids or keys")
     fields = _csv(data.get("fields")) or ["*navigable"]
     props = _csv(data.get("properties"))
-    issues, errors = [], []
+    issues: list[SimIssue] = []
     for key in keys:
         issue = sim.state.get(str(key))
-        if issue is None:
-            errors.append({"id": str(key), "errorMessage": "Issue does not exist"})
-        else:
+        if issue is not None and issue not in issues:
+            # "Issues which aren't found or that the user doesn't have permission to view
+            # won't be returned" (and are not listed in issueErrors either).
             issues.append(issue)
     issues.sort(key=lambda i: i.id)  # results come back in id order, not request order
-    out: dict[str, Any] = {"issues": [sim.issue_json(v, i, fields, props) for i in issues]}
-    if errors:
-        out["issueErrors"] = errors
+    deferred: list[SimIssue] = []
+    if sim.bulk_limit is not None and len(issues) > sim.bulk_limit:
+        issues, deferred = issues[: sim.bulk_limit], issues[sim.bulk_limit :]
+    out: dict[str, Any] = {
+        "issues": [sim.issue_json(v, i, fields, props) for i in issues],
+        "issueErrors": [
+            {"id": str(i.id), "errorMessage": "Retry later: response size limit reached"}
+            for i in deferred
+        ],
+    }
     return 200, out, {}
 
 
