@@ -205,5 +205,14 @@ class TrackerAdapter:
         """Turn a verified delivery into an event; raise :class:`WebhookError` if malformed."""
         raise WebhookError(f"the {self.name} tracker does not accept webhooks")
 
+    def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
+        """Bodies of people's comments on ``items`` (which carry the waiver label), by key.
+
+        Waiver lines may stand in a comment (see :mod:`trackerguard.waivers`); the runner asks
+        only for labelled items. The default reads none: the description alone is searched.
+        Never return trackerguard's own comments.
+        """
+        return {}
+
     def close(self) -> None:
         """Release connections."""

@@ -135,7 +135,7 @@ def check(
             request = ScanRequest(query=request.query, keys=request.keys, since=resolved)
             started = datetime.now(UTC)
             report = runner.check(request, progress=make_progress(quiet))
-            carry_over(report, runner.state, request)
+            carry_over(report, runner.state, request, runner.engine.waivers)
             if fmt == "text":
                 color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
                 text = writer(report, color=color)
@@ -148,6 +148,7 @@ def check(
                 click.echo(text, nl=False)
             if decisions_carried_out(report):
                 runner.record_success(request, started)
+            runner.record_history(request, report)
             code = report.exit_code(settings.fail_on)
             if not quiet and output is not None:
                 counts = report.counts()
@@ -402,6 +403,9 @@ def queue_purge(config_file: Path | None, plugins_dir: Path | None, yes: bool) -
 
         run(settings)
 
+
+# Governance commands (waivers, diff, report --history) register themselves on ``main``.
+from trackerguard import cli_governance as _governance  # noqa: E402, F401
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -20,6 +20,7 @@ from trackerguard.graph import StrategyGraph
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Finding, Rule, RuleContext, RuleEvaluationError, Verdict
 from trackerguard.settings import Mode, Settings
+from trackerguard.waivers import WaiverBook
 
 _DEFAULT_MODE: dict[Severity, Mode] = {
     Severity.INFO: "observe",
@@ -102,8 +103,16 @@ class Engine:
             mode = config.mode or _DEFAULT_MODE[severity]
             self.active.append(ActiveRule(rule_cls(options), severity, mode, rule_cls.applies_to))
         self._by_level: dict[str, list[ActiveRule]] = {}
+        self.waivers = WaiverBook()
+        """The waivers of the current run (set by the runner once it knows the items)."""
         self.grace = timedelta(hours=settings.actions.grace_hours)
+        self._today: date = datetime.now(UTC).date()
         self.skip_label = settings.actions.skip_label
+
+    def use_waivers(self, book: WaiverBook, today: date) -> None:
+        """Judge the next items under ``book``'s waivers, as of ``today`` (expiry is by day)."""
+        self.waivers = book
+        self._today = today
 
     def rule(self, rule_id: str) -> ActiveRule | None:
         for active in self.active:
@@ -176,17 +185,30 @@ class Engine:
         if young and mode == "block":
             mode = "label"
         rule = active.rule
+        message = verdict.message
+        waived = None
+        if self.waivers:
+            match = self.waivers.lookup(item.key, rule.id, self._today)
+            if match.active is not None:
+                waived, mode = match.active, "observe"
+            elif match.expired is not None:
+                lapsed = match.expired
+                message = (
+                    f"{message} (The waiver by {lapsed.owner or 'nobody'} expired on "
+                    f"{lapsed.expires}: {lapsed.reason})"
+                )
         finding = Finding(
             rule=rule.id,
             name=rule.name,
             severity=severity,
             item=item.key,
             url=item.url,
-            message=verdict.message,
+            message=message,
             hint=verdict.hint,
             confidence=verdict.confidence,
             evidence=verdict.evidence,
             acts=mode != "observe",
+            waived=waived,
         )
         return PolicyFinding(finding, mode)
 

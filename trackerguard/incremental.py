@@ -16,6 +16,8 @@ decisions were carried out. Two rules make that safe:
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from trackerguard.adapter import ScanRequest
@@ -23,6 +25,7 @@ from trackerguard.model import Severity, WorkItem
 from trackerguard.report import CarriedItem, Report
 from trackerguard.rule import Finding
 from trackerguard.state import StateStore, scope_of
+from trackerguard.waivers import WaiverBook
 
 
 def decisions_carried_out(report: Report) -> bool:
@@ -32,7 +35,12 @@ def decisions_carried_out(report: Report) -> bool:
     return report.applied or not any(action.status == "planned" for action in report.actions)
 
 
-def carry_over(report: Report, state: StateStore, request: ScanRequest) -> None:
+def carry_over(
+    report: Report,
+    state: StateStore,
+    request: ScanRequest,
+    waivers: WaiverBook | None = None,
+) -> None:
     """Store this run's open findings; add the earlier runs' ones to ``report``.
 
     Items this run judged get their current findings stored (or cleared). Items it did not
@@ -56,7 +64,7 @@ def carry_over(report: Report, state: StateStore, request: ScanRequest) -> None:
         if key in records or (full and key not in unjudged):
             continue
         carried = [
-            _finding(key, record, raw)
+            _waive(_finding(key, record, raw), waivers, report.generated_at.date())
             for raw in record.get("findings", [])
             if raw.get("rule") in active
         ]
@@ -71,6 +79,16 @@ def carry_over(report: Report, state: StateStore, request: ScanRequest) -> None:
         )
     keep_only = (set(records) | unjudged) if full else None
     state.store_open_findings(report.tracker, scope, records, keep_only=keep_only)
+
+
+def _waive(finding: Finding, waivers: WaiverBook | None, today: date) -> Finding:
+    """A carried finding obeys today's waivers, as a re-judged one would."""
+    if waivers is None:
+        return finding
+    match = waivers.lookup(finding.item, finding.rule, today)
+    if match.active is None:
+        return finding
+    return replace(finding, waived=match.active, acts=False)
 
 
 def _record(item: WorkItem, found: list[Finding], report: Report) -> dict[str, Any]:

@@ -83,8 +83,12 @@ class Report:
 
     # -- derived -------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        counter = Counter(str(f.severity) for f in self.findings)
+        """Findings per severity; waived findings are counted apart (:meth:`waived`)."""
+        counter = Counter(str(f.severity) for f in self.findings if f.waived is None)
         return {level.value: counter.get(level.value, 0) for level in Severity}
+
+    def waived(self) -> int:
+        return sum(1 for f in self.findings if f.waived is not None)
 
     def goals_and_work(self) -> tuple[int, int]:
         if self.graph is None:
@@ -100,6 +104,8 @@ class Report:
     def worst(self) -> Severity | None:
         worst: Severity | None = None
         for finding in self.findings:
+            if finding.waived is not None:
+                continue  # an accountable exception never fails the run
             if worst is None or finding.severity > worst:
                 worst = finding.severity
         return worst
@@ -142,6 +148,7 @@ class Report:
                 },
                 "exempt": self.exempt,
                 "carried_findings": sum(1 for f in self.findings if not f.rejudged),
+                "waived": self.waived(),
                 "partial": self.partial,
                 "applied": self.applied,
                 "requests": dict(self.requests),

@@ -23,6 +23,7 @@ from trackerguard.model import Confidence, Severity, WorkItem
 if TYPE_CHECKING:
     from trackerguard.graph import StrategyGraph
     from trackerguard.settings import Settings
+    from trackerguard.waivers import Waiver
 
 AppliesTo = Literal["work", "goal", "any"]
 
@@ -84,9 +85,11 @@ class Finding:
     rejudged: bool = True
     """False for an open finding of an earlier run that an incremental run carried over
     (its item did not change since, so it was not judged again)."""
+    waived: Waiver | None = None
+    """The active waiver that exempts this finding (it is reported, never acts nor fails)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "rule": self.rule,
             "name": self.name,
             "severity": str(self.severity),
@@ -98,6 +101,9 @@ class Finding:
             "evidence": self.evidence,
             "rejudged": self.rejudged,
         }
+        if self.waived is not None:
+            out["waived"] = self.waived.to_dict()
+        return out
 
 
 class RuleOptions(BaseModel):

@@ -70,6 +70,7 @@ class Runner:
         )
         self.state = StateStore(settings.state_path)
         self._adapter: TrackerAdapter | None = None
+        self._adopted = False
         self.notes: list[str] = []
         """Run notes of the last check (shown once in the report, not per item)."""
 
@@ -96,8 +97,13 @@ class Runner:
             self._adapter = adapter_cls(section, self.new_context())
         return self._adapter
 
+    def adopt_adapter(self, adapter: TrackerAdapter) -> None:
+        """Judge with another runner's adapter (``diff``: one read, two rule sets)."""
+        self._adapter = adapter
+        self._adopted = True
+
     def close(self) -> None:
-        if self._adapter is not None:
+        if self._adapter is not None and not self._adopted:
             self._adapter.close()
             self._adapter = None
         self.state.close()
@@ -246,6 +252,7 @@ class Runner:
             adapter_ctx.requests[kind] = 0
         try:
             scan = self.read(request, progress)
+            self.use_waivers(scan, request, context)
             results, exempt, coverage = self.judge(scan, context, progress)
             name_gaps(adapter_ctx, {item.key for item, _ in results})
             actions = self._act(results, apply, progress)
@@ -273,6 +280,20 @@ class Runner:
         report.notes.extend(n for n in getattr(self.adapter, "notes", []) if n not in self.notes)
         self.registry.hook.trackerguard_run_finished(report=report, context=context)
         return report
+
+    def use_waivers(self, scan: Scan, request: ScanRequest, context: RunContext) -> None:
+        """Waivers apply to the items just read (configured ones and those on the items)."""
+        from trackerguard.waiver_collect import collect_waivers
+
+        book = collect_waivers(
+            self.settings,
+            self.adapter,
+            scan.scanned,
+            [a.rule.id for a in self.engine.active] + self.engine.disabled,
+            scan_query=request.query,
+        )
+        self.engine.use_waivers(book, context.started.date())
+        self.notes.extend(book.notes)
 
     def _act(
         self,
@@ -325,6 +346,13 @@ class Runner:
 
     def record_success(self, request: ScanRequest, started: datetime) -> None:
         self.state.record_success(self.tracker, scope_of(request.query, request.keys), started)
+
+    def record_history(self, request: ScanRequest, report: Report) -> None:
+        """One point on the trend (``trackerguard report --history``) for this run."""
+        from trackerguard.history import record_run
+
+        kind = "incremental" if request.since else ("keys" if request.keys else "full")
+        record_run(self.state, self.tracker, scope_of(request.query, ()), report, kind=kind)
 
     # -- explaining ----------------------------------------------------------------------------
     def explain_item(self, key: str) -> tuple[WorkItem, list[Explanation], Scan]:

@@ -15,10 +15,20 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -38,6 +48,7 @@ from trackerguard.plugins.redmine.settings import RedmineSettings
 from trackerguard.service.settings import ServiceSettings
 from trackerguard.status import StatusConfig
 from trackerguard.text.config import TextAnalysisConfig
+from trackerguard.waivers import WaiverSyntaxError, check_accountable
 
 ENV_PREFIX = "TRACKERGUARD_"
 CONFIG_FILENAME = "trackerguard.toml"
@@ -106,6 +117,44 @@ class CustomRuleConfig(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
+class WaiverPolicy(BaseModel):
+    """``[waiver_policy]``: how waivers may be declared (see ``trackerguard.waivers``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_permanent: bool = False
+    """Allow waivers without an owner or an expiry date (off: every exception is someone's
+    decision and comes back on its own)."""
+    label: str = "trackerguard:waiver"
+    """The label that makes trackerguard read waiver lines on an item."""
+
+
+class WaiverConfig(BaseModel):
+    """``[[waivers]]``: exempt items (by key or query) from rules, with owner and expiry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[str] = Field(default_factory=list)
+    query: str | None = None
+    rules: list[str] = Field(default_factory=lambda: ["*"])
+    owner: str | None = None
+    reason: str
+    expires: date | None = None
+
+    @field_validator("items", "rules", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _names_items(self) -> WaiverConfig:
+        if not self.items and not self.query:
+            raise ValueError("a waiver needs 'items' or 'query'")
+        if not self.rules:
+            raise ValueError("'rules' is empty (use [\"*\"] for every rule)")
+        return self
+
+
 class Settings(BaseSettings):
     """The effective configuration of one run (see ``docs/configuration.md``)."""
 
@@ -130,6 +179,8 @@ class Settings(BaseSettings):
     actions: ActionsConfig = Field(default_factory=ActionsConfig)
     text: TextAnalysisConfig = Field(default_factory=TextAnalysisConfig)
     custom_rules: list[CustomRuleConfig] = Field(default_factory=list)
+    waiver_policy: WaiverPolicy = Field(default_factory=WaiverPolicy)
+    waivers: list[WaiverConfig] = Field(default_factory=list)
 
     file: FileSettings = Field(default_factory=FileSettings)
     jira: JiraSettings = Field(default_factory=JiraSettings)
@@ -149,6 +200,24 @@ class Settings(BaseSettings):
         names = [level.name for level in value]
         if len(set(names)) != len(names):
             raise ValueError(f"level names must be unique, got {names}")
+        return value
+
+    @field_validator("waivers")
+    @classmethod
+    def _waivers_accountable(
+        cls, value: list[WaiverConfig], info: ValidationInfo
+    ) -> list[WaiverConfig]:
+        policy = info.data.get("waiver_policy") or WaiverPolicy()
+        for index, waiver in enumerate(value):
+            try:
+                check_accountable(
+                    waiver.owner or "",
+                    waiver.reason,
+                    waiver.expires,
+                    allow_permanent=policy.allow_permanent,
+                )
+            except WaiverSyntaxError as exc:
+                raise ValueError(f"waiver {index} ({_waiver_target(waiver)}): {exc}") from None
         return value
 
     @classmethod
@@ -199,10 +268,16 @@ _NOT_TRACKERS = frozenset(
         "actions",
         "text",
         "custom_rules",
+        "waiver_policy",
+        "waivers",
         "trackers",
         "service",
     }
 )
+
+
+def _waiver_target(waiver: WaiverConfig) -> str:
+    return ", ".join(waiver.items) if waiver.items else f"query {waiver.query!r}"
 
 
 def _mask(value: Any) -> Any:
@@ -386,10 +461,16 @@ def _explain(
             source = "command line"
         elif any(name.startswith(_env_name(loc[:1])) for name in os.environ):
             source = f"environment variable {_env_name(loc)}"
-        for label, data in files:
-            if _lookup(data, loc):
-                source = label
-                break
+        # The key itself, else the nearest enclosing table (a missing key is not in any file).
+        exact = next((label for label, data in files if _lookup(data, loc)), None)
+        if exact is not None:
+            source = exact
+        elif source == "configuration":
+            for depth in range(len(loc) - 1, 0, -1):
+                owner = next((lbl for lbl, data in files if _lookup(data, loc[:depth])), None)
+                if owner is not None:
+                    source = owner
+                    break
         if error["type"] == "extra_forbidden":
             message = "unknown key"
         else:

@@ -176,6 +176,21 @@ class FileAdapter(TrackerAdapter):
         )
 
     # -- reading -------------------------------------------------------------------------------
+    def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
+        """People's comments on the labelled items (waiver lines may stand there)."""
+        out: dict[str, list[str]] = {}
+        for item in items:
+            raw = self._raw_by_key.get(item.key) or {}
+            comments = raw.get("comments")
+            for entry in comments if isinstance(comments, list) else []:
+                if not isinstance(entry, dict):
+                    continue
+                body = str(entry.get("body") or "")
+                if entry.get("author") == BOT_AUTHOR or is_trackerguard_comment(body):
+                    continue
+                out.setdefault(item.key, []).append(body)
+        return out
+
     def check_connection(self) -> None:
         self._load()
 
