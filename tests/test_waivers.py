@@ -207,3 +207,18 @@ def test_book_prefers_the_longest_active_waiver() -> None:
     assert book.lookup("X-1", "TG202", date(2026, 1, 1)).active is None
     lapsed = book.lookup("X-1", "TG101", date(2032, 1, 1))
     assert lapsed.active is None and lapsed.expired is not None and lapsed.expired.owner == "@b"
+
+
+def test_incremental_run_applies_waivers_to_carried_findings(
+    make_project: Callable[..., Path],
+) -> None:
+    # A full run stores S-2's open TG101 finding; a waiver is added; the next run sees no
+    # change (--since last reads nothing new) but the carried finding is waived all the same.
+    config = make_project()
+    assert run("check", "--config", str(config), "--apply", "--quiet").exit_code == 1
+    config.write_text(config.read_text() + WAIVE_S2.format(expires="2999-01-31"))
+    code, doc = check_json(config, "--since", "last")
+    carried = [f for f in doc["findings"] if f["item"] == "S-2" and f["rule"] == "TG101"]
+    assert carried and carried[0]["rejudged"] is False
+    assert carried[0]["waived"]["owner"] == "@ana"
+    assert code == 0
