@@ -1,0 +1,108 @@
+"""TG103 / TG204 on the real-issue corpus (``benchmarks/real_corpus/``).
+
+Run: ``python benchmarks/text_real.py [--holdout] [--errors]`` from the repository root,
+after the bodies are in ``.corpus/`` (``python benchmarks/real_corpus.py check`` says
+which are missing). By default only the tuning part is scored; ``--holdout`` adds the
+holdout part, which is never used to choose cues or thresholds. ``--errors`` lists the
+tuning part's disagreements (never the holdout's).
+
+"acting" findings are the high-confidence ones (they warn or block); "all" includes the
+low-confidence ones reported as info.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+for extra in (ROOT, ROOT / "benchmarks"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
+
+from real_corpus import load_corpus  # noqa: E402
+
+from trackerguard.text.analysis import (  # noqa: E402
+    TextVerdict,
+    analyze_purpose,
+    analyze_success_measure,
+)
+
+SUPPORTED = frozenset({"en", "es", "pt", "de", "fr"})
+
+
+def _scores(pairs: Iterable[tuple[bool, TextVerdict]], acting: bool) -> tuple[int, int, int]:
+    """(findings, true findings, items missing the thing)."""
+    findings = true = missing = 0
+    for label, verdict in pairs:
+        missing += not label
+        if not verdict.present and (verdict.confidence == "high" or not acting):
+            findings += 1
+            true += not label
+    return findings, true, missing
+
+
+def _fmt(f: int, t: int, m: int) -> str:
+    p = f"{t / f:.3f}" if f else "  -  "
+    r = f"{t / m:.3f}" if m else "  -  "
+    return f"n={f:3} P={p} R={r}"
+
+
+def report(
+    cases: list[dict[str, Any]],
+    name: str,
+    group: Callable[[dict[str, Any]], str] | None = None,
+    high_labels_only: bool = False,
+) -> None:
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for c in cases:
+        if high_labels_only and c["confidence"] != "high":
+            continue
+        rows[group(c) if group else "all"].append(c)
+    for key in sorted(rows):
+        sub = rows[key]
+        p = [(bool(c["purpose"]), c["_p"]) for c in sub]
+        m = [(bool(c["measure"]), c["_m"]) for c in sub if c["kind"] == "goal"]
+        line = f"  {name}:{key:10} items={len(sub):4}"
+        line += f" | TG103 acting {_fmt(*_scores(p, True))} all {_fmt(*_scores(p, False))}"
+        if m:
+            acting, every = _fmt(*_scores(m, True)), _fmt(*_scores(m, False))
+            line += f" | TG204 ({len(m)}) acting {acting} all {every}"
+        print(line)
+
+
+def main(argv: list[str]) -> int:
+    cases, missing = load_corpus()
+    if missing:
+        print(f"{len(missing)} labelled bodies missing from .corpus/ (real_corpus.py check)")
+    for c in cases:
+        c["_p"] = analyze_purpose(c["body"], c["title"])
+        c["_m"] = analyze_success_measure(c["body"], c["title"]) if c["kind"] == "goal" else None
+    parts = ["tuning"] + (["holdout"] if "--holdout" in argv else [])
+    for part in parts:
+        sub = [c for c in cases if c["part"] == part]
+        print(f"== {part} part: {len(sub)} issues from {len({c['repo'] for c in sub})} projects")
+        report(sub, "all")
+        report(sub, "high-label", high_labels_only=True)
+        report(sub, "stratum", lambda c: c["stratum"])
+        report(sub, "lang", lambda c: c["lang"] if c["lang"] in SUPPORTED else "other")
+    if "--errors" in argv:
+        for c in cases:
+            if c["part"] != "tuning":
+                continue
+            for rule, key, v in (("TG103", "purpose", c["_p"]), ("TG204", "measure", c["_m"])):
+                if v is None or bool(c[key]) == v.present:
+                    continue
+                print(
+                    f"  {rule} label={c[key]!s:5} ({c['confidence'][0]}) got {v.confidence:4} "
+                    f"{v.kind:18} {c['url']}\n      {v.evidence[:110]!r}\n      "
+                    f"{c['body'][:160]!r}"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
