@@ -137,9 +137,52 @@ class StrategyGraph:
         return self.items.get(path.goal) if path.goal else None
 
     def _resolve(self, key: str) -> GoalPath:
+        """Walk the serving edges depth-first with an explicit stack.
+
+        Why not recursion: a chain of parents is data, and any tracker lets people build one
+        thousands of items long; Python's recursion limit must not decide whether a backlog
+        can be judged. The walk visits targets in the same order a recursive one would, so
+        paths and reasons are the same.
+        """
+        first = self._enter(key)
+        if isinstance(first, GoalPath):
+            return first
+        stack: list[_Frame] = [first]
+        result: GoalPath | None = None
+        while stack:
+            frame = stack[-1]
+            if result is not None:
+                done = frame.take(result, self.items, self.levels)
+                result = None
+                if done is not None:
+                    self._resolved[frame.key] = done
+                    stack.pop()
+                    result = done
+                    continue
+            target = frame.next_target(self.items)
+            if target is None:
+                done = frame.finish()
+                self._resolved[frame.key] = done
+                stack.pop()
+                result = done
+                continue
+            entered = self._enter(target)
+            if isinstance(entered, GoalPath):
+                result = entered
+            else:
+                stack.append(entered)
+        assert result is not None
+        return result
+
+    def _enter(self, key: str) -> GoalPath | _Frame:
+        """Settle ``key`` without walking further if its direct edges decide it, else start
+        a frame (marked in progress, so a cycle back to it is seen)."""
         resolved = self._resolved
         if resolved.get(key) is _IN_PROGRESS:
             return _IN_PROGRESS
+        found_early = resolved.get(key)
+        if found_early is not None:
+            return found_early
         item = self.items.get(key)
         if item is None:
             return GoalPath(goal=None, reason=f"{key} does not exist", dangling=(key,))
@@ -161,21 +204,55 @@ class StrategyGraph:
                 resolved[key] = result
                 return result
         resolved[key] = _IN_PROGRESS
-        cycle = False
-        reasons: list[str] = []
-        for target in targets:
-            if target not in items:
-                continue
-            sub = self._resolve(target)
-            if sub.cycle and sub.goal is None:
-                cycle = True
-                continue
-            if sub.goal is not None and rank_of(items[sub.goal].level) < rank:
-                result = GoalPath(goal=sub.goal, via=(target, *sub.via))
-                resolved[key] = result
-                return result
-            dangling.extend(sub.dangling)
-            reasons.append(f"{target} serves no goal ({sub.reason})" if sub.reason else target)
+        return _Frame(key, rank, targets, dangling)
+
+
+_MAX_REASON = 400
+"""Longest nested reason kept whole: a long chain that reaches no goal would otherwise
+repeat every item's reason inside the next one (quadratic text for one comment)."""
+
+
+class _Frame:
+    """One item's walk in progress: which target is next and what the others said."""
+
+    __slots__ = ("cycle", "dangling", "index", "key", "rank", "reasons", "targets")
+
+    def __init__(self, key: str, rank: int, targets: list[str], dangling: list[str]) -> None:
+        self.key = key
+        self.rank = rank
+        self.targets = targets
+        self.index = 0
+        self.dangling = dangling
+        self.reasons: list[str] = []
+        self.cycle = False
+
+    def next_target(self, items: Mapping[str, WorkItem]) -> str | None:
+        while self.index < len(self.targets):
+            target = self.targets[self.index]
+            self.index += 1
+            if target in items:
+                return target
+        return None
+
+    def take(
+        self, sub: GoalPath, items: Mapping[str, WorkItem], levels: LevelMap
+    ) -> GoalPath | None:
+        """Fold the outcome of the target just walked in; a goal found ends this walk."""
+        target = self.targets[self.index - 1]
+        if sub.cycle and sub.goal is None:
+            self.cycle = True
+            return None
+        if sub.goal is not None and levels.rank(items[sub.goal].level) < self.rank:
+            return GoalPath(goal=sub.goal, via=(target, *sub.via))
+        self.dangling.extend(sub.dangling)
+        reason = sub.reason
+        if len(reason) > _MAX_REASON:
+            reason = reason[:_MAX_REASON].rsplit(" ", 1)[0] + " …"
+        self.reasons.append(f"{target} serves no goal ({reason})" if reason else target)
+        return None
+
+    def finish(self) -> GoalPath:
+        dangling, reasons, cycle = self.dangling, self.reasons, self.cycle
         if dangling and not reasons and not cycle:
             reason = (
                 "its parent/goal link points to " + ", ".join(dangling) + ", which does not exist"
@@ -184,6 +261,4 @@ class StrategyGraph:
             reason = "its parent chain forms a cycle"
         else:
             reason = "; ".join(reasons) or "no higher-level item is reachable"
-        result = GoalPath(goal=None, reason=reason, dangling=tuple(dangling), cycle=cycle)
-        resolved[key] = result
-        return result
+        return GoalPath(goal=None, reason=reason, dangling=tuple(dangling), cycle=cycle)

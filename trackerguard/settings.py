@@ -390,6 +390,11 @@ def _secret_files_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
             secret = Path(file_name).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise ConfigError(f"{variable}: cannot read secret file: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(
+                f"{variable}: the secret file '{file_name}' is not UTF-8 text (a token, key or "
+                "password file holds text)"
+            ) from None
         node = overrides
         for key in path[:-1]:
             node = node.setdefault(key, {})

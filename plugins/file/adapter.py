@@ -35,6 +35,9 @@ from trackerguard.text.normalize import normalize
 from .settings import FileSettings
 
 BOT_AUTHOR = "trackerguard"
+MAX_DEPTH = 64
+"""Deepest nesting a backlog may have: deeper data is refused with a clear error before
+anything recursive (JSON encoders, CEL, the state store) could fail on it."""
 BLOCKED_STATUS = "Blocked"
 _CATEGORIES = {category.value: category for category in StatusCategory}
 
@@ -70,8 +73,17 @@ class FileAdapter(TrackerAdapter):
             raise ConfigError(f"file.path: backlog file '{self.path}' does not exist") from None
         except OSError as exc:
             raise ConfigError(f"file.path: cannot read '{self.path}': {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{self.path}: not UTF-8 text (byte {exc.start}); a backlog is a JSON or YAML file"
+            ) from None
         try:
             document = yaml.safe_load(text) if self._format() == "yaml" else json.loads(text)
+        except RecursionError:
+            raise ConfigError(
+                f"{self.path}: values nested deeper than the parser can follow; "
+                f"a backlog nests at most {MAX_DEPTH} levels"
+            ) from None
         except json.JSONDecodeError as exc:
             raise ConfigError(
                 f"{self.path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
@@ -83,6 +95,11 @@ class FileAdapter(TrackerAdapter):
             raise ConfigError(f"{self.path}: invalid YAML{where}: {problem}") from None
         if not isinstance(document, dict) or not isinstance(document.get("items"), list):
             raise ConfigError(f"{self.path}: expected an object with an 'items' list")
+        if _deeper_than(document, MAX_DEPTH):
+            raise ConfigError(
+                f"{self.path}: values nested deeper than {MAX_DEPTH} levels; a backlog item's "
+                "fields are plain data a few levels deep"
+            )
         self._document = document
         for index, raw in enumerate(document["items"]):
             item = self._to_item(raw, index)
@@ -124,7 +141,16 @@ class FileAdapter(TrackerAdapter):
         if not isinstance(fields, dict):
             raise ConfigError(f"{where}: 'fields' must be an object")
         stored = raw.get("trackerguard")
-        memo: Mapping[str, Any] = stored if isinstance(stored, dict) else {}
+        if stored is not None and not isinstance(stored, dict):
+            raise ConfigError(
+                f"{where}: 'trackerguard' (the memo trackerguard keeps) must be an object"
+            )
+        memo: Mapping[str, Any] = stored or {}
+        comments = raw.get("comments")
+        if comments is not None and not (
+            isinstance(comments, list) and all(isinstance(entry, dict) for entry in comments)
+        ):
+            raise ConfigError(f"{where}: 'comments' must be a list of objects")
         return WorkItem(
             tracker=self.name,
             key=key,
@@ -337,3 +363,20 @@ def _datetime(value: Any, where: str) -> datetime | None:
                 f"{where}: expected a timestamp like 2026-11-27T10:00:00Z, got {value!r}"
             ) from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _deeper_than(document: Any, limit: int) -> bool:
+    """Whether any value sits more than ``limit`` containers deep (iterative, so the check
+    itself cannot hit the recursion limit; shared YAML aliases are walked once)."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if not isinstance(value, dict | list) or id(value) in seen:
+            continue
+        if depth >= limit:
+            return True
+        seen.add(id(value))
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children)
+    return False

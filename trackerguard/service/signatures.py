@@ -156,7 +156,7 @@ def webhook_secret(section: Any, tracker: str, environ: Mapping[str, str] | None
     if file_name:
         try:
             return Path(file_name).read_text(encoding="utf-8").strip()
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return ""
     return ""
 
