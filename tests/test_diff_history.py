@@ -140,3 +140,68 @@ def test_history_records_full_runs_and_draws_the_trend(make_project: Callable[..
     md = run("report", "--history", "--config", str(config), "--format", "markdown").stdout
     assert "xychart-beta" in md and "| I-1 Grow self-serve revenue | converging |" in md
     assert run("report", "--config", str(config)).exit_code == 2
+
+
+def test_check_html_report_draws_the_trend_of_earlier_full_scans(
+    make_project: Callable[..., Path],
+) -> None:
+    config = make_project()
+    out = config.parent / "report.html"
+    first = run(
+        "check", "--config", str(config), "--quiet", "--format", "html", "--output", str(out)
+    )
+    assert first.exit_code == 1, first.stderr
+    html = out.read_text()
+    assert "<h2>Trend</h2>" in html and "1 full scans" in html
+    backlog_path = config.parent / "backlog.json"
+    backlog = json.loads(backlog_path.read_text())
+    next(i for i in backlog["items"] if i["key"] == "S-1")["status"] = "Done"
+    backlog_path.write_text(json.dumps(backlog))
+    run("check", "S-1", "--config", str(config), "--quiet")  # keyed: not a point of its own
+    run("check", "--config", str(config), "--quiet", "--format", "html", "--output", str(out))
+    html = out.read_text()
+    assert "2 full scans" in html and html.count("<polyline") == 4
+    assert '<tr class="converging"><td>I-1</td>' in html and "<script" not in html
+
+
+TREND_PROBE = """
+const out = [];
+for (const fig of document.querySelectorAll('figure')) {
+  const svg = fig.querySelector('svg');
+  const box = svg.getBoundingClientRect();
+  const lines = [...svg.querySelectorAll('polyline')].map(p => p.getBBox());
+  const labels = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect());
+  out.push({
+    caption: fig.querySelector('figcaption').textContent,
+    width: box.width, height: box.height,
+    lines: lines.map(b => [b.width, b.height]),
+    outside: labels.filter(r => r.right > box.right + 1 || r.left < box.left - 1).length,
+  });
+}
+const rows = [...document.querySelectorAll('table.trend tbody tr')].map(r => r.className);
+document.getElementById('probe').textContent = JSON.stringify({charts: out, rows});
+"""
+
+
+def test_check_html_trend_renders_in_headless_chromium(make_project: Callable[..., Path]) -> None:
+    from .chromium_support import probe
+
+    config = make_project()
+    out = config.parent / "report.html"
+    backlog_path = config.parent / "backlog.json"
+    for done in (False, True):
+        if done:
+            backlog = json.loads(backlog_path.read_text())
+            next(i for i in backlog["items"] if i["key"] == "S-1")["status"] = "Done"
+            backlog_path.write_text(json.dumps(backlog))
+        run("check", "--config", str(config), "--quiet", "--format", "html", "--output", str(out))
+    seen = probe(out.read_text(), TREND_PROBE)
+    captions = [chart["caption"] for chart in seen["charts"]]
+    assert captions == ["Coverage per full scan", "Findings per full scan"]
+    for chart in seen["charts"]:
+        assert chart["width"] > 300 and chart["height"] > 100
+        assert chart["outside"] == 0  # every label is inside its chart
+        assert len(chart["lines"]) == 2
+    # Coverage fell (S-1 done, fewer work items serving): a line that really moves.
+    assert seen["charts"][0]["lines"][0][1] > 0
+    assert seen["rows"] == ["converging"]

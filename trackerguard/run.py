@@ -11,7 +11,7 @@ import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
@@ -30,6 +30,9 @@ from trackerguard.rule import Finding, RuleContext
 from trackerguard.settings import Settings
 from trackerguard.state import StateStore, scope_of
 from trackerguard.status import StatusMap
+
+if TYPE_CHECKING:
+    from trackerguard.history import Snapshot
 
 
 class Progress(Protocol):
@@ -347,12 +350,15 @@ class Runner:
     def record_success(self, request: ScanRequest, started: datetime) -> None:
         self.state.record_success(self.tracker, scope_of(request.query, request.keys), started)
 
-    def record_history(self, request: ScanRequest, report: Report) -> None:
-        """One point on the trend (``trackerguard report --history``) for this run."""
-        from trackerguard.history import record_run
+    def record_history(self, request: ScanRequest, report: Report) -> list[Snapshot]:
+        """One point on the trend (``trackerguard report --history``) for this run; returns
+        the comparable trend of this scope, this point included, for the reports to draw."""
+        from trackerguard.history import History, record_run
 
         kind = "incremental" if request.since else ("keys" if request.keys else "full")
-        record_run(self.state, self.tracker, scope_of(request.query, ()), report, kind=kind)
+        scope = scope_of(request.query, ())
+        record_run(self.state, self.tracker, scope, report, kind=kind)
+        return History(self.state).load(self.tracker, scope)
 
     # -- explaining ----------------------------------------------------------------------------
     def explain_item(self, key: str) -> tuple[WorkItem, list[Explanation], Scan]:

@@ -131,8 +131,12 @@ def _chart(
     )
 
 
-def render_html(snaps: Sequence[Snapshot]) -> str:
-    body: list[str] = ["<h1>trackerguard trend</h1>"]
+def trend_section(snaps: Sequence[Snapshot], heading: str = "h1") -> str:
+    """The trend as an HTML fragment: the ``report --history`` page and the check report's
+    "Trend" section draw the same charts from the same snapshots."""
+    sub = "h3" if heading == "h2" else "h2"
+    title = "trackerguard trend" if heading == "h1" else "Trend"
+    body: list[str] = [f"<{heading}>{title}</{heading}>"]
     if not snaps:
         body.append(
             "<p>No history yet: every full <code>trackerguard check</code> adds a point.</p>"
@@ -176,21 +180,31 @@ def render_html(snaps: Sequence[Snapshot]) -> str:
                 f"<td>{first.stalled_goals} → {last.stalled_goals}</td></tr>"
             )
         body.append(
-            "<h2>Initiatives: is the plan converging?</h2><table><thead><tr><th>key</th>"
-            "<th>initiative</th><th>trend</th><th>open work</th><th>findings</th>"
-            "<th>stalled goals</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            f"<{sub}>Initiatives: is the plan converging?</{sub}>"
+            "<table class=trend><thead><tr><th>key</th><th>initiative</th><th>trend</th>"
+            "<th>open work</th><th>findings</th><th>stalled goals</th></tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
         )
+    return "".join(body)
+
+
+TREND_CSS = (
+    "tr.diverging td:nth-child(3){color:#b91c1c;font-weight:600}"
+    "tr.converging td:nth-child(3){color:#15803d;font-weight:600}"
+    "figure{margin:1rem 0}figcaption{font-weight:600}"
+)
+
+
+def render_html(snaps: Sequence[Snapshot]) -> str:
     style = (
         "body{font-family:system-ui,sans-serif;margin:2rem;color:#111}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px}"
-        "tr.diverging td:nth-child(3){color:#b91c1c;font-weight:600}"
-        "tr.converging td:nth-child(3){color:#15803d;font-weight:600}"
-        "figure{margin:1rem 0}figcaption{font-weight:600}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px}" + TREND_CSS
     )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>trackerguard trend</title><style>{style}</style></head><body>"
-        + "".join(body)
+        + trend_section(snaps)
         + "</body></html>\n"
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from trackerguard.outputs.grouping import group_by_goal
+from trackerguard.outputs.history_output import TREND_CSS, trend_section
 from trackerguard.report import Report
 
 _COLORS = {"block": "#c0392b", "warn": "#e1a100", "info": "#8e9aaf"}
@@ -100,7 +101,7 @@ def write_html(report: Report) -> str:
     html = [
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         f"<title>trackerguard report — {escape(report.tracker)}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_CSS}{TREND_CSS}</style></head><body>",
         f"<h1>trackerguard report <span class=muted>{escape(report.tracker)} · {mode} · "
         f"{escape(data['generated_at'])}</span></h1>",
         "<div class=cards>",
@@ -118,6 +119,7 @@ def write_html(report: Report) -> str:
         _stacked_bars(rule_rows, "findings per rule"),
         "<h2>Findings per goal</h2>",
         _stacked_bars(goal_rows, "findings per goal"),
+        trend_section(report.trend, heading="h2") if report.trend else "",
         "<h2>Findings</h2>",
     ]
     for group in groups:
