@@ -119,6 +119,18 @@ class WebhookEvent:
     (a GitHub milestone's issues); the service expands it with a scan, in a worker."""
 
 
+@dataclass(frozen=True, slots=True)
+class SummaryIssue:
+    """Where the summary issue lives and what this run did to it."""
+
+    key: str
+    url: str = ""
+    status: Literal["created", "updated", "unchanged"] = "updated"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "url": self.url, "status": self.status}
+
+
 class WebhookError(ValueError):
     """A delivery that is malformed (answer 400). The message is safe to return to the sender."""
 
@@ -195,6 +207,15 @@ class TrackerAdapter:
 
     def flush(self) -> None:
         """Persist pending writes (the file tracker writes its file once, atomically)."""
+
+    def upsert_summary(self, title: str, body: str, labels: Sequence[str]) -> SummaryIssue:
+        """Create or edit in place the one summary issue (found again by ``labels[0]``).
+
+        Look the issue up by its label before creating it, so a lost reply to a create never
+        leaves two summary issues. Trackers without issues keep the default, which raises
+        :class:`NotImplementedError` (reported once as a run note).
+        """
+        raise NotImplementedError
 
     # -- webhooks ------------------------------------------------------------------------
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:

@@ -119,6 +119,7 @@ def check(
     from trackerguard.incremental import carry_over, decisions_carried_out
     from trackerguard.progress import make_progress
     from trackerguard.run import Runner
+    from trackerguard.summary_issue import maintain_summary
 
     with _errors():
         settings, registry = _setup(
@@ -136,6 +137,8 @@ def check(
             started = datetime.now(UTC)
             report = runner.check(request, progress=make_progress(quiet))
             carry_over(report, runner.state, request, runner.engine.waivers)
+            report.trend = runner.record_history(request, report)
+            maintain_summary(runner.adapter, settings, report, request)
             if fmt == "text":
                 color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
                 text = writer(report, color=color)
@@ -148,7 +151,6 @@ def check(
                 click.echo(text, nl=False)
             if decisions_carried_out(report):
                 runner.record_success(request, started)
-            runner.record_history(request, report)
             code = report.exit_code(settings.fail_on)
             if not quiet and output is not None:
                 counts = report.counts()

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from trackerguard.adapter import Action, ItemError
+from trackerguard.adapter import Action, ItemError, SummaryIssue
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Finding
 
 if TYPE_CHECKING:
     from trackerguard.graph import StrategyGraph
+    from trackerguard.history import Snapshot
     from trackerguard.settings import Settings
 
 REPORT_VERSION = 1
@@ -80,6 +81,11 @@ class Report:
     skip_label: str = "trackerguard:skip"
     carried: dict[str, CarriedItem] = field(default_factory=dict)
     """Items whose open findings come from an earlier run (``--since``), by key."""
+    summary_issue: SummaryIssue | None = None
+    """The maintained summary issue this run wrote (``[actions] summary_issue``)."""
+    trend: list[Snapshot] = field(default_factory=list)
+    """The comparable history of this scope, this run included (``check`` fills it in so the
+    HTML report and the summary issue can draw the trend; empty elsewhere)."""
 
     # -- derived -------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -157,4 +163,4 @@ class Report:
             "actions": [action.to_dict() for action in self.actions],
             "errors": [error.to_dict() for error in self.errors],
             "notes": list(self.notes),
-        }
+        } | ({"summary_issue": self.summary_issue.to_dict()} if self.summary_issue else {})

@@ -95,6 +95,13 @@ class ActionsConfig(BaseModel):
     grace_hours: float = Field(default=24.0, ge=0)
     resolved: Literal["note", "delete"] = "note"
     docs_url: str = "https://github.com/trackerguard/trackerguard/blob/main/docs/rules.md"
+    summary_issue: bool = False
+    """Keep one issue, edited in place on every ``check --apply``, holding the Markdown
+    report and the trend (``docs/governance.md``)."""
+    summary_issue_title: str = "trackerguard: strategy health"
+    summary_issue_label: str = "trackerguard:summary"
+    """The label that finds the summary issue again (it also carries ``skip_label``, so the
+    summary issue is never judged itself)."""
 
 
 class CustomRuleConfig(BaseModel):

@@ -22,11 +22,17 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import yaml
 
-from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
+from trackerguard.adapter import (
+    Action,
+    AdapterContext,
+    ScanRequest,
+    SummaryIssue,
+    TrackerAdapter,
+)
 from trackerguard.comment import is_trackerguard_comment, parse_fingerprint
 from trackerguard.errors import ConfigError, TrackerError, UsageError
 from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
@@ -38,6 +44,7 @@ BOT_AUTHOR = "trackerguard"
 MAX_DEPTH = 64
 """Deepest nesting a backlog may have: deeper data is refused with a clear error before
 anything recursive (JSON encoders, CEL, the state store) could fail on it."""
+SUMMARY_KEY = "TRACKERGUARD-SUMMARY"
 BLOCKED_STATUS = "Blocked"
 _CATEGORIES = {category.value: category for category in StatusCategory}
 
@@ -308,6 +315,39 @@ class FileAdapter(TrackerAdapter):
         else:
             existing["body"] = action.body
             existing["updated"] = now
+
+    def upsert_summary(self, title: str, body: str, labels: Sequence[str]) -> SummaryIssue:
+        """The summary as an item of the backlog (key ``TRACKERGUARD-SUMMARY`` when new),
+        found again by its label; written at once, like every apply, atomically."""
+        self._load()
+        assert self._document is not None
+        found = next(
+            (
+                raw
+                for raw in self._document["items"]
+                if isinstance(raw, dict) and labels[0] in (raw.get("labels") or [])
+            ),
+            None,
+        )
+        status: Literal["created", "updated", "unchanged"]
+        if found is None:
+            key = SUMMARY_KEY
+            while key in self._raw_by_key:
+                key += "-1"
+            found = {"key": key, "type": "Summary", "title": title, "labels": list(labels)}
+            self._document["items"].append(found)
+            self._raw_by_key[key] = found
+            status = "created"
+        elif found.get("description") == body and found.get("title") == title:
+            return SummaryIssue(str(found["key"]), status="unchanged")
+        else:
+            status = "updated"
+        found["title"] = title
+        found["description"] = body
+        found["updated"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._dirty = True
+        self.flush()
+        return SummaryIssue(str(found["key"]), status=status)
 
     def flush(self) -> None:
         if not self._dirty or self._document is None:

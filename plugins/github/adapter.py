@@ -18,10 +18,12 @@ from trackerguard.adapter import (
     Action,
     AdapterContext,
     ScanRequest,
+    SummaryIssue,
     TrackerAdapter,
     TrackerSettings,
     WebhookEvent,
 )
+from trackerguard.comment import is_trackerguard_comment
 from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
 from trackerguard.model import BotComment, BotState, WorkItem
 
@@ -401,6 +403,42 @@ class GitHubAdapter(TrackerAdapter):
             if self.rest.edit_comment(repo, comment_id, body):
                 return
         self.rest.create_comment(repo, number, body)
+
+    def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
+        """People's comments on the labelled issues, read by REST (one list per issue)."""
+        out: dict[str, list[str]] = {}
+        for item in items:
+            parsed = gql.parse_key(item.key)
+            if parsed is None:
+                continue
+            owner, name, number = parsed
+            for comment in self.rest.list_comments(f"{owner}/{name}", number):
+                body = str(comment.get("body") or "")
+                author = (comment.get("author") or {}).get("login")
+                if is_trackerguard_comment(body) or (self.bot_login and author == self.bot_login):
+                    continue
+                out.setdefault(item.key, []).append(body)
+        return out
+
+    def upsert_summary(self, title: str, body: str, labels: Sequence[str]) -> SummaryIssue:
+        """The summary issue lives in the first configured repository."""
+        if not self.cfg.repos:
+            raise NotImplementedError
+        repo = self.cfg.repos[0]
+        existing = self.rest.open_issue_with_label(repo, labels[0])
+        if existing is None:
+            for label in labels:
+                self._ensure_label(repo, label, LABEL_DESCRIPTIONS["default"])
+            created = self.rest.create_issue(repo, title, body, list(labels))
+            return SummaryIssue(
+                f"{repo}#{created.get('number')}", str(created.get("html_url") or ""), "created"
+            )
+        number = int(existing["number"])
+        key, url = f"{repo}#{number}", str(existing.get("html_url") or "")
+        if existing.get("body") == body and existing.get("title") == title:
+            return SummaryIssue(key, url, "unchanged")
+        self.rest.edit_issue(repo, number, title, body)
+        return SummaryIssue(key, url, "updated")
 
     def _ensure_label(self, repo: str, label: str, description: str) -> None:
         known = self._labels.setdefault(repo, set())

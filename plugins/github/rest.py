@@ -71,6 +71,33 @@ class Rest:
             "DELETE", f"/repos/{repo}/issues/comments/{comment_id}", ok=(204,), missing_ok=True
         )
 
+    # -- issues (the summary issue) -------------------------------------------------------
+    def open_issue_with_label(self, repo: str, label: str) -> dict[str, Any] | None:
+        """The oldest open issue (not pull request) carrying ``label``, if any."""
+        params = {"labels": label, "state": "open", "sort": "created", "direction": "asc"}
+        for issue in self.client.paginate(f"/repos/{repo}/issues", params):
+            if isinstance(issue, dict) and "pull_request" not in issue:
+                return issue
+        return None
+
+    def create_issue(self, repo: str, title: str, body: str, labels: list[str]) -> dict[str, Any]:
+        reply = self.client.rest(
+            "POST",
+            f"/repos/{repo}/issues",
+            body={"title": title, "body": body, "labels": labels},
+            ok=(201,),
+        )
+        return reply.data if isinstance(reply.data, dict) else {}
+
+    def edit_issue(self, repo: str, number: int, title: str, body: str) -> dict[str, Any]:
+        reply = self.client.rest(
+            "PATCH",
+            f"/repos/{repo}/issues/{number}",
+            body={"title": title, "body": body},
+            ok=(200,),
+        )
+        return reply.data if isinstance(reply.data, dict) else {}
+
     # -- labels ---------------------------------------------------------------------------
     def label_exists(self, repo: str, name: str) -> bool:
         reply = self.client.rest(

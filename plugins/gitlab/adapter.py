@@ -30,6 +30,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl
 
 from trackerguard.adapter import (
+    MARKER,
     Action,
     AdapterContext,
     ScanRequest,
@@ -428,6 +429,24 @@ class GitLabAdapter(TrackerAdapter):
         return (
             not item.is_closed and item.parent is None and self.context.levels.is_work(item.level)
         )
+
+    def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
+        """People's notes on the labelled issues (not system notes, not the bot's)."""
+        out: dict[str, list[str]] = {}
+        for item in items:
+            if split_issue_key(item.key) is None:
+                continue
+            for note in self._notes(item.key):
+                body = str(note.get("body") or "")
+                author = str((note.get("author") or {}).get("username") or "")
+                by_bot = (
+                    bool(self.bot_username)
+                    and author.casefold() == str(self.bot_username).casefold()
+                )
+                if note.get("system") or MARKER in body or by_bot:
+                    continue
+                out.setdefault(item.key, []).append(body)
+        return out
 
     def _notes(self, key: str) -> list[dict[str, Any]]:
         project, iid = _split(key)

@@ -49,6 +49,7 @@ from trackerguard.adapter import (
 from trackerguard.errors import AuthError, TrackerError, UsageError
 from trackerguard.graph import StrategyGraph
 from trackerguard.model import WorkItem
+from trackerguard.text.normalize import normalize
 
 log = logging.getLogger("trackerguard.jira")
 _KEY = re.compile(r"^[A-Z][A-Z0-9_]*-\d+$")
@@ -809,6 +810,28 @@ class JiraAdapter(TrackerAdapter):
             headers, body, bot_ids=self._bot_ids(), property_key=self.cfg.property_key
         )
         return event
+
+    def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
+        """People's comments on the labelled issues (ADF or wiki text); never the bot's."""
+        out: dict[str, list[str]] = {}
+        bots = self._bot_ids()
+        for item in items:
+            ours = item.bot.comment.id if item.bot and item.bot.comment else None
+            page = self.client.call(
+                "GET",
+                f"issue/{item.key}/comment",
+                f"{item.key}: reading comments for waiver lines",
+                params={"maxResults": 100},
+            )
+            for comment in (page or {}).get("comments") or []:
+                author = comment.get("author") or {}
+                who = str(author.get("accountId") or author.get("name") or "")
+                if str(comment.get("id")) == ours or (who and who in bots):
+                    continue
+                body = comment.get("body")
+                text = normalize(body, "adf") if isinstance(body, Mapping) else str(body or "")
+                out.setdefault(item.key, []).append(text)
+        return out
 
     def _bot_ids(self) -> set[str]:
         if self._bot_id is None and self.cfg.url and self.cfg.token is not None:

@@ -35,7 +35,12 @@ from trackerguard.plugins.redmine.mapping import (
     to_item,
     to_version,
 )
-from trackerguard.plugins.redmine.notes import JournalFacts, read_journals, render_note
+from trackerguard.plugins.redmine.notes import (
+    JournalFacts,
+    note_fingerprint,
+    read_journals,
+    render_note,
+)
 from trackerguard.plugins.redmine.settings import RedmineSettings
 
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
@@ -283,6 +288,21 @@ class RedmineAdapter(TrackerAdapter):
             self.journal_cache.put(number, stamp, facts)
             items.append(_with_facts(to_item(issue, ctx, facts.bot), facts))
         return items
+
+    def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
+        """People's notes (journals) on the labelled issues; the bot's notes never count."""
+        out: dict[str, list[str]] = {}
+        for item in items:
+            number = issue_id(item.key)
+            if number is None:
+                continue
+            full = self.client.get(f"/issues/{number}.json", {"include": "journals"})
+            for journal in (full.get("issue") or {}).get("journals") or []:
+                notes = str(journal.get("notes") or "")
+                by_bot = (journal.get("user") or {}).get("id") == self.user_id
+                if notes and not by_bot and note_fingerprint(notes) is None:
+                    out.setdefault(item.key, []).append(notes)
+        return out
 
     def _down_message(self, reason: str, read: Sequence[str]) -> str:
         keys = list(read or self._scanned)

@@ -126,6 +126,8 @@ class GitHubSimulator(ThreadedServer):
             ("/app", self.get_app, ["GET"]),
             ("/repos/{owner}/{repo}/installation", self.get_installation, ["GET"]),
             ("/app/installations/{iid}/access_tokens", self.post_access_token, ["POST"]),
+            ("/repos/{owner}/{repo}/issues", self.issues, ["GET", "POST"]),
+            ("/repos/{owner}/{repo}/issues/{number:int}", self.edit_issue, ["PATCH"]),
             ("/repos/{owner}/{repo}/issues/comments/{cid:int}", self.comment, ["PATCH", "DELETE"]),
             ("/repos/{owner}/{repo}/issues/{number:int}/comments", self.comments, ["GET", "POST"]),
             ("/repos/{owner}/{repo}/issues/{number:int}/labels", self.add_labels, ["POST"]),
@@ -313,6 +315,66 @@ class GitHubSimulator(ThreadedServer):
             )
             headers["link"] = f'<{nxt}>; rel="next"'
         return self._etagged(request, [_comment_json(c) for c in chunk], headers)
+
+    def issues(self, request: Request, payload: Any) -> Response:
+        """``GET /repos/{o}/{r}/issues`` (open or all, label filter, oldest first, paged) and
+        ``POST`` to create; only the fields the adapter reads from the spec's issue object."""
+        repo = self._repo(request)
+        if request.method == "POST":
+            title = str((payload or {}).get("title") or "")
+            if not title:
+                return JSONResponse({"message": "Validation Failed"}, 422)
+            issue = self.world.issue(
+                repo,
+                title,
+                body=str(payload.get("body") or ""),
+                labels=[str(n) for n in payload.get("labels") or []],
+                author=self._actor(request),
+            )
+            return JSONResponse(self._issue_json(issue), 201)
+        wanted = [n for n in request.query_params.get("labels", "").split(",") if n]
+        state = request.query_params.get("state", "open")
+        found = [
+            i
+            for i in sorted(self.world.repo(repo).issues.values(), key=lambda i: i.number)
+            if (state == "all" or i.state.lower() == state) and all(n in i.labels for n in wanted)
+        ]
+        if request.query_params.get("direction", "desc") == "desc":
+            found.reverse()
+        per_page = int(request.query_params.get("per_page", 30))
+        page = int(request.query_params.get("page", 1))
+        chunk = found[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(found):
+            query = dict(request.query_params) | {"page": str(page + 1)}
+            nxt = f"{self.api_url}/repos/{repo}/issues?" + "&".join(
+                f"{k}={v}" for k, v in query.items()
+            )
+            headers["link"] = f'<{nxt}>; rel="next"'
+        return self._etagged(request, [self._issue_json(i) for i in chunk], headers)
+
+    def edit_issue(self, request: Request, payload: Any) -> Response:
+        issue = self.world.get(f"{self._repo(request)}#{request.path_params['number']}")
+        if issue is None:
+            return JSONResponse({"message": "Not Found"}, 404)
+        for name in ("title", "body"):
+            if name in (payload or {}):
+                setattr(issue, name, str(payload[name]))
+        self.world.touch(issue)
+        return JSONResponse(self._issue_json(issue))
+
+    def _issue_json(self, issue: Any) -> dict[str, Any]:
+        web = self.api_url.rsplit("/api", 1)[0]
+        return {
+            "id": issue.id,
+            "number": issue.number,
+            "title": issue.title,
+            "body": issue.body,
+            "state": issue.state.lower(),
+            "labels": [{"name": n} for n in issue.labels],
+            "html_url": f"{web}/{issue.repo}/issues/{issue.number}",
+            "user": {"login": issue.author},
+        }
 
     def comment(self, request: Request, payload: Any) -> Response:
         c = self.world.comments.get(request.path_params["cid"])
