@@ -223,8 +223,26 @@ class TrackerAdapter:
         return False
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
-        """Turn a verified delivery into an event; raise :class:`WebhookError` if malformed."""
+        """Turn a verified delivery into an event; raise :class:`WebhookError` if malformed.
+
+        Pure parsing: no tracker request and no state-store access (the service calls it
+        while the sender waits for the acknowledgement). The bot's identity it compares
+        actors with is the one :meth:`use_bot_identity` handed over (or configured).
+        """
         raise WebhookError(f"the {self.name} tracker does not accept webhooks")
+
+    def bot_identity(self) -> str | None:
+        """Who trackerguard writes as on this tracker (login, username, account or user
+        id), so that deliveries of its own writes can be recognised; ``None`` when there is
+        no such identity. May ask the tracker: the webhook service calls it in a background
+        thread of the tracker's own, at start and then periodically, never while a delivery
+        waits for its acknowledgement. Raise ``TrackerError`` when the tracker cannot say
+        (the service caches the failure and retries later)."""
+        return None
+
+    def use_bot_identity(self, identity: str | None) -> None:
+        """Adopt an identity :meth:`bot_identity` found (on another instance of this
+        adapter) for :meth:`parse_webhook`; a configured identity always wins."""
 
     def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
         """Bodies of people's comments on ``items`` (which carry the waiver label), by key.

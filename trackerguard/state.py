@@ -9,9 +9,11 @@ had before trackerguard blocked it). SQLite in WAL mode: one file, safe for conc
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -48,26 +50,40 @@ def scope_of(query: str | None, keys: tuple[str, ...] = ()) -> str:
 
 
 class StateStore:
-    """Open lazily; every method is a short transaction."""
+    """Open lazily; every method is a short transaction.
+
+    One SQLite connection **per thread**: a ``sqlite3`` connection may only be used by the
+    thread that opened it, and the webhook service reaches the same store from the event
+    loop, worker threads and background threads. Each thread opens its own on first use.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._conn: sqlite3.Connection | None = None
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
 
     @property
     def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                # check_same_thread=False only so that close() may close every thread's
+                # connection; each connection is otherwise used by its own thread alone.
+                conn = sqlite3.connect(
+                    self.path, timeout=30, isolation_level=None, check_same_thread=False
+                )
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.executescript(_SCHEMA)
             except (OSError, sqlite3.Error) as exc:
                 raise ConfigError(
                     f"state_path '{self.path}': cannot open state store: {exc}"
                 ) from None
-            self._conn = conn
-        return self._conn
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
 
     def last_success(self, tracker: str, scope: str) -> datetime | None:
         row = self.conn.execute(
@@ -153,6 +169,9 @@ class StateStore:
         self.conn.execute("DELETE FROM memory WHERE namespace = ? AND key = ?", (namespace, key))
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._lock:
+            for conn in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._all.clear()
+        self._local = threading.local()

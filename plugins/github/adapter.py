@@ -489,6 +489,15 @@ class GitHubAdapter(TrackerAdapter):
             return self.cfg.insecure_no_signature
         return verify_signature(secret.get_secret_value(), headers, body)
 
+    def bot_identity(self) -> str | None:
+        """The bot's login (configured, the App's ``slug[bot]``, or ``GET /user``)."""
+        return self.identify()
+
+    def use_bot_identity(self, identity: str | None) -> None:
+        if self.cfg.bot_login is None and identity:
+            self.bot_login = identity
+            self._converter = None
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         login = self.bot_login
         if login is None and self.context.state is not None:

@@ -515,6 +515,17 @@ class GitLabAdapter(TrackerAdapter):
             return self.cfg.insecure_no_signature
         return verify_gitlab(secret.get_secret_value(), headers, body)
 
+    def bot_identity(self) -> str | None:
+        """The bot's username (configured, else ``GET /user``)."""
+        if self.cfg.bot_username:
+            return self.cfg.bot_username
+        return self.identify()
+
+    def use_bot_identity(self, identity: str | None) -> None:
+        if self.cfg.bot_username is None and identity:
+            self.bot_username = identity
+            self._converter = None
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         username = self.bot_username
         if username is None and self.context.state is not None:

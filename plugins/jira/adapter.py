@@ -834,13 +834,23 @@ class JiraAdapter(TrackerAdapter):
         return out
 
     def _bot_ids(self) -> set[str]:
-        if self._bot_id is None and self.cfg.url and self.cfg.token is not None:
-            try:
-                me = self.client.myself()
-            except TrackerError:
-                me = {}
-            self._bot_id = str(me.get("accountId") or me.get("name") or "") or None
+        """Parsing never asks Jira (``/myself`` is :meth:`bot_identity`'s, off the request
+        path): the configured or adopted account only."""
         return {self._bot_id} if self._bot_id else set()
+
+    def bot_identity(self) -> str | None:
+        """The bot's account (configured ``bot_account_id``, else ``/myself``: the Cloud
+        ``accountId`` or the Server/DC user ``name``)."""
+        if self.cfg.bot_account_id:
+            return str(self.cfg.bot_account_id)
+        if not self.cfg.url or self.cfg.token is None:
+            return None
+        me = self.client.myself()
+        return str(me.get("accountId") or me.get("name") or "") or None
+
+    def use_bot_identity(self, identity: str | None) -> None:
+        if self.cfg.bot_account_id is None and identity:
+            self._bot_id = identity
 
 
 __all__ = ["JiraAdapter", "strip_order"]

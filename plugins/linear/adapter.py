@@ -556,6 +556,20 @@ class LinearAdapter(TrackerAdapter):
             return self.cfg.insecure_no_signature
         return verify_linear(secret.get_secret_value(), headers, body)
 
+    def bot_identity(self) -> str | None:
+        """The bot's user id (configured, else the API key's ``viewer``)."""
+        if self.cfg.bot_user_id:
+            return self.cfg.bot_user_id
+        if self.cfg.api_key is None or not self.cfg.api_key.get_secret_value():
+            return None
+        self.identify()
+        return self.bot_user_id
+
+    def use_bot_identity(self, identity: str | None) -> None:
+        if self.cfg.bot_user_id is None and identity:
+            self.bot_user_id = identity
+            self._converter = None
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
         bot = self.bot_user_id
         if bot is None and self.context.state is not None:

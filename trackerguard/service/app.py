@@ -28,6 +28,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -39,6 +40,7 @@ from starlette.routing import Route
 from trackerguard.adapter import TrackerAdapter, WebhookError
 from trackerguard.errors import ConfigError
 from trackerguard.run import Runner
+from trackerguard.service.identity import BotIdentities
 from trackerguard.service.metrics import Metrics
 from trackerguard.service.queue import GroupCommitter, Incoming, QueueError, SQLiteQueue
 from trackerguard.service.signatures import insecure_no_signature, webhook_secret
@@ -85,12 +87,26 @@ class Service:
             )
         self.trackers = served_trackers(settings)
         self.adapters: dict[str, TrackerAdapter] = {}
-        self._runners: list[Runner] = []
         for name in self.trackers:
             self._check_secret(name)
             runner = Runner(settings, registry, name)
-            self._runners.append(runner)
-            self.adapters[name] = runner.adapter
+            adapter = runner.adapter
+            # The adapters that verify and parse deliveries get no state store: parsing
+            # uses only what the identity cache hands them (never a shared connection).
+            adapter.context.state = None
+            runner.state.close()
+            self.adapters[name] = adapter
+        self.identities = BotIdentities(
+            settings,
+            registry,
+            self.adapters,
+            refresh_seconds=self.cfg.identity_refresh_minutes * 60,
+        )
+        # One small pool per tracker: one tracker's deliveries never wait behind another's.
+        self.parse_pools = {
+            name: ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"tg-parse-{name}")
+            for name in self.trackers
+        }
         self.store = SQLiteQueue(
             self.cfg.queue_path,
             synchronous=self.cfg.synchronous,
@@ -152,8 +168,16 @@ class Service:
             self.draining = False
             self._ready = None
             self._wire()
+            self.identities = BotIdentities(
+                self.settings,
+                self.registry,
+                self.adapters,
+                refresh_seconds=self.cfg.identity_refresh_minutes * 60,
+            )
         with contextlib.suppress(Exception):
             self.store.prune()
+        self.identities.start()
+        self.identities.wait_first(self.cfg.identity_wait_seconds)
         self.store.start_checkpointer()
         self.committer.start()
         if self.background:
@@ -178,6 +202,7 @@ class Service:
             spent = time.monotonic() - self._drain_started
             timeout = max(0.5, self.cfg.shutdown_timeout - spent)
         self.sweeper.stop()
+        self.identities.stop()
         if self.background:
             self.workers.stop(timeout)
         self.committer.stop()
@@ -291,8 +316,18 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
         if not isinstance(document, dict):
             return _reply(400, error="body is not a JSON object"), "invalid_json"
         try:
-            # in a thread: an adapter may do I/O here (Jira looks up the bot's account once)
-            event = await asyncio.to_thread(adapter.parse_webhook, headers, body)
+            # Parsing is pure (no tracker call, no state store), but a third-party adapter's
+            # may be slow: its tracker's own pool, and a bound on the wait.
+            loop = asyncio.get_running_loop()
+            pool = service.parse_pools[tracker]
+            event = await asyncio.wait_for(
+                loop.run_in_executor(pool, adapter.parse_webhook, headers, body),
+                service.cfg.parse_timeout_seconds,
+            )
+        except TimeoutError:
+            log.warning("webhook %s: parsing took longer than %.1fs", tracker,
+                        service.cfg.parse_timeout_seconds)  # fmt: skip
+            return _reply(503, error="parsing timed out, retry later"), "parse_timeout"
         except WebhookError as exc:
             return _reply(400, error=str(exc)[:300]), "malformed"
         except Exception as exc:
@@ -308,7 +343,10 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
         if not keys:
             return _reply(202, status="ignored", reason="no items in this event"), "ignored"
         delivery_id = event.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
-        incoming = Incoming(tracker, delivery_id[:200], keys, attributed=event.actor is not None)
+        # Until the tracker's bot identity is known, an actor might be trackerguard itself:
+        # such a delivery is queued unattributed (the echo window applies; see identity.py).
+        attributed = event.actor is not None and service.identities.known(tracker)
+        incoming = Incoming(tracker, delivery_id[:200], keys, attributed=attributed)
         try:
             outcome = await service.committer.store_delivery(incoming)
         except QueueError as exc:

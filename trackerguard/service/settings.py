@@ -41,5 +41,14 @@ class ServiceSettings(BaseModel):
     echo_window_seconds: float = Field(default=10.0, ge=0)
     """After applying actions to an item, unattributed deliveries for it are dropped this long."""
     shutdown_timeout: float = Field(default=20.0, ge=0)
+    identity_refresh_minutes: float = Field(default=60.0, gt=0)
+    """How often each tracker is asked again who trackerguard writes as (``bot_identity``);
+    the lookups run in background threads, never while a delivery waits (failures retried
+    sooner, from 5 s doubling)."""
+    identity_wait_seconds: float = Field(default=1.0, ge=0)
+    """At start, how long serving waits for the first identity lookups (all trackers
+    together); a tracker that has not answered by then is looked up in the background."""
+    parse_timeout_seconds: float = Field(default=5.0, gt=0)
+    """Longest wait for an adapter's ``parse_webhook`` (503, retried by the sender, beyond)."""
     poll_seconds: float = Field(default=0.2, gt=0)
     """How often idle workers look for due jobs (they are also woken on every enqueue)."""
