@@ -175,3 +175,13 @@ def test_missing_delivery_header_raises() -> None:
 def test_parse_never_crashes_on_garbage(body: bytes) -> None:
     with contextlib.suppress(WebhookError):
         adapter().parse_webhook({"Linear-Delivery": "d1"}, body)
+
+
+def test_an_old_signed_body_with_a_fresh_header_is_refused() -> None:
+    """The replay bypass: a captured delivery resent later with a new ``Linear-Timestamp``.
+    The signed ``webhookTimestamp`` decides; the window is configurable."""
+    captured = fresh("issue_update.json", webhookTimestamp=int((time.time() - 600) * 1000))
+    resent = headers(captured, **{"Linear-Timestamp": str(int(time.time() * 1000))})
+    assert not adapter().verify_webhook(resent, captured)
+    assert adapter(replay_window_seconds=900).verify_webhook(resent, captured)
+    assert not adapter(replay_window_seconds=300).verify_webhook(resent, captured)

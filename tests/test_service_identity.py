@@ -357,3 +357,26 @@ def test_identity_failures_are_cached_and_retried(
             assert after - lookups <= 1
     finally:
         github.stop()
+
+
+def test_linear_replay_of_an_old_body_with_a_fresh_header_is_refused_over_http(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    linear = LinearSimulator().start()
+    try:
+        settings = configure(tmp_path, monkeypatch, {"linear": linear.api_url})
+        app = create_app(settings, build_registry(load_entry_points=False), background=False)
+        with ThreadServer(app) as server:
+            body, headers = linear_delivery(1)
+            payload = json.loads(body)
+            payload["webhookTimestamp"] = int((time.time() - 3600) * 1000)  # captured an hour ago
+            old = json.dumps(payload).encode()
+            headers["Linear-Signature"] = sign_linear(SECRET, old)  # the original signature
+            headers["Linear-Timestamp"] = str(int(time.time() * 1000))  # the attacker's header
+            replay = httpx.post(f"{server.url}/webhooks/linear", content=old, headers=headers)
+            assert replay.status_code == 401
+            body, headers = linear_delivery(2)
+            fresh = httpx.post(f"{server.url}/webhooks/linear", content=body, headers=headers)
+            assert fresh.status_code == 202
+    finally:
+        linear.stop()

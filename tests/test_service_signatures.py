@@ -52,10 +52,26 @@ def test_linear_signature_and_timestamp_window() -> None:
     assert sig.verify_linear("k", {"Linear-Signature": digest}, body, now=now + 30)
     assert not sig.verify_linear("k", {"Linear-Signature": digest}, body, now=now + 61)
     assert not sig.verify_linear("k", {"Linear-Signature": "sha256=" + digest}, body, now=now)
+    # the signed body decides; the unsigned header can only make the check stricter
     headers = {"Linear-Signature": digest, "Linear-Timestamp": str(int((now - 120) * 1000))}
-    assert not sig.verify_linear("k", headers, body, now=now)  # header wins and is stale
+    assert not sig.verify_linear("k", headers, body, now=now)  # stale header: refused too
+    fresh_header = {"Linear-Signature": digest, "Linear-Timestamp": str(int((now + 300) * 1000))}
+    assert not sig.verify_linear("k", fresh_header, body, now=now + 300)  # nor revive a replay
     bare = b'{"action":"update"}'
     assert not sig.verify_linear("k", {"Linear-Signature": sig.sign_linear("k", bare)}, bare)
+    # the header is the fallback only when the body carries no timestamp
+    bare_headers = {"Linear-Signature": sig.sign_linear("k", bare)}
+    bare_headers["Linear-Timestamp"] = str(int(now * 1000))
+    assert sig.verify_linear("k", bare_headers, bare, now=now + 30)
+    assert not sig.verify_linear("k", bare_headers, bare, now=now + 61)
+    # a body timestamp that is not a number is refused, not replaced by the header
+    odd = json.dumps({"webhookTimestamp": "soon"}).encode()
+    odd_headers = {"Linear-Signature": sig.sign_linear("k", odd)}
+    odd_headers["Linear-Timestamp"] = str(int(now * 1000))
+    assert not sig.verify_linear("k", odd_headers, odd, now=now)
+    # the window is configurable
+    assert sig.verify_linear("k", {"Linear-Signature": digest}, body, now=now + 200, window=300)
+    assert not sig.verify_linear("k", {"Linear-Signature": digest}, body, now=now + 301, window=300)
 
 
 def test_secret_lookup_env_and_file(tmp_path: Path) -> None:

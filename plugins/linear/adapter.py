@@ -554,7 +554,9 @@ class LinearAdapter(TrackerAdapter):
         secret = self.cfg.webhook_secret
         if secret is None or not secret.get_secret_value():
             return self.cfg.insecure_no_signature
-        return verify_linear(secret.get_secret_value(), headers, body)
+        return verify_linear(
+            secret.get_secret_value(), headers, body, window=self.cfg.replay_window_seconds
+        )
 
     def bot_identity(self) -> str | None:
         """The bot's user id (configured, else the API key's ``viewer``)."""

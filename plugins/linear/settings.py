@@ -21,6 +21,9 @@ class LinearSettings(TrackerSettings):
     """A personal API key, sent as ``Authorization: <key>`` (no ``Bearer``)."""
     webhook_secret: SecretStr | None = None
     insecure_no_signature: bool = False
+    replay_window_seconds: float = Field(default=60.0, gt=0)
+    """A delivery whose signed ``webhookTimestamp`` is further than this from now is refused
+    (401) as a possible replay; Linear's own SDK uses 60 s."""
 
     web_url: str | None = None
     """Base of links in reports (``https://linear.app/<workspace>``); read from the API when

@@ -9,9 +9,9 @@ GitHub     ``X-Hub-Signature-256``      ``sha256=`` + hex HMAC-SHA256(secret, ra
 Jira       ``X-Hub-Signature``          ``sha256=`` + hex HMAC-SHA256(secret, raw body)
 GitLab     ``X-Gitlab-Token``           the secret token itself, verbatim
 Linear     ``Linear-Signature``         hex HMAC-SHA256(secret, raw body), and the
-                                        timestamp (``Linear-Timestamp`` header or
-                                        ``webhookTimestamp`` in the body, epoch ms)
-                                        within 60 s of now
+                                        signed ``webhookTimestamp`` in the body (epoch
+                                        ms; the unsigned ``Linear-Timestamp`` header only
+                                        when the body has none) within 60 s of now
 =========  ===========================  ==============================================
 """
 
@@ -102,10 +102,13 @@ def verify_linear(
     now: float | None = None,
     window: float = LINEAR_WINDOW_SECONDS,
 ) -> bool:
-    """Linear: hex HMAC in ``Linear-Signature`` plus a timestamp no older than 60 s.
+    """Linear: hex HMAC in ``Linear-Signature`` plus a timestamp within ``window`` of now.
 
-    The timestamp comes from ``Linear-Timestamp`` or, failing that, ``webhookTimestamp`` in
-    the body (both epoch milliseconds); a delivery without any is refused (replay guard).
+    The timestamp is the body's ``webhookTimestamp`` (epoch milliseconds), which the
+    signature covers; the ``Linear-Timestamp`` header, which it does not, stands in only when
+    the body has none — otherwise an old captured delivery with a fresh header would pass.
+    Being unsigned, a header that is present can only make the check stricter (a stale one
+    refuses the delivery too). A delivery without any usable timestamp is refused.
     """
     if not _same(sign_linear(secret, body), header(headers, "Linear-Signature")):
         return False
@@ -113,17 +116,29 @@ def verify_linear(
     if stamp is None:
         return False
     current = time.time() if now is None else now
-    return abs(current - stamp / 1000.0) <= window
+    if abs(current - stamp / 1000.0) > window:
+        return False
+    raw = header(headers, "Linear-Timestamp")
+    if raw is None:
+        return True
+    sent = _number(raw)
+    return sent is not None and abs(current - sent / 1000.0) <= window
 
 
 def _linear_timestamp(headers: Mapping[str, str], body: bytes) -> float | None:
-    raw: Any = header(headers, "Linear-Timestamp")
-    if raw is None:
-        try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return None
-        raw = document.get("webhookTimestamp") if isinstance(document, dict) else None
+    raw: Any = None
+    try:
+        document = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        document = None
+    if isinstance(document, dict) and "webhookTimestamp" in document:
+        raw = document["webhookTimestamp"]  # signed: wins (an invalid value is refused)
+    else:
+        raw = header(headers, "Linear-Timestamp")
+    return _number(raw)
+
+
+def _number(raw: Any) -> float | None:
     if isinstance(raw, bool):
         return None
     try:
