@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from trackerguard.cross_tracker import goal_label
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Rule, RuleContext, Verdict, fail, ok
 
@@ -34,8 +35,9 @@ class GoalIsLive(Rule):
         if not goal.is_closed:
             return ok(f"its goal {goal.key} is {goal.status_category.value}")
         state = goal.status_category.value
+        named = goal_label(goal, item)
         return fail(
-            f"It serves {goal.key} ({goal.title!r}), which is {state}, but it is still open.",
+            f"It serves {named} ({goal.title!r}), which is {state}, but it is still open.",
             hint=f"Close or cancel this item, or move it to the goal it serves now "
             f"(if {goal.key} closed too early, reopen it).",
             evidence=f"{goal.key} has status '{goal.status}' ({state})",

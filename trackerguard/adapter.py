@@ -208,6 +208,15 @@ class TrackerAdapter:
     def flush(self) -> None:
         """Persist pending writes (the file tracker writes its file once, atomically)."""
 
+    def key_from_url(self, url: str) -> str | None:
+        """The key of the item ``url`` names in *this* tracker, or None.
+
+        Cross-tracker goals (``[[goal_trackers]]``) are named by URL in another tracker's
+        items; only URLs under this adapter's configured base URL are recognised
+        (:func:`trackerguard.cross_tracker.path_under`), and a URL is never fetched.
+        """
+        return None
+
     def upsert_summary(self, title: str, body: str, labels: Sequence[str]) -> SummaryIssue:
         """Create or edit in place the one summary issue (found again by ``labels[0]``).
 

@@ -73,6 +73,8 @@ class Runner:
         )
         self.state = StateStore(settings.state_path)
         self._adapter: TrackerAdapter | None = None
+        self._others: dict[str, TrackerAdapter] = {}
+        """Adapters of the ``[[goal_trackers]]`` (read only, for goals named by URL)."""
         self._adopted = False
         self.notes: list[str] = []
         """Run notes of the last check (shown once in the report, not per item)."""
@@ -84,21 +86,39 @@ class Runner:
     @property
     def adapter(self) -> TrackerAdapter:
         if self._adapter is None:
-            adapter_cls = self.registry.trackers[self.tracker]
-            section = self.settings.tracker_section(self.tracker)
-            if not isinstance(section, adapter_cls.Settings):
-                try:
-                    section = adapter_cls.Settings.model_validate(
-                        section if isinstance(section, dict) else section.model_dump()
-                    )
-                except ValidationError as exc:
-                    first = exc.errors()[0]
-                    where = ".".join(str(p) for p in first["loc"])
-                    raise ConfigError(
-                        f"configuration: key 'trackers.{self.tracker}.{where}': {first['msg']}"
-                    ) from None
-            self._adapter = adapter_cls(section, self.new_context())
+            self._adapter = self._build_adapter(self.tracker)
         return self._adapter
+
+    def adapter_for(self, name: str) -> TrackerAdapter:
+        """The adapter of another tracker (cross-tracker goals), made once per runner."""
+        if name == self.tracker:
+            return self.adapter
+        if name not in self._others:
+            if name not in self.registry.trackers:
+                known = ", ".join(sorted(self.registry.trackers))
+                raise ConfigError(
+                    f"configuration: key 'goal_trackers': unknown tracker '{name}' "
+                    f"(installed: {known})"
+                )
+            self._others[name] = self._build_adapter(name)
+        return self._others[name]
+
+    def _build_adapter(self, name: str) -> TrackerAdapter:
+        """An adapter for tracker ``name`` with its section validated as its own model."""
+        adapter_cls = self.registry.trackers[name]
+        section = self.settings.tracker_section(name)
+        if not isinstance(section, adapter_cls.Settings):
+            try:
+                section = adapter_cls.Settings.model_validate(
+                    section if isinstance(section, dict) else section.model_dump()
+                )
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ConfigError(
+                    f"configuration: key 'trackers.{name}.{where}': {first['msg']}"
+                ) from None
+        return adapter_cls(section, self.new_context())
 
     def adopt_adapter(self, adapter: TrackerAdapter) -> None:
         """Judge with another runner's adapter (``diff``: one read, two rule sets)."""
@@ -109,6 +129,9 @@ class Runner:
         if self._adapter is not None and not self._adopted:
             self._adapter.close()
             self._adapter = None
+        for other in self._others.values():
+            other.close()
+        self._others.clear()
         self.state.close()
 
     # -- reading -------------------------------------------------------------------------------
@@ -133,14 +156,47 @@ class Runner:
             for key in request.keys:
                 if adapter.canonical_key(key) not in known:
                     adapter.context.item_error(key, f"{key} was not found in the tracker")
-        self._complete_context(known, scanned, request)
+        unreachable = self._link_foreign_goals(known, scanned)
+        self._complete_context(known, scanned, request, unreachable)
         graph = StrategyGraph(
             known, self.levels, self.settings.graph.goal_link_types, [i.key for i in scanned]
         )
         return Scan(scanned, graph)
 
+    def _link_foreign_goals(self, known: dict[str, WorkItem], scanned: list[WorkItem]) -> set[str]:
+        """Goals in other trackers named by URL (``[[goal_trackers]]``), read with those
+        trackers' adapters and linked from the work that names them; returns the foreign keys
+        that could not be read, so the home tracker is never asked for them."""
+        entries = self.settings.goal_trackers
+        if not entries:
+            return set()
+        from trackerguard.cross_tracker import build_sources, link_foreign_goals
+
+        sources = build_sources(
+            [(e.tracker, e.link_pattern, e.fields) for e in entries], self.adapter_for
+        )
+        link_type = (self.settings.graph.goal_link_types or ["implements"])[0]
+        cross = link_foreign_goals(scanned, sources, link_type)
+        scanned[:] = cross.scanned
+        for item in cross.scanned:
+            known[item.key] = item
+        for key, goal in cross.goals.items():
+            known.setdefault(key, goal)
+        context = self.adapter.context
+        for key, reason in cross.failed.items():
+            context.item_error(key, reason)
+        self.notes.extend(cross.notes)
+        for other in self._others.values():
+            context.requests["read"] += other.context.requests.get("read", 0)
+            other.context.requests["read"] = 0
+        return cross.unreachable
+
     def _complete_context(
-        self, known: dict[str, WorkItem], scanned: list[WorkItem], request: ScanRequest
+        self,
+        known: dict[str, WorkItem],
+        scanned: list[WorkItem],
+        request: ScanRequest,
+        unreachable: set[str] | None = None,
     ) -> None:
         """Fetch goals outside the scan (in batch rounds) and children of scanned goals.
 
@@ -151,7 +207,7 @@ class Runner:
         """
         adapter = self.adapter
         link_types = self.settings.graph.goal_link_types
-        missing_forever: set[str] = set()
+        missing_forever: set[str] = set(unreachable or ())
         frontier: Iterable[WorkItem] = scanned
         for _ in range(self.settings.graph.max_fetch_rounds):
             wanted = StrategyGraph.referenced(frontier, link_types) - known.keys() - missing_forever

@@ -12,6 +12,7 @@ config file is refused, so tokens never end up in a repository.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
@@ -36,6 +37,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from trackerguard.cross_tracker import DEFAULT_GOAL_LINK
 from trackerguard.errors import ConfigError
 from trackerguard.levels import DEFAULT_LEVELS, LevelConfig
 from trackerguard.model import Severity
@@ -83,6 +85,31 @@ class GraphConfig(BaseModel):
     """Level for items whose type/labels match no level (default: ignored)."""
     max_fetch_rounds: int = Field(default=6, ge=0, le=50)
     """How many rounds of batch look-ups follow parents/links outside the scanned set."""
+
+
+class GoalTrackerConfig(BaseModel):
+    """``[[goal_trackers]]``: another tracker whose goals the scanned work may serve, named by
+    URL (``Implements: https://acme.atlassian.net/browse/ACME-5``); see
+    ``trackerguard.cross_tracker``. That tracker's own section (``[jira]``…) configures it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tracker: str
+    link_pattern: str = DEFAULT_GOAL_LINK
+    """A regular expression with a group ``url`` matched in descriptions."""
+    fields: list[str] = Field(default_factory=list)
+    """Item fields whose value is (or holds) a goal URL."""
+
+    @field_validator("link_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        if "url" not in compiled.groupindex:
+            raise ValueError("the pattern needs a named group 'url', e.g. (?P<url>https?://\\S+)")
+        return value
 
 
 class ActionsConfig(BaseModel):
@@ -188,6 +215,7 @@ class Settings(BaseSettings):
     custom_rules: list[CustomRuleConfig] = Field(default_factory=list)
     waiver_policy: WaiverPolicy = Field(default_factory=WaiverPolicy)
     waivers: list[WaiverConfig] = Field(default_factory=list)
+    goal_trackers: list[GoalTrackerConfig] = Field(default_factory=list)
 
     file: FileSettings = Field(default_factory=FileSettings)
     jira: JiraSettings = Field(default_factory=JiraSettings)
@@ -277,6 +305,7 @@ _NOT_TRACKERS = frozenset(
         "custom_rules",
         "waiver_policy",
         "waivers",
+        "goal_trackers",
         "trackers",
         "service",
     }

@@ -224,6 +224,12 @@ class FileAdapter(TrackerAdapter):
                 out.setdefault(item.key, []).append(body)
         return out
 
+    def key_from_url(self, url: str) -> str | None:
+        """The item whose ``url`` field is exactly ``url`` (the file tracker has no web UI)."""
+        self._load()
+        wanted = url.strip()
+        return next((item.key for item in self._items.values() if item.url == wanted), None)
+
     def check_connection(self) -> None:
         self._load()
 

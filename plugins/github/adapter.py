@@ -10,6 +10,7 @@ issue, so the block actually stops a merge when the status is a required check.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -24,6 +25,7 @@ from trackerguard.adapter import (
     WebhookEvent,
 )
 from trackerguard.comment import is_trackerguard_comment
+from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
 from trackerguard.model import BotComment, BotState, WorkItem
 
@@ -40,6 +42,8 @@ log = logging.getLogger("trackerguard.github")
 _ITEMS_PER_QUERY = 50
 _GOALS_PER_QUERY = 10
 _NO_ISSUE_TYPE = "Cannot query field 'issueType'"
+
+_GITHUB_URL_KEY = re.compile(r"^/([\w.-]+/[\w.-]+)/issues/([0-9]+)(?:[/?#]|$)")
 
 
 def default_urls(api_url: str) -> tuple[str, str]:
@@ -403,6 +407,12 @@ class GitHubAdapter(TrackerAdapter):
             if self.rest.edit_comment(repo, comment_id, body):
                 return
         self.rest.create_comment(repo, number, body)
+
+    def key_from_url(self, url: str) -> str | None:
+        """``<web_url>/OWNER/REPO/issues/N`` → ``OWNER/REPO#N``."""
+        rest = path_under(url, self.web_url)
+        found = _GITHUB_URL_KEY.match(rest) if rest is not None else None
+        return f"{found.group(1)}#{found.group(2)}" if found else None
 
     def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
         """People's comments on the labelled issues, read by REST (one list per issue)."""

@@ -23,6 +23,7 @@ is the scoped label ``[gitlab] blocked_label``. Epics are read-only goals.
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -38,6 +39,7 @@ from trackerguard.adapter import (
     TrackerSettings,
     WebhookEvent,
 )
+from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
 from trackerguard.model import BotState, Link, WorkItem
 from trackerguard.service.signatures import verify_gitlab
@@ -110,6 +112,12 @@ def _widgets(node: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 class SourceNotFound(TrackerError):
     """A configured project or group is missing or hidden from the token."""
+
+
+_GITLAB_URL_ISSUE = re.compile(
+    r"^/([\w.-]+(?:/[\w.-]+)+)/-/(?:issues|work_items)/([0-9]+)(?:[/?#]|$)"
+)
+_GITLAB_URL_EPIC = re.compile(r"^/groups/([\w.-]+(?:/[\w.-]+)*)/-/epics/([0-9]+)(?:[/?#]|$)")
 
 
 class GitLabAdapter(TrackerAdapter):
@@ -429,6 +437,18 @@ class GitLabAdapter(TrackerAdapter):
         return (
             not item.is_closed and item.parent is None and self.context.levels.is_work(item.level)
         )
+
+    def key_from_url(self, url: str) -> str | None:
+        """``<url>/GROUP/PROJECT/-/issues/N`` (or ``/-/work_items/N``) → ``GROUP/PROJECT#N``;
+        ``<url>/groups/GROUP/-/epics/N`` → ``GROUP&N``."""
+        rest = path_under(url, self.cfg.url)
+        if rest is None:
+            return None
+        epic = _GITLAB_URL_EPIC.match(rest)
+        if epic:
+            return f"{epic.group(1)}&{epic.group(2)}"
+        found = _GITLAB_URL_ISSUE.match(rest)
+        return f"{found.group(1)}#{found.group(2)}" if found else None
 
     def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
         """People's notes on the labelled issues (not system notes, not the bot's)."""

@@ -46,6 +46,7 @@ from trackerguard.adapter import (
     TrackerSettings,
     WebhookEvent,
 )
+from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, TrackerError, UsageError
 from trackerguard.graph import StrategyGraph
 from trackerguard.model import WorkItem
@@ -70,6 +71,9 @@ def _jql_list(keys: Iterable[str]) -> str:
 def strip_order(jql: str) -> str:
     """The query's condition without its ORDER BY (we order pages ourselves)."""
     return _ORDER_BY.sub("", jql).strip()
+
+
+_JIRA_URL_KEY = re.compile(r"(?:^/browse/|[?&]selectedIssue=)([A-Z][A-Z0-9_]*-[0-9]+)\b")
 
 
 class JiraAdapter(TrackerAdapter):
@@ -810,6 +814,12 @@ class JiraAdapter(TrackerAdapter):
             headers, body, bot_ids=self._bot_ids(), property_key=self.cfg.property_key
         )
         return event
+
+    def key_from_url(self, url: str) -> str | None:
+        """``<url>/browse/ACME-5`` (or ``?selectedIssue=ACME-5`` on board URLs)."""
+        rest = path_under(url, self.cfg.url or "")
+        found = _JIRA_URL_KEY.search(rest) if rest is not None else None
+        return found.group(1) if found else None
 
     def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
         """People's comments on the labelled issues (ADF or wiki text); never the bot's."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -29,6 +30,7 @@ from trackerguard.adapter import (
     TrackerSettings,
     WebhookEvent,
 )
+from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError, UsageError
 from trackerguard.model import BotState, WorkItem
 from trackerguard.service.signatures import verify_linear
@@ -52,6 +54,9 @@ _BLOCK_NAMESPACE = "linear.block"
 _CLOSED_STATE_TYPES = ("completed", "canceled", "duplicate")
 _LABEL_DESCRIPTION = "Set by trackerguard: this item has findings to fix"
 _BLOCK_DESCRIPTION = "Set by trackerguard: blocked until its findings are fixed"
+
+
+_LINEAR_URL_KEY = re.compile(r"^(?:/[\w.-]+)?/issue/([A-Z][A-Z0-9]*-[0-9]+)(?:[/?#]|$)")
 
 
 class LinearAdapter(TrackerAdapter):
@@ -377,6 +382,13 @@ class LinearAdapter(TrackerAdapter):
                 }
             )
         return batches
+
+    def key_from_url(self, url: str) -> str | None:
+        """``https://linear.app/WORKSPACE/issue/ENG-12/slug`` → ``ENG-12`` (the configured
+        workspace's URLs when ``web_url`` is set)."""
+        rest = path_under(url, self.web_url or "https://linear.app")
+        found = _LINEAR_URL_KEY.search(rest) if rest is not None else None
+        return found.group(1) if found else None
 
     def fetch_items(self, keys: Sequence[str]) -> list[WorkItem]:
         self.identify()

@@ -17,6 +17,7 @@ half-done verdicts behind (exit 3 names the items that were not judged).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC
@@ -44,6 +45,7 @@ from trackerguard.plugins.redmine.notes import (
 from trackerguard.plugins.redmine.settings import RedmineSettings
 
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
+from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, ConfigError, TrackerError
 from trackerguard.model import BotComment, WorkItem
 
@@ -288,6 +290,12 @@ class RedmineAdapter(TrackerAdapter):
             self.journal_cache.put(number, stamp, facts)
             items.append(_with_facts(to_item(issue, ctx, facts.bot), facts))
         return items
+
+    def key_from_url(self, url: str) -> str | None:
+        """``<url>/issues/N`` → ``#N``."""
+        rest = path_under(url, self.base_url)
+        found = re.match(r"^/issues/([0-9]+)(?:[/?#.]|$)", rest) if rest is not None else None
+        return issue_key(found.group(1)) if found else None
 
     def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
         """People's notes (journals) on the labelled issues; the bot's notes never count."""
