@@ -141,3 +141,43 @@ def test_github_waiver_line_in_a_persons_comment_waives_the_finding(
     }
     others = [f for f in doc["findings"] if f["rule"] == "TG101" and f["item"] == "acme/web#5"]
     assert others and others[0].get("waived") is None
+
+
+# -- GitLab against the simulator ------------------------------------------------------------
+def test_gitlab_summary_issue_and_a_waiver_in_a_persons_note(tmp_path: Path) -> None:
+    from .gitlab_sim import ORPHANS, PROJECTS, GitLabSimulator
+    from .gitlab_sim import build as build_gitlab
+    from .gitlab_sim.harness import Project as GitLabProject
+
+    sim = GitLabSimulator().start()
+    build_gitlab(sim.world)
+    try:
+        orphan = sorted(ORPHANS)[0]
+        issue = sim.world.get(orphan)
+        assert issue is not None
+        issue.labels.append("trackerguard:waiver")
+        sim.world.note(
+            orphan, 'trackerguard-waiver: * owner=@li expires=2099-06-30 reason="pilot"', "li"
+        )
+        project = GitLabProject(sim, tmp_path, list(PROJECTS), top=SUMMARY)
+        _, first = project.check()
+        waived = [f for f in first["findings"] if f["item"] == orphan]
+        assert waived and all(f["waived"]["owner"] == "@li" for f in waived)
+        created = first["summary_issue"]
+        assert created["status"] == "created"
+        assert created["key"].startswith(PROJECTS[0] + "#")
+        summaries = [
+            i
+            for p in sim.world.projects.values()
+            for i in p.issues.values()
+            if "trackerguard:summary" in i.labels
+        ]
+        assert len(summaries) == 1 and "xychart-beta" in (summaries[0].description or "")
+        assert set(summaries[0].labels) == {"trackerguard:summary", "trackerguard:skip"}
+        _, second = project.check()
+        assert second["summary_issue"]["key"] == created["key"]
+        assert second["summary_issue"]["status"] == "updated"
+        assert not [f for f in second["findings"] if f["item"] == created["key"]]
+    finally:
+        sim.stop()
+    assert sim.violations == [], sim.violations

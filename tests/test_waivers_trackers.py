@@ -48,3 +48,28 @@ def test_jira_waiver_line_in_a_comment_waives_only_with_the_label(
     assert waived["waived"]["source"] == "ACME-22 (comment)"
     assert after.report["summary"]["waived"] >= 1
     assert after.report["summary"]["items"] == before.report["summary"]["items"]
+
+
+def test_linear_waiver_line_in_a_persons_comment(tmp_path: Path) -> None:
+    from .linear_sim import BOT_ID, LinearSimulator
+    from .linear_sim import build as build_linear
+    from .linear_sim.harness import Project as LinearProject
+
+    sim = LinearSimulator().start()
+    build_linear(sim.world)
+    try:
+        world = sim.world
+        issue = world.get("ENG-3")
+        label = world.label("trackerguard:waiver", None)
+        issue.label_ids.append(label.id)
+        person = next(uid for uid in world.users if uid != BOT_ID)
+        world.comment(LINE, person, issue_id=issue.id)
+        # The bot's own comment with a waiver line never counts (it is not a person's decision).
+        world.comment(LINE.replace("TG101", "TG103"), BOT_ID, issue_id=issue.id)
+        _, doc = LinearProject(sim, tmp_path).check(apply=False)
+        eng3 = {f["rule"]: f for f in doc["findings"] if f["item"] == "ENG-3"}
+        assert eng3["TG101"]["waived"]["source"] == "ENG-3 (comment)"
+        assert all(f.get("waived") is None for rule, f in eng3.items() if rule != "TG101")
+    finally:
+        sim.stop()
+    assert sim.invalid_queries == [], sim.invalid_queries

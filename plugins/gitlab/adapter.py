@@ -35,6 +35,7 @@ from trackerguard.adapter import (
     Action,
     AdapterContext,
     ScanRequest,
+    SummaryIssue,
     TrackerAdapter,
     TrackerSettings,
     WebhookEvent,
@@ -449,6 +450,35 @@ class GitLabAdapter(TrackerAdapter):
             return f"{epic.group(1)}&{epic.group(2)}"
         found = _GITLAB_URL_ISSUE.match(rest)
         return f"{found.group(1)}#{found.group(2)}" if found else None
+
+    def upsert_summary(self, title: str, body: str, labels: Sequence[str]) -> SummaryIssue:
+        """The summary issue lives in the first configured project."""
+        if not self.cfg.projects:
+            raise NotImplementedError
+        project = enc(self.cfg.projects[0])
+        path = f"/projects/{project}/issues"
+        params = [("labels", labels[0]), ("state", "opened"), ("sort", "asc")]
+        existing = next(
+            (
+                i
+                for i in self.client.paginate(path, [*params, ("order_by", "created_at")])
+                if isinstance(i, dict)
+            ),
+            None,
+        )
+        if existing is None:
+            reply = self.client.rest(
+                "POST", path, body={"title": title, "description": body, "labels": ",".join(labels)}
+            )
+            made = reply.data if isinstance(reply.data, dict) else {}
+            return SummaryIssue(issue_key(made), str(made.get("web_url") or ""), "created")
+        key, url = issue_key(existing), str(existing.get("web_url") or "")
+        if existing.get("description") == body and existing.get("title") == title:
+            return SummaryIssue(key, url, "unchanged")
+        self.client.rest(
+            "PUT", f"{path}/{existing['iid']}", body={"title": title, "description": body}
+        )
+        return SummaryIssue(key, url, "updated")
 
     def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
         """People's notes on the labelled issues (not system notes, not the bot's)."""

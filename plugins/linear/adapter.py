@@ -56,6 +56,7 @@ _LABEL_DESCRIPTION = "Set by trackerguard: this item has findings to fix"
 _BLOCK_DESCRIPTION = "Set by trackerguard: blocked until its findings are fixed"
 
 
+_LINEAR_ISSUE_KEY = re.compile(r"[A-Z][A-Z0-9]*-[0-9]+")
 _LINEAR_URL_KEY = re.compile(r"^(?:/[\w.-]+)?/issue/([A-Z][A-Z0-9]*-[0-9]+)(?:[/?#]|$)")
 
 
@@ -382,6 +383,22 @@ class LinearAdapter(TrackerAdapter):
                 }
             )
         return batches
+
+    def waiver_texts(self, items: Sequence[WorkItem]) -> Mapping[str, Sequence[str]]:
+        """People's comments on the labelled issues (one query each); never the bot's."""
+        out: dict[str, list[str]] = {}
+        for item in items:
+            if not _LINEAR_ISSUE_KEY.fullmatch(item.key):
+                continue  # projects and initiatives: the description only
+            data = self._execute(q.WAIVER_COMMENTS_QUERY, {"id": item.key}, "waiver_comments")
+            nodes = (((data.get("issue") or {}).get("comments") or {}).get("nodes")) or []
+            for node in nodes:
+                body = str(node.get("body") or "")
+                author = (node.get("user") or {}).get("id")
+                if MARKER in body or (self.bot_user_id and author == self.bot_user_id):
+                    continue
+                out.setdefault(item.key, []).append(body)
+        return out
 
     def key_from_url(self, url: str) -> str | None:
         """``https://linear.app/WORKSPACE/issue/ENG-12/slug`` → ``ENG-12`` (the configured

@@ -294,3 +294,11 @@ ALL_DOCUMENTS = {
     "label_create": LABEL_CREATE,
     "set_state": SET_STATE,
 }
+
+
+WAIVER_COMMENTS_QUERY = """
+query TgWaiverComments($id: String!) {
+  issue(id: $id) { comments(first: 100) { nodes { body user { id } } } }
+}
+"""
+"""People's comments on one issue carrying the waiver label (waiver lines may stand there)."""

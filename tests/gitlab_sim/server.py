@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..sim_support import ThreadedServer
-from .state import Epic, Issue, Note, World, iso
+from .state import Epic, Issue, Note, World, iso, now
 
 TOKEN = "glpat-simulatedTOKEN0123456789"
 BOT = "trackerguard-bot"
@@ -164,6 +164,18 @@ class GitLabSimulator(ThreadedServer):
             rest = parts[3:]
             if not rest and method == "GET":
                 return self._issue_list(list(project.issues.values()), query)
+            if not rest and method == "POST":
+                fields = payload or {}
+                if not str(fields.get("title") or ""):
+                    return JSONResponse({"message": "400 Bad request - title is missing"}, 400)
+                created = self.world.issue(
+                    project.path,
+                    str(fields["title"]),
+                    description=str(fields.get("description") or ""),
+                    labels=_split_labels(fields.get("labels")),
+                    created=now(),
+                )
+                return JSONResponse(self._issue_json(created), 201)
             if not rest or not rest[0].isdigit():
                 return _not_found()
             issue = project.issues.get(int(rest[0]))
@@ -212,6 +224,9 @@ class GitLabSimulator(ThreadedServer):
                     issue.labels.append(label)
             removed = set(_split_labels(body.get("remove_labels")))
             issue.labels = [x for x in issue.labels if x not in removed]
+            for name in ("title", "description"):
+                if name in body:
+                    setattr(issue, name, str(body[name]))
             self.world.touch(issue)
             return JSONResponse(self._issue_json(issue))
         if rest == ["notes"]:
