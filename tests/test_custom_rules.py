@@ -249,7 +249,7 @@ def test_documentation_for_explain() -> None:
 
 
 # -- run-time errors -------------------------------------------------------------------------
-def test_runtime_error_is_per_item_and_others_are_still_judged() -> None:
+def test_runtime_error_is_per_item_and_the_kit_shows_the_other_verdicts() -> None:
     custom = rule(id="PTS", level="work", require='item.fields["points"] > 0')
     other = rule(id="ALL", require="false")
     items = [
@@ -257,12 +257,12 @@ def test_runtime_error_is_per_item_and_others_are_still_judged() -> None:
         {"key": "S-2", "type": "Story", "title": "points", "fields": {"points": 0}},
     ]
     outcome = run_rules(items, config={"custom_rules": [custom, other]})
-    assert [(e.item, e.judged) for e in outcome.errors] == [("S-1", True)]
+    assert [(e.item, e.judged, e.rule) for e in outcome.errors] == [("S-1", False, "PTS")]
     assert (
         "PTS" in outcome.errors[0].message and "missing key 'points'" in outcome.errors[0].message
     )
     keys = sorted((f.rule, f.item) for f in outcome.findings)
-    assert ("ALL", "S-1") in keys  # S-1 still judged by the other rule
+    assert ("ALL", "S-1") in keys  # the kit still shows the other rule's verdict on S-1
     assert ("PTS", "S-2") in keys  # and S-2 by the failing one
 
 
@@ -350,7 +350,10 @@ def write_project(tmp_path: Path, custom_rules: str) -> Path:
     }
     (tmp_path / "backlog.json").write_text(json.dumps(backlog), encoding="utf-8")
     config = tmp_path / "trackerguard.toml"
-    config.write_text(f'[file]\npath = "backlog.json"\n\n{custom_rules}', encoding="utf-8")
+    config.write_text(
+        f'state_path = "state.db"\n[file]\npath = "backlog.json"\n\n{custom_rules}',
+        encoding="utf-8",
+    )
     return config
 
 
@@ -398,11 +401,35 @@ def test_cli_config_error_exits_2_naming_the_rule(tmp_path: Path) -> None:
     assert "id 'BUG1'" in result.stderr and "syntax error at line 1" in result.stderr
 
 
-def test_cli_runtime_error_goes_to_report_errors(tmp_path: Path) -> None:
+def test_cli_runtime_error_leaves_the_item_unjudged_and_the_run_partial(tmp_path: Path) -> None:
     rule_text = BUG_RULE.replace("has(item.fields.severity)", 'item.fields.severity != ""')
     config = write_project(tmp_path, rule_text)
     result = CliRunner().invoke(main, ["check", "--config", str(config), "--format", "json", "-q"])
-    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
     report = json.loads(result.stdout)
-    assert [e["item"] for e in report["errors"]] == ["B-2"]
-    assert not report.get("partial", False)
+    assert [(e["item"], e["rule"]) for e in report["errors"]] == [("B-2", "BUG1")]
+    assert "missing key 'severity'" in report["errors"][0]["message"]
+    assert report["summary"]["partial"] is True
+    # B-2 is not judged: neither counted, nor reported, nor acted on; B-1 is (the rule
+    # passes there), so the rule is not named as broken.
+    assert "B-2" not in {f["item"] for f in report["findings"]}
+    assert "B-2" not in {a["item"] for a in report["actions"]}
+    assert report["summary"]["items"] == 2  # E-1 and B-1
+    assert not [n for n in report["notes"] if "BUG1" in n]
+
+
+def test_cli_rule_failing_on_every_item_is_named_in_one_note(tmp_path: Path) -> None:
+    # No bug has a due date: the condition fails on each item the rule applies to.
+    rule_text = BUG_RULE.replace(
+        "condition = 'item.type == \"Bug\"'", "condition = 'item.due < now'"
+    )
+    config = write_project(tmp_path, rule_text)
+    result = CliRunner().invoke(main, ["check", "--config", str(config), "--format", "json", "-q"])
+    assert result.exit_code == 3, result.output
+    report = json.loads(result.stdout)
+    failing = [e["item"] for e in report["errors"] if e.get("rule") == "BUG1"]
+    assert sorted(failing) == ["B-1", "B-2"]
+    notes = [n for n in report["notes"] if "BUG1" in n]
+    assert len(notes) == 1 and "failed on all 2 items" in notes[0]
+    assert "condition 'item.due < now' failed" in notes[0]

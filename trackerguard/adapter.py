@@ -98,9 +98,14 @@ class ItemError:
     message: str
     judged: bool = False
     """False when the item's verdict is missing (makes the scan partial, exit 3)."""
+    rule: str | None = None
+    """The rule that raised on the item, when that is why it was not judged."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"item": self.item, "message": self.message}
+        out: dict[str, Any] = {"item": self.item, "message": self.message}
+        if self.rule is not None:
+            out["rule"] = self.rule
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,21 @@ def _errors() -> Iterator[None]:
         yield
     except TrackerguardError as exc:
         _fail(exc)
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise
+    except Exception as exc:  # a bug in a plugin (or in trackerguard): one line, exit 3
+        from trackerguard.failures import describe
+
+        if os.environ.get("TRACKERGUARD_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        click.echo(
+            f"trackerguard: error: unexpected {describe(exc)}; the run did not finish "
+            "(a bug in a plugin or in trackerguard; TRACKERGUARD_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(3)
 
 
 def config_options(func: F) -> F:
@@ -73,7 +88,18 @@ def _setup(
         overrides["plugins_dir"] = plugins_dir
     settings = load_settings(config_file, overrides)
     registry = build_registry(settings.plugins_dir)
-    registry.hook.trackerguard_configure.call_historic(kwargs={"settings": settings})
+    configure = registry.hook.trackerguard_configure
+    try:
+        configure.call_historic(kwargs={"settings": settings})
+    except Exception as exc:
+        from trackerguard.errors import PluginError
+        from trackerguard.failures import describe, raising_function
+
+        plugin = raising_function(
+            exc, ((i.function.__code__, i.plugin_name) for i in configure.get_hookimpls())
+        )
+        who = f"plugin '{plugin}'" if plugin else "a plugin"
+        raise PluginError(f"{who}: hook trackerguard_configure raised {describe(exc)}") from exc
     return settings, registry
 
 
@@ -139,11 +165,7 @@ def check(
             carry_over(report, runner.state, request, runner.engine.waivers)
             report.trend = runner.record_history(request, report)
             maintain_summary(runner.adapter, settings, report, request)
-            if fmt == "text":
-                color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-                text = writer(report, color=color)
-            else:
-                text = writer(report)
+            text = _render(writer, fmt, report, registry, output)
             if output is not None:
                 output.parent.mkdir(parents=True, exist_ok=True)
                 output.write_text(text, encoding="utf-8")
@@ -165,6 +187,23 @@ def check(
         finally:
             runner.close()
     sys.exit(code)
+
+
+def _render(
+    writer: Callable[..., str], fmt: str, report: Any, registry: Registry, output: Path | None
+) -> str:
+    """The report in ``fmt``; an output plugin that raises is a one-line error naming it."""
+    try:
+        if fmt == "text":
+            color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+            return writer(report, color=color)
+        return writer(report)
+    except Exception as exc:
+        from trackerguard.errors import PluginError
+        from trackerguard.failures import describe
+
+        owner = registry.owners.get(("output", fmt), "?")
+        raise PluginError(f"output '{fmt}' of plugin '{owner}' failed: {describe(exc)}") from exc
 
 
 # -- rules / explain -----------------------------------------------------------------------------

@@ -9,13 +9,14 @@ and confidence grading (a low-confidence finding is reported as ``info`` and nev
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from pydantic import ValidationError
 
 from trackerguard.adapter import ItemError
-from trackerguard.errors import ConfigError
+from trackerguard.errors import ConfigError, PluginError
+from trackerguard.failures import describe
 from trackerguard.graph import StrategyGraph
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Finding, Rule, RuleContext, RuleEvaluationError, Verdict
@@ -65,6 +66,52 @@ def mode_rank(mode: str) -> int:
     return _MODE_RANK[mode]
 
 
+def rule_failure(rule: Rule, exc: BaseException) -> str:
+    """The ``errors[]`` message for a rule that raised on an item: rule, cause, location.
+
+    A :class:`RuleEvaluationError` (a custom rule's expression) already says what failed;
+    anything else is a bug in the rule, shown with its type and where it was raised.
+    """
+    if isinstance(exc, RuleEvaluationError):
+        detail = str(getattr(exc, "message", "") or exc)
+    else:
+        detail = f"raised {describe(exc)}"
+    return f"not judged: rule {rule.id} ({rule.name}) {detail}"
+
+
+@dataclass
+class RuleStats:
+    """How often each rule judged an item and how often it raised, in the current run.
+
+    A rule that raises on *every* item it applies to is broken, not unlucky: the runner
+    names it once in a run note instead of leaving the reader to spot it among the errors.
+    """
+
+    judged: dict[str, int] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)
+    first_error: dict[str, str] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.judged.clear()
+        self.failures.clear()
+        self.first_error.clear()
+
+    def ran(self, rule_id: str) -> None:
+        self.judged[rule_id] = self.judged.get(rule_id, 0) + 1
+
+    def failed(self, rule_id: str, message: str) -> None:
+        self.failures[rule_id] = self.failures.get(rule_id, 0) + 1
+        self.first_error.setdefault(rule_id, message)
+
+    def always_failing(self) -> list[tuple[str, int, str]]:
+        """(rule id, items, first error) of every rule that failed on each item it saw."""
+        return [
+            (rule_id, count, self.first_error[rule_id])
+            for rule_id, count in sorted(self.failures.items())
+            if not self.judged.get(rule_id)
+        ]
+
+
 class Engine:
     """Holds the active rules of one run."""
 
@@ -101,13 +148,19 @@ class Engine:
                 ) from None
             severity = config.severity or rule_cls.default_severity
             mode = config.mode or _DEFAULT_MODE[severity]
-            self.active.append(ActiveRule(rule_cls(options), severity, mode, rule_cls.applies_to))
+            try:
+                instance = rule_cls(options)
+            except Exception as exc:
+                raise PluginError(f"rule {rule_id} failed to start: {describe(exc)}") from exc
+            self.active.append(ActiveRule(instance, severity, mode, rule_cls.applies_to))
         self._by_level: dict[str, list[ActiveRule]] = {}
         self.waivers = WaiverBook()
         """The waivers of the current run (set by the runner once it knows the items)."""
         self.grace = timedelta(hours=settings.actions.grace_hours)
         self._today: date = datetime.now(UTC).date()
         self.skip_label = settings.actions.skip_label
+        self.stats = RuleStats()
+        """Per-rule counts of the items judged and failed since :meth:`RuleStats.clear`."""
 
     def use_waivers(self, book: WaiverBook, today: date) -> None:
         """Judge the next items under ``book``'s waivers, as of ``today`` (expiry is by day)."""
@@ -148,9 +201,12 @@ class Engine:
     ) -> list[PolicyFinding]:
         """All findings for one item, policy applied. Exempt and closed items get none.
 
-        A rule that fails on this item (``RuleEvaluationError``, e.g. a custom rule's
-        expression) is recorded in ``errors`` when given (the other rules still judge the
-        item), else re-raised.
+        A rule that raises on this item (any exception: a plugin rule's bug, a custom
+        rule's expression) is recorded in ``errors`` when given, naming the rule, the item
+        and the exception, with ``judged=False``: the item's verdict is incomplete, so the
+        runner neither reports nor acts on it and the run is partial (exit 3). The other
+        rules still run, so every failing rule is named. Without ``errors`` the exception
+        propagates.
         """
         level = item.level
         if level is None or item.is_closed or self.skip_label in item.labels:
@@ -160,15 +216,22 @@ class Engine:
             rules = self._by_level[level] = self._rules_for(level, ctx.graph)
         young = item.created is not None and ctx.now - item.created < self.grace
         out: list[PolicyFinding] = []
+        stats = self.stats
         for active in rules:
+            rule = active.rule
             try:
-                verdict = active.rule.check(item, ctx)
-            except RuleEvaluationError as exc:
+                verdict = rule.check(item, ctx)
+            except Exception as exc:
                 if errors is None:
                     raise
-                errors.append(ItemError(item.key, str(exc), judged=True))
+                message = rule_failure(rule, exc)
+                errors.append(ItemError(item.key, message, judged=False, rule=rule.id))
+                stats.failed(rule.id, message)
                 continue
-            if verdict is None or verdict.passed:
+            if verdict is None:
+                continue  # the rule does not apply to this item
+            stats.ran(rule.id)
+            if verdict.passed:
                 continue
             out.append(self._policy(active, item, verdict, young))
         return out
@@ -232,8 +295,8 @@ class Engine:
             if applies:
                 try:
                     verdict = active.rule.check(item, ctx)
-                except RuleEvaluationError as exc:
-                    verdict, note = None, f"error: {exc}"
+                except Exception as exc:
+                    verdict, note = None, f"error: {rule_failure(active.rule, exc)}"
                 if verdict is not None and not verdict.passed:
                     policy = self._policy(active, item, verdict, self._young(item, ctx.now))
                     note = f"{policy.finding.severity} ({policy.mode})"

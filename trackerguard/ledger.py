@@ -27,6 +27,11 @@ SCAN_ITEM = "(scan)"
 announced, a repeating page token): the run is partial all the same."""
 
 
+RUN_ITEM = "(run)"
+"""The ``errors[].item`` of a failure of the run itself rather than of an item (a plugin's
+observer hook raised): the run is partial."""
+
+
 @dataclass(frozen=True, slots=True)
 class Gap:
     """One listed-but-unjudged item (or a scan-wide shortfall) with the reason."""
@@ -125,4 +130,4 @@ def name_gaps(context: AdapterContext, judged: set[str]) -> int:
     return len(gaps)
 
 
-__all__ = ["SCAN_ITEM", "Gap", "ScanLedger", "name_gaps"]
+__all__ = ["RUN_ITEM", "SCAN_ITEM", "Gap", "ScanLedger", "name_gaps"]

@@ -18,8 +18,9 @@ from pydantic import ValidationError
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
 from trackerguard.engine import Engine, Explanation, PolicyFinding
 from trackerguard.errors import ConfigError, TrackerError, UsageError
+from trackerguard.failures import describe, raising_function
 from trackerguard.graph import StrategyGraph
-from trackerguard.ledger import name_gaps
+from trackerguard.ledger import RUN_ITEM, name_gaps
 from trackerguard.levels import LevelMap
 from trackerguard.model import WorkItem
 from trackerguard.planner import Planner
@@ -78,6 +79,7 @@ class Runner:
         self._adopted = False
         self.notes: list[str] = []
         """Run notes of the last check (shown once in the report, not per item)."""
+        self._hook_failures: set[str] = set()
 
     # -- adapter -------------------------------------------------------------------------------
     def new_context(self) -> AdapterContext:
@@ -274,6 +276,11 @@ class Runner:
                 results.append((item, []))
                 progress.advance()
                 continue
+            before = len(errors)
+            found = self.engine.evaluate(item, rule_ctx, errors)
+            progress.advance()
+            if len(errors) > before:
+                continue  # a rule raised: the verdict is incomplete, the item unjudged
             if item.level is not None and not item.is_closed:
                 if levels.is_work(item.level):
                     coverage.work_total += 1
@@ -283,14 +290,33 @@ class Runner:
                     coverage.goals_total += 1
                     if graph.has_live_child(item.key):
                         coverage.goals_planned += 1
-            found = self.engine.evaluate(item, rule_ctx, errors)
             if notify:
                 for policy in found:
-                    self.registry.hook.trackerguard_finding(
-                        finding=policy.finding, item=item, context=context
+                    self._call_hook(
+                        "trackerguard_finding", finding=policy.finding, item=item, context=context
                     )
             results.append((item, found))
-            progress.advance()
+
+    def _call_hook(self, name: str, **kwargs: Any) -> None:
+        """Call an observer hook; a plugin that raises is named once in ``errors[]``.
+
+        Observers (forwarding findings to chat, metrics) are part of what the run was
+        configured to do, so a failing one makes the run partial (exit 3), never a
+        traceback, and never stops the judging of the other items.
+        """
+        hook = getattr(self.registry.hook, name)
+        try:
+            hook(**kwargs)
+        except Exception as exc:
+            impls = hook.get_hookimpls()
+            plugin = raising_function(
+                exc, ((impl.function.__code__, impl.plugin_name) for impl in impls)
+            )
+            who = f"plugin '{plugin}'" if plugin else "a plugin"
+            message = f"{who}: hook {name} raised {describe(exc)}"
+            if message not in self._hook_failures:
+                self._hook_failures.add(message)
+                self.adapter.context.item_error(RUN_ITEM, message, judged=False)
 
     def check(
         self,
@@ -306,6 +332,8 @@ class Runner:
         adapter_ctx = self.adapter.context
         adapter_ctx.errors.clear()  # a Runner may serve many checks (the service does)
         self.notes = []
+        self._hook_failures = set()
+        self.engine.stats.clear()
         adapter_ctx.ledger.clear()
         for kind in adapter_ctx.requests:
             adapter_ctx.requests[kind] = 0
@@ -313,6 +341,7 @@ class Runner:
             scan = self.read(request, progress)
             self.use_waivers(scan, request, context)
             results, exempt, coverage = self.judge(scan, context, progress)
+            self.notes.extend(self._broken_rules())
             name_gaps(adapter_ctx, {item.key for item, _ in results})
             actions = self._act(results, apply, progress)
             self.adapter.flush()
@@ -337,8 +366,21 @@ class Runner:
         )
         report.notes.extend(self.notes)
         report.notes.extend(n for n in getattr(self.adapter, "notes", []) if n not in self.notes)
-        self.registry.hook.trackerguard_run_finished(report=report, context=context)
+        self._call_hook("trackerguard_run_finished", report=report, context=context)
+        report.errors = list(adapter_ctx.errors)
         return report
+
+    def _broken_rules(self) -> list[str]:
+        """One note per rule that raised on every item it applies to (a broken rule)."""
+        notes = []
+        for rule_id, count, first in self.engine.stats.always_failing():
+            items = "the only item" if count == 1 else f"all {count} items"
+            notes.append(
+                f"rule {rule_id} failed on {items} it applies to, so none was judged by it "
+                f"(fix or disable the rule: [rules.{rule_id}] enabled = false); "
+                f"first error: {first}"
+            )
+        return notes
 
     def use_waivers(self, scan: Scan, request: ScanRequest, context: RunContext) -> None:
         """Waivers apply to the items just read (configured ones and those on the items)."""
@@ -381,9 +423,10 @@ class Runner:
         for item, action in planned:
             try:
                 adapter.apply(item, action)
-            except TrackerError as exc:
-                adapter.context.item_error(item.key, f"{action.kind} failed: {exc}", judged=True)
-                done.append(replace(action, status="failed", error=str(exc)))
+            except Exception as exc:  # a plugin adapter's bug fails this write, not the run
+                detail = str(exc) if isinstance(exc, TrackerError) else describe(exc)
+                adapter.context.item_error(item.key, f"{action.kind} failed: {detail}", judged=True)
+                done.append(replace(action, status="failed", error=detail))
             else:
                 done.append(replace(action, status="applied"))
             progress.advance()

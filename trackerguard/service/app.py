@@ -25,6 +25,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping
@@ -39,6 +40,7 @@ from starlette.routing import Route
 
 from trackerguard.adapter import TrackerAdapter, WebhookError
 from trackerguard.errors import ConfigError
+from trackerguard.failures import describe
 from trackerguard.run import Runner
 from trackerguard.service.identity import BotIdentities
 from trackerguard.service.metrics import Metrics
@@ -268,8 +270,11 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
         metrics.received.labels(tracker).inc()
         try:
             response, reason = await _handle(request, tracker, adapter)
-        except Exception:  # never a 500: answer 503 so the sender retries
-            log.exception("webhook %s: unexpected error", tracker)
+        except Exception as exc:  # never a 500: answer 503 so the sender retries
+            log.error(
+                "webhook %s: unexpected error: %s", tracker, describe(exc),
+                exc_info=bool(os.environ.get("TRACKERGUARD_DEBUG")),
+            )  # fmt: skip
             response, reason = _reply(503, error="internal error, retry later"), "internal"
         if response.status_code >= 400:
             metrics.rejected.labels(tracker, reason).inc()

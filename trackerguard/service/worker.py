@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from trackerguard.adapter import ScanRequest
 from trackerguard.errors import TrackerError
+from trackerguard.failures import describe
 from trackerguard.run import Runner
 from trackerguard.service.queue import Job, SQLiteQueue
 
@@ -166,8 +167,12 @@ class WorkerPool:
             value = getattr(exc, "retry_after", None)
             retry_after = float(value) if isinstance(value, int | float) else None
         except Exception as exc:  # a worker never dies; the job is retried, then dead-lettered
-            error = f"{type(exc).__name__}: {exc}"
-            log.exception("job %s (%s %s) failed unexpectedly", job.id, tracker, job.item_key)
+            error = describe(exc)
+            log.error(
+                "job %s (%s %s) failed unexpectedly: %s",
+                job.id, tracker, job.item_key, error,
+                exc_info=bool(os.environ.get("TRACKERGUARD_DEBUG")),
+            )  # fmt: skip
         finally:
             if runner is not None:
                 with contextlib.suppress(Exception):

@@ -44,8 +44,8 @@ from typing import Any
 import yaml
 
 from trackerguard.adapter import AdapterContext, ItemError
-from trackerguard.custom import CustomRuleError, compile_custom_rules
-from trackerguard.engine import Engine
+from trackerguard.custom import compile_custom_rules
+from trackerguard.engine import Engine, rule_failure
 from trackerguard.graph import StrategyGraph
 from trackerguard.levels import LevelMap
 from trackerguard.model import WorkItem
@@ -184,10 +184,14 @@ def run_rules(
 
 
 def _judge(engine: Engine, item: WorkItem, ctx: RuleContext, outcome: Outcome) -> list[Any]:
-    """``engine.evaluate``, except that a rule failing on this item becomes an error entry."""
+    """``engine.evaluate``, except that a rule failing on this item becomes an error entry.
+
+    Unlike ``check`` (where the item is then unjudged), the kit keeps the other rules'
+    findings on the item, so a rule author sees every verdict next to the error.
+    """
     try:
         return engine.evaluate(item, ctx)
-    except CustomRuleError:
+    except Exception:
         pass
     # Slow path, only for an item some rule could not evaluate: the same policy, rule by rule.
     if item.level is None or item.is_closed or engine.is_exempt(item):
@@ -199,8 +203,9 @@ def _judge(engine: Engine, item: WorkItem, ctx: RuleContext, outcome: Outcome) -
             continue
         try:
             verdict = active.rule.check(item, ctx)
-        except CustomRuleError as exc:
-            outcome.errors.append(ItemError(item.key, str(exc), judged=True))
+        except Exception as exc:
+            message = rule_failure(active.rule, exc)
+            outcome.errors.append(ItemError(item.key, message, judged=False, rule=active.rule.id))
             continue
         if verdict is not None and not verdict.passed:
             found.append(engine._policy(active, item, verdict, young))
