@@ -152,6 +152,37 @@ def test_output_file(make_project: Callable[..., Path], tmp_path: Path) -> None:
     assert json.loads(target.read_text())["summary"]["items"] == 4
 
 
+def test_more_reports_from_the_same_run(make_project: Callable[..., Path], tmp_path: Path) -> None:
+    config = make_project()
+    out = tmp_path / "reports"
+    result = run(
+        "check", "--config", str(config), "--apply", "--quiet",
+        "--report", f"json={out / 'r.json'}", "--report", f"junit={out / 'r.xml'}",
+        "--report", f"markdown={out / 'r.md'}",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    report = json.loads((out / "r.json").read_text())
+    # One run: the JSON report shows the writes it applied, and the others agree with it.
+    assert report["summary"]["applied"] and {a["status"] for a in report["actions"]} == {"applied"}
+    failures = sum(int(s.get("failures", 0)) for s in ET.parse(out / "r.xml").iter("testsuite"))
+    counts = report["summary"]["findings"]
+    assert failures == counts["block"] + counts["warn"]
+    assert "(file, applied)" in (out / "r.md").read_text()
+    assert "S-2" in result.stdout  # the --format text report still goes to stdout
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [("junit", "expected FORMAT=FILE"), ("=x.xml", "expected FORMAT=FILE"),
+     ("yaml=x.yml", "--report: unknown format 'yaml'")],
+)  # fmt: skip
+def test_bad_report_option_is_exit_2(
+    make_project: Callable[..., Path], spec: str, expected: str
+) -> None:
+    result = run("check", "--config", str(make_project()), "--report", spec)
+    assert result.exit_code == 2 and expected in result.stderr
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

@@ -120,6 +120,14 @@ def main() -> None:
 @click.option(
     "--output", type=click.Path(path_type=Path, dir_okay=False), default=None, help="Write here."
 )
+@click.option(
+    "--report",
+    "extra_reports",
+    multiple=True,
+    metavar="FORMAT=FILE",
+    help="Also write the report in FORMAT to FILE, from the same run (repeatable), "
+    "e.g. --report junit=trackerguard.xml --report markdown=summary.md.",
+)
 @click.option("--apply/--dry-run", "apply", default=None, help="Apply actions (default: dry run).")
 @click.option(
     "--fail-on",
@@ -137,6 +145,7 @@ def check(
     since: str | None,
     fmt: str,
     output: Path | None,
+    extra_reports: tuple[str, ...],
     apply: bool | None,
     fail_on: str | None,
     quiet: bool,
@@ -151,10 +160,8 @@ def check(
         settings, registry = _setup(
             config_file, plugins_dir, tracker=tracker, query=query, apply=apply, fail_on=fail_on
         )
-        writer = registry.outputs.get(fmt)
-        if writer is None:
-            known = ", ".join(sorted(registry.outputs))
-            raise UsageError(f"--format: unknown format '{fmt}' (available: {known})")
+        writer = _writer(registry, fmt, "--format")
+        also = [_extra_report(registry, spec) for spec in extra_reports]
         runner = Runner(settings, registry)
         try:
             request = ScanRequest(query=settings.query, keys=tuple(keys))
@@ -167,10 +174,11 @@ def check(
             maintain_summary(runner.adapter, settings, report, request)
             text = _render(writer, fmt, report, registry, output)
             if output is not None:
-                output.parent.mkdir(parents=True, exist_ok=True)
-                output.write_text(text, encoding="utf-8")
+                _write(output, text)
             else:
                 click.echo(text, nl=False)
+            for extra_fmt, extra_writer, path in also:
+                _write(path, _render(extra_writer, extra_fmt, report, registry, path))
             if decisions_carried_out(report):
                 runner.record_success(request, started)
             code = report.exit_code(settings.fail_on)
@@ -187,6 +195,33 @@ def check(
         finally:
             runner.close()
     sys.exit(code)
+
+
+def _writer(registry: Registry, fmt: str, option: str) -> Callable[..., str]:
+    writer = registry.outputs.get(fmt)
+    if writer is None:
+        known = ", ".join(sorted(registry.outputs))
+        raise UsageError(f"{option}: unknown format '{fmt}' (available: {known})")
+    return writer
+
+
+def _extra_report(registry: Registry, spec: str) -> tuple[str, Callable[..., str], Path]:
+    """``--report FORMAT=FILE`` → (format, writer, path)."""
+    fmt, sep, path = spec.partition("=")
+    if not sep or not fmt.strip() or not path.strip():
+        raise UsageError(
+            f"--report: expected FORMAT=FILE (e.g. junit=trackerguard.xml), got '{spec}'"
+        )
+    fmt = fmt.strip()
+    return fmt, _writer(registry, fmt, "--report"), Path(path.strip())
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to '{path}': {exc.strerror or exc}") from None
 
 
 def _render(
