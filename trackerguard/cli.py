@@ -230,8 +230,11 @@ def _render(
     """The report in ``fmt``; an output plugin that raises is a one-line error naming it."""
     try:
         if fmt == "text":
-            color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-            return writer(report, color=color)
+            from trackerguard.outputs.text_output import report_width
+
+            terminal = output is None and sys.stdout.isatty()
+            color = terminal and not os.environ.get("NO_COLOR")
+            return writer(report, color=color, width=report_width(terminal))
         return writer(report)
     except Exception as exc:
         from trackerguard.errors import PluginError

@@ -1,12 +1,27 @@
-"""``--format markdown``: for CI step summaries and PR comments, with a Mermaid goal map."""
+"""``--format markdown``: for CI step summaries and PR comments, with a Mermaid goal map.
+
+Bounded: GitHub refuses a step summary over 1 MiB, so the document stays within
+:data:`MAX_BYTES`. The summary, notes and errors come first; findings (worst first) and the
+one-row-per-item actions fill the rest, and whatever does not fit is counted ("… 27,312
+more findings") with a pointer to the JSON and HTML reports, which are never cut.
+"""
 
 from __future__ import annotations
 
 import re
 
-from trackerguard.outputs.grouping import NO_GOAL, group_by_goal
+from trackerguard.outputs.grouping import NO_GOAL, actions_by_item, group_by_goal, natural_key
 from trackerguard.report import Report
 
+MAX_BYTES = 1_000_000
+"""Upper bound of the document in UTF-8 bytes (GitHub's step-summary limit is 1 MiB)."""
+_RESERVE = 4_000
+"""Kept free for the closing lines and the "more findings" pointers."""
+MORE_HINT = (
+    "the complete list is in the JSON and HTML reports of this run "
+    "(`--report json=report.json --report html=report.html`; the GitHub Action and the "
+    "GitLab template write both to their report folder)"
+)
 MAX_MAP_NODES = 60
 _ICON = {"block": "⛔", "warn": "⚠️", "info": "ℹ️"}
 
@@ -35,7 +50,7 @@ def goal_map(report: Report) -> str:
         if finding.severity != "info":
             counts[finding.item] = counts.get(finding.item, 0) + 1
     goals = [item for item in graph.items.values() if levels.is_goal(item.level)]
-    goals.sort(key=lambda item: (levels.rank(item.level), item.key))
+    goals.sort(key=lambda item: (levels.rank(item.level), natural_key(item.key)))
     goals = goals[:MAX_MAP_NODES]
     shown = {goal.key for goal in goals}
     if not goals:
@@ -66,13 +81,40 @@ def goal_map(report: Report) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(report: Report) -> str:
+class _Budget:
+    """Lines of the document, refusing any line that would pass the byte limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.lines: list[str] = []
+        self.size = 0
+        self.limit = limit
+
+    def fits(self, *lines: str) -> bool:
+        need = sum(len(line.encode("utf-8")) + 1 for line in lines)
+        return self.size + need <= self.limit - _RESERVE
+
+    def add(self, *lines: str) -> bool:
+        """Add ``lines`` (all or none); False when they do not fit."""
+        if not self.fits(*lines):
+            return False
+        self.force(*lines)
+        return True
+
+    def force(self, *lines: str) -> None:
+        """Add lines that must be there (closing tags, pointers): the reserve pays for them."""
+        for line in lines:
+            self.lines.append(line)
+            self.size += len(line.encode("utf-8")) + 1
+
+
+def write_markdown(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     data = report.to_dict()
     summary = data["summary"]
     counts = summary["findings"]
     cov = summary["coverage"]
     mode = "applied" if report.applied else "dry run"
-    out = [
+    out = _Budget(max_bytes)
+    out.force(
         f"## trackerguard report ({report.tracker}, {mode})",
         "",
         "| Items | Goals | Work | ⛔ block | ⚠️ warn | ℹ️ info "
@@ -82,38 +124,77 @@ def write_markdown(report: Report) -> str:
         f"{counts['warn']} | {counts['info']} | {cov['work_serving_goal']:.0%} | "
         f"{cov['goals_with_plan']:.0%} |",
         "",
-    ]
+    )
+    if report.notes:
+        out.add(*(f"> {_cell(note)}" for note in report.notes), "")
+    if report.errors:
+        out.force("### Errors", "")
+        errors = sorted(report.errors, key=lambda e: natural_key(e.item))
+        for index, error in enumerate(errors):
+            if not out.add(f"- **{_cell(error.item)}**: {_cell(error.message)}"):
+                out.force(f"- … {len(errors) - index:,} more errors: {MORE_HINT}")
+                break
+        out.force("")
     mermaid = goal_map(report)
     if mermaid:
-        out += ["### Goal map", "", mermaid, ""]
+        out.add("### Goal map", "", mermaid, "")
     groups = group_by_goal(report)
+    total = sum(group.count for group in groups)
+    shown = 0
+    if report.actions:  # leave a fifth of the room to the actions
+        out.limit = max_bytes - max_bytes // 5
     if groups:
-        out += ["### Findings by goal", ""]
+        out.force("### Findings by goal", "")
     for group in groups:
         heading = f"{group.key} {group.title}" if group.key != NO_GOAL else group.title
-        out += [f"<details><summary><b>{_cell(heading)}</b> ({group.count})</summary>", ""]
-        out += ["| Item | Rule | Severity | Finding | Evidence |", "|---|---|---|---|---|"]
+        opening = (
+            f"<details><summary><b>{_cell(heading)}</b> ({group.count})</summary>",
+            "",
+            "| Item | Rule | Severity | Finding | How to fix | Evidence |",
+            "|---|---|---|---|---|---|",
+        )
+        if not out.add(*opening):
+            break
+        full = True
         for item_key, found in group.items.items():
             for finding in found:
                 item = f"[{item_key}]({finding.url})" if finding.url else item_key
-                confidence = " (low confidence)" if finding.confidence == "low" else ""
+                flags = " (low confidence)" if finding.confidence == "low" else ""
                 if not finding.rejudged:
-                    confidence += " (earlier run)"
-                out.append(
+                    flags += " (earlier run)"
+                if finding.waived is not None:
+                    flags += " (waived)"
+                row = (
                     f"| {item} | {finding.rule} {finding.name} | "
-                    f"{_ICON[str(finding.severity)]} {finding.severity}{confidence} | "
-                    f"{_cell(finding.message)} | {_cell(finding.evidence)} |"
+                    f"{_ICON[str(finding.severity)]} {finding.severity}{flags} | "
+                    f"{_cell(finding.message)} | {_cell(finding.hint)} | "
+                    f"{_cell(finding.evidence)} |"
                 )
-        out += ["", "</details>", ""]
+                if not out.add(row):
+                    full = False
+                    break
+                shown += 1
+            if not full:
+                break
+        out.force("", "</details>", "")
+        if not full:
+            break
+    if shown < total:
+        out.force(
+            f"**… {total - shown:,} more findings** not shown here (of {total:,}): {MORE_HINT}.",
+            "",
+        )
+    out.limit = max_bytes
     if report.actions:
-        out += ["### Actions", "", "| Item | Action | Status | Detail |", "|---|---|---|---|"]
-        for action in report.actions:
-            out.append(
-                f"| {action.item} | {action.kind} | {action.status} | {_cell(action.detail)} |"
+        rows = actions_by_item(report.actions)
+        out.force("### Actions", "", "| Item | Actions | Status | Detail |", "|---|---|---|---|")
+        for index, entry in enumerate(rows):
+            line = (
+                f"| {entry.item} | {', '.join(entry.kinds)} | {entry.status} | "
+                f"{_cell(entry.detail)} |"
             )
-        out.append("")
-    if report.errors:
-        out += ["### Errors", ""]
-        out += [f"- **{e.item}**: {_cell(e.message)}" for e in report.errors]
-        out.append("")
-    return "\n".join(out)
+            if not out.add(line):
+                out.force("", f"… actions on {len(rows) - index:,} more items: {MORE_HINT}.")
+                break
+        out.force("")
+    return "\n".join(out.lines)

@@ -1,19 +1,41 @@
-"""``--format text``: a rich terminal report grouped by goal, readable by a manager."""
+"""``--format text``: a rich terminal report grouped by goal, readable by a manager.
+
+Worst first (see :mod:`trackerguard.outputs.grouping`), every finding with its "how to fix"
+hint, one row of actions per item. Lines wrap at word boundaries inside their column (rich
+wraps text; the hint and the evidence hang under the message), at the width of the
+terminal, or :data:`DEFAULT_WIDTH` (``COLUMNS`` when set) when the output is not a terminal.
+"""
 
 from __future__ import annotations
 
+import os
 from io import StringIO
 
 from rich.console import Console
-from rich.console import Group as RichGroup
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from trackerguard.outputs.grouping import NO_GOAL, group_by_goal
+from trackerguard.outputs.grouping import NO_GOAL, actions_by_item, group_by_goal, natural_key
 from trackerguard.report import Report
 
 _STYLE = {"block": "bold red", "warn": "yellow", "info": "dim"}
+DEFAULT_WIDTH = 100
+"""Width when the output is not a terminal (a CI log, a file, a pipe) and COLUMNS is unset."""
+MIN_WIDTH = 40
+
+
+def report_width(is_terminal: bool) -> int:
+    """The terminal's width on a TTY; else ``COLUMNS`` if set, else :data:`DEFAULT_WIDTH`."""
+    if is_terminal:
+        import shutil
+
+        return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = DEFAULT_WIDTH
+    return max(MIN_WIDTH, columns)
 
 
 def _bar(ratio: float, width: int = 20) -> str:
@@ -21,7 +43,9 @@ def _bar(ratio: float, width: int = 20) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def write_text(report: Report, *, color: bool = False, width: int = 100) -> str:
+def write_text(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    """The report for people; ``width`` defaults to :func:`report_width` of a non-terminal."""
+    width = width or report_width(False)
     buffer = StringIO()
     console = Console(
         file=buffer, force_terminal=color, no_color=not color, width=width, highlight=False
@@ -58,45 +82,57 @@ def write_text(report: Report, *, color: bool = False, width: int = 100) -> str:
         header.add_row("Exempt", str(report.exempt))
     console.print(Panel(header, title=f"trackerguard · {report.tracker} · {mode}", expand=False))
 
+    for note in report.notes:
+        console.print(Text(f"note: {note}", style="dim"))
+    if report.errors:
+        console.print()
+        errors = Table.grid(padding=(0, 1))
+        errors.add_column(no_wrap=True, style="red")
+        errors.add_column(style="red")
+        for error in sorted(report.errors, key=lambda e: natural_key(e.item)):
+            errors.add_row(error.item, error.message)
+        console.print(Panel(errors, title="Errors", border_style="red", expand=False))
+
     for group in group_by_goal(report):
         title = f"{group.key}  {group.title}" if group.key != NO_GOAL else group.title
         console.print()
         console.rule(Text(title, style="bold"), align="left")
         for item_key, found in group.items.items():
             item = report.graph.get(item_key) if report.graph else None
-            label = f"{item_key} {item.title}" if item is not None else item_key
-            console.print(Text(f"  {label}", style="bold"))
+            carried = report.carried.get(item_key)
+            title_text = item.title if item is not None else carried.title if carried else ""
+            console.print(Text(f"  {item_key} {title_text}".rstrip(), style="bold"))
+            rows = Table.grid(padding=(0, 1))
+            rows.add_column(width=3)
+            rows.add_column(no_wrap=True, width=5)
+            rows.add_column(ratio=1)
             for finding in found:
-                style = _STYLE[str(finding.severity)]
-                line = Text.assemble(
-                    "    ",
-                    (f"{finding.severity:<5}", style),
-                    f" {finding.rule} {finding.name}: ",
-                    finding.message,
-                )
+                severity = str(finding.severity)
+                body = Text.assemble(f"{finding.rule} {finding.name}: ", finding.message)
                 if finding.confidence == "low":
-                    line.append(" (low confidence)", style="dim")
+                    body.append(" (low confidence)", style="dim")
                 if not finding.rejudged:
-                    line.append(" (open since an earlier run)", style="dim")
-                console.print(line)
+                    body.append(" (open since an earlier run)", style="dim")
+                if finding.waived is not None:
+                    body.append(f" (waived by {finding.waived.owner or 'nobody'})", style="dim")
+                if finding.hint:
+                    body.append("\nfix: ", style="cyan")
+                    body.append(finding.hint)
                 if finding.evidence and (
                     finding.confidence == "low" or finding.rule in ("TG103", "TG204")
                 ):
-                    console.print(Text(f"          evidence: {finding.evidence}", style="dim"))
+                    body.append(f"\nevidence: {finding.evidence}", style="dim")
+                rows.add_row("", Text(severity, style=_STYLE[severity]), body)
+            console.print(rows)
     if report.actions:
         console.print()
         actions = Table(title="Actions", show_edge=False, expand=False)
-        actions.add_column("item")
-        actions.add_column("action")
+        actions.add_column("item", no_wrap=True)
+        actions.add_column("actions")
         actions.add_column("status")
         actions.add_column("detail")
-        for action in report.actions:
-            actions.add_row(action.item, action.kind, action.status, action.detail)
+        for row in actions_by_item(report.actions):
+            actions.add_row(row.item, ", ".join(row.kinds), row.status, row.detail)
         console.print(actions)
-    if report.errors:
-        console.print()
-        errors = [Text(f"  {e.item}: {e.message}", style="red") for e in report.errors]
-        console.print(Panel(RichGroup(*errors), title="Errors", border_style="red", expand=False))
-    for note in report.notes:
-        console.print(Text(f"note: {note}", style="dim"))
-    return buffer.getvalue()
+    # rich pads table cells to the width; a log or a diff should not carry that padding.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
