@@ -88,6 +88,11 @@ def _setup(
         overrides["plugins_dir"] = plugins_dir
     settings = load_settings(config_file, overrides)
     registry = build_registry(settings.plugins_dir)
+    from trackerguard.env_check import check_environment
+
+    check_environment(
+        os.environ, type(settings).model_fields, (info.name for info in registry.plugins)
+    )
     configure = registry.hook.trackerguard_configure
     try:
         configure.call_historic(kwargs={"settings": settings})
@@ -268,7 +273,7 @@ def rules_command(config_file: Path | None, plugins_dir: Path | None, fmt: str) 
                     "name": rule.name,
                     "severity": str(config.severity or rule.default_severity),
                     "default_severity": str(rule.default_severity),
-                    "applies_to": rule.applies_to,
+                    "applies_to": rule.applies_to_label(),
                     "enabled": config.enabled,
                     "summary": rule.summary(),
                     "plugin": owners.get(rule_id, "config (custom_rules)"),
@@ -287,7 +292,9 @@ def rules_command(config_file: Path | None, plugins_dir: Path | None, fmt: str) 
     for row in rows:
         severity = row["severity"] if row["enabled"] else "disabled"
         table.add_row(row["id"], row["name"], severity, row["applies_to"], row["summary"])
-    Console(width=140).print(table)
+    from trackerguard.outputs.text_output import report_width
+
+    Console(width=max(120, report_width(sys.stdout.isatty())), highlight=False).print(table)
 
 
 @main.command()
@@ -351,9 +358,43 @@ def explain(
             raise UsageError(
                 f"explain: unknown rule id '{rule_id}' (known: {', '.join(sorted(rules))})"
             )
-        click.echo(f"{rule.id} {rule.name} (default severity: {rule.default_severity})\n")
-        click.echo(rule.documentation())
-        click.echo(f"\nDocs: {rule.docs_url()}")
+        _print_rule_doc(rule, registry)
+
+
+def _print_rule_doc(rule: Any, registry: Registry) -> None:
+    """A rule's docstring rendered for the terminal (bold headings, not raw ``**``)."""
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from trackerguard.outputs.text_output import report_width
+
+    terminal = sys.stdout.isatty()
+    buffer = StringIO()
+    console = Console(
+        file=buffer,
+        width=report_width(terminal),
+        force_terminal=terminal and not os.environ.get("NO_COLOR"),
+        no_color=not terminal or bool(os.environ.get("NO_COLOR")),
+        highlight=False,
+    )
+    console.print(f"{rule.id} {rule.name} (default severity: {rule.default_severity})\n")
+    console.print(Markdown(_paragraph_headings(rule.documentation())))
+    url = rule.docs_url()
+    owner = registry.owners.get(("rule", rule.id))
+    if url:
+        console.print(f"\nDocs: {url}", soft_wrap=True)
+    else:
+        console.print(f"\nDocs: none published by plugin '{owner}' (it may set Rule.docs)")
+    click.echo("\n".join(line.rstrip() for line in buffer.getvalue().splitlines()))
+
+
+def _paragraph_headings(doc: str) -> str:
+    """``**Why it matters**`` on its own line becomes a Markdown heading of its paragraph."""
+    import re
+
+    return re.sub(r"(?m)^\*\*([^*\n]+)\*\*:?\s*$", r"\n#### \1\n", doc)
 
 
 # -- plugins / config / init ---------------------------------------------------------------------
@@ -398,24 +439,42 @@ def config_command(config_file: Path | None, plugins_dir: Path | None, fmt: str)
         click.echo(to_toml(data))
 
 
+def _init_trackers() -> list[str]:
+    from trackerguard.init_template import TRACKERS
+
+    return list(TRACKERS)
+
+
 @main.command()
 @click.option("--force", is_flag=True, help="Overwrite an existing trackerguard.toml.")
 @click.option(
     "--tracker",
-    type=click.Choice(["file", "jira", "github", "redmine"]),
+    type=click.Choice(_init_trackers()),
     default="file",
     show_default=True,
 )
 def init(force: bool, tracker: str) -> None:
-    """Write a commented trackerguard.toml to start from."""
-    from trackerguard.init_template import template
+    """Write a commented trackerguard.toml to start from (and, for the file tracker, a
+    small example backlog.json when there is none)."""
+    from trackerguard.init_template import SECRET_ENV, starter_backlog, template
 
     target = Path("trackerguard.toml")
     if target.exists() and not force:
         click.echo("trackerguard: error: trackerguard.toml exists (use --force)", err=True)
         sys.exit(2)
     target.write_text(template(tracker), encoding="utf-8")
-    click.echo(f"wrote {target} (tracker: {tracker}); next: trackerguard check")
+    wrote = [str(target)]
+    if tracker == "file":
+        backlog = Path("backlog.json")
+        if not backlog.exists():
+            backlog.write_text(starter_backlog(), encoding="utf-8")
+            wrote.append(f"{backlog} (a 4-item example to replace with your items)")
+        click.echo(f"wrote {' and '.join(wrote)}; next: trackerguard check")
+        return
+    click.echo(
+        f"wrote {target} (tracker: {tracker}); next: edit the [{tracker}] section, "
+        f"set {SECRET_ENV[tracker]}, then run trackerguard check"
+    )
 
 
 # -- service -------------------------------------------------------------------------------------

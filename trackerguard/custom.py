@@ -261,6 +261,11 @@ class CustomRule(Rule):
     def docs_url(cls) -> str:
         return CUSTOM_RULES_DOCS
 
+    @classmethod
+    def applies_to_label(cls) -> str:
+        """The configured ``level`` list (the rule filters by level itself)."""
+        return ", ".join(cls.config.level) if cls.config.level else "any"
+
 
 def compile_custom_rules(
     configs: Sequence[CustomRuleConfig],

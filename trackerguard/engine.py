@@ -119,14 +119,13 @@ class Engine:
         self,
         rules: Mapping[str, type[Rule]],
         settings: Settings,
-        *,
-        config_label: str = "configuration",
     ) -> None:
         self.settings = settings
         unknown = sorted(set(settings.rules) - set(rules))
         if unknown:
             raise ConfigError(
-                f"{config_label}: key 'rules.{unknown[0]}': unknown rule id "
+                f"{settings.source_of(('rules', unknown[0]))}: key 'rules.{unknown[0]}': "
+                "unknown rule id "
                 f"(known: {', '.join(sorted(rules))})"
             )
         self.active: list[ActiveRule] = []
@@ -143,9 +142,8 @@ class Engine:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first["loc"])
                 problem = "unknown option" if first["type"] == "extra_forbidden" else first["msg"]
-                raise ConfigError(
-                    f"{config_label}: key 'rules.{rule_id}.{where}': {problem}"
-                ) from None
+                source = settings.source_of(("rules", rule_id, *where.split(".")))
+                raise ConfigError(f"{source}: key 'rules.{rule_id}.{where}': {problem}") from None
             severity = config.severity or rule_cls.default_severity
             mode = config.mode or _DEFAULT_MODE[severity]
             try:

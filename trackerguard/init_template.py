@@ -24,7 +24,73 @@ _TRACKER_SECTIONS = {
         'projects = ["your-project"]\n'
         "# api_key: set TRACKERGUARD_REDMINE__API_KEY (never in this file)\n"
     ),
+    "gitlab": (
+        "[gitlab]\n"
+        'url = "https://gitlab.com"\n'
+        'projects = ["your-group/your-project"]\n'
+        "# token: set TRACKERGUARD_GITLAB__TOKEN (never in this file)\n"
+    ),
+    "linear": (
+        "[linear]\n"
+        'teams = ["ENG"]\n'
+        "# api_key: set TRACKERGUARD_LINEAR__API_KEY (never in this file)\n"
+    ),
 }
+TRACKERS: tuple[str, ...] = tuple(_TRACKER_SECTIONS)
+"""The trackers ``init --tracker`` can write a config for: every built-in adapter."""
+SECRET_ENV = {
+    "jira": "TRACKERGUARD_JIRA__TOKEN",
+    "github": "TRACKERGUARD_GITHUB__TOKEN",
+    "redmine": "TRACKERGUARD_REDMINE__API_KEY",
+    "gitlab": "TRACKERGUARD_GITLAB__TOKEN",
+    "linear": "TRACKERGUARD_LINEAR__API_KEY",
+}
+
+STARTER_BACKLOG = {
+    "items": [
+        {
+            "key": "GOAL-1",
+            "type": "Initiative",
+            "title": "Grow self-serve revenue",
+            "description": "## Key results\n- Self-serve share of revenue from 20% to 35% by Q4",
+            "status": "In Progress",
+            "assignee": "you",
+            "due": "2030-12-31",
+        },
+        {
+            "key": "EPIC-1",
+            "type": "Epic",
+            "title": "CSV export",
+            "parent": "GOAL-1",
+            "description": "Customers ask support for exports every week.\n\n"
+            "## Done when\n- [ ] export button\n- [ ] scheduled export",
+            "status": "To Do",
+            "assignee": "you",
+            "milestone": "2030.1",
+        },
+        {
+            "key": "TASK-1",
+            "type": "Story",
+            "title": "Add an export button",
+            "parent": "EPIC-1",
+            "description": "As an admin I want an export button so that I can share "
+            "reports without asking support.",
+            "status": "To Do",
+        },
+        {
+            "key": "TASK-2",
+            "type": "Task",
+            "title": "Refactor the billing client",
+            "description": "",
+            "status": "To Do",
+        },
+    ]
+}
+"""A four-item backlog for the file tracker: a healthy chain and one orphan to flag."""
+
+
+def starter_backlog() -> str:
+    return json.dumps(STARTER_BACKLOG, indent=2) + "\n"
 
 
 def template(tracker: str) -> str:

@@ -149,10 +149,22 @@ class Rule:
         """Judge ``item``; return ``None`` when the rule does not apply to it."""
         raise NotImplementedError
 
+    docs: ClassVar[str | None] = None
+    """Where a plugin rule's documentation lives (a URL); built-in rules link to ours."""
+
     @classmethod
     def summary(cls) -> str:
-        doc = (cls.__doc__ or "").strip()
-        return doc.splitlines()[0].strip() if doc else cls.name
+        """The docstring's first paragraph (a sentence may span lines), on one line."""
+        import inspect
+
+        doc = inspect.cleandoc(cls.__doc__ or "")
+        first = doc.split("\n\n", 1)[0]
+        return " ".join(line.strip() for line in first.splitlines()) or cls.name
+
+    @classmethod
+    def applies_to_label(cls) -> str:
+        """What ``trackerguard rules`` shows as "applies to" (the levels, for custom rules)."""
+        return cls.applies_to
 
     @classmethod
     def documentation(cls) -> str:
@@ -166,10 +178,18 @@ class Rule:
         return _section(cls.documentation(), "why it matters")
 
     @classmethod
-    def docs_url(cls) -> str:
-        return (
-            f"https://github.com/trackerguard/trackerguard/blob/main/docs/rules.md#{cls.id.lower()}"
-        )
+    def docs_url(cls) -> str | None:
+        """The rule's documentation: ours for the built-in pack, else the plugin's ``docs``
+        (``None`` when the plugin published none: never a page of our docs that does not
+        exist)."""
+        if cls.docs:
+            return cls.docs
+        if cls.__module__.startswith("trackerguard.rules"):
+            return (
+                "https://github.com/trackerguard/trackerguard/blob/main/docs/rules.md"
+                f"#{cls.id.lower()}"
+            )
+        return None
 
 
 def _section(doc: str, title: str) -> str:

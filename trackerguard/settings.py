@@ -24,6 +24,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     ValidationInfo,
@@ -226,6 +227,36 @@ class Settings(BaseSettings):
     trackers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Sections of third-party tracker adapters (``[trackers.NAME]``)."""
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    _files: tuple[tuple[str, dict[str, Any]], ...] = PrivateAttr(default=())
+    """(label, data) of the config files this was loaded from, highest priority first."""
+
+    def source_of(self, path: Sequence[str | int]) -> str:
+        """Where the setting at ``path`` comes from, for error messages: the config file (or
+        ``pyproject.toml [tool.trackerguard]``) that holds it or its nearest table, else the
+        environment variable, else "configuration" (a default)."""
+        for label, data in self._files:
+            if _lookup(data, path):
+                return label
+        exact = _env_name(path)
+        if any(name.upper() == exact for name in os.environ):
+            return f"environment variable {exact}"
+        for depth in range(len(path) - 1, 0, -1):
+            for label, data in self._files:
+                if _lookup(data, path[:depth]):
+                    return label
+        prefix = _env_name(path[:1])
+        if any(name.upper().startswith(prefix) for name in os.environ):
+            return f"environment variable {_env_name(path)}"
+        return "configuration"
+
+    @field_validator("rules", mode="before")
+    @classmethod
+    def _rule_ids_upper(cls, value: Any) -> Any:
+        """Rule ids are upper case; environment variables arrive lower-cased
+        (``TRACKERGUARD_RULES__TG103__MODE`` → ``rules.tg103``)."""
+        if isinstance(value, Mapping):
+            return {str(key).upper(): entry for key, entry in value.items()}
+        return value
 
     @field_validator("levels")
     @classmethod
@@ -482,7 +513,9 @@ def load_settings(
             init[key] = value
     token = _FILES.set(tuple(files))
     try:
-        return Settings(**init)
+        settings = Settings(**init)
+        settings._files = tuple(files)
+        return settings
     except ValidationError as exc:
         raise ConfigError(_explain(exc, files, init)) from None
     finally:
