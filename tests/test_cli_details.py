@@ -204,3 +204,52 @@ def test_docs_cite_no_missing_file_and_list_every_tracker() -> None:
     intro = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8").split("\n\n", 2)[1]
     for tracker in build_registry(load_entry_points=False).trackers:
         assert f"`{tracker}`" in intro, tracker
+
+
+FAILING_PLUGIN_RULES = '''
+from trackerguard import Rule, fail, hookimpl
+
+
+class Undocumented(Rule):
+    """Every story is flagged (no docs)."""
+
+    id = "ACME3"
+    name = "undocumented"
+    applies_to = "work"
+
+    def check(self, item, ctx):
+        return fail("flagged by ACME3")
+
+
+class Documented(Undocumented):
+    """Every story is flagged (with docs)."""
+
+    id = "ACME4"
+    name = "documented"
+    docs = "https://acme.example/rules/acme4"
+
+    def check(self, item, ctx):
+        return fail("flagged by ACME4")
+
+
+@hookimpl
+def trackerguard_register_rules(register):
+    register(Undocumented)
+    register(Documented)
+'''
+
+
+def test_comments_link_each_rule_to_its_own_docs(make_project: Callable[..., Path]) -> None:
+    config = make_project(config='plugins_dir = "plugins"')
+    (config.parent / "plugins").mkdir()
+    (config.parent / "plugins" / "acme.py").write_text(FAILING_PLUGIN_RULES, encoding="utf-8")
+    assert invoke("check", "--config", str(config), "-q", "--apply")[0] == 1
+    backlog = json.loads((config.parent / "backlog.json").read_text())
+    orphan = next(item for item in backlog["items"] if item["key"] == "S-2")
+    body = next(c["body"] for c in orphan["comments"] if "<!-- trackerguard -->" in c["body"])
+    assert "[About ACME4](https://acme.example/rules/acme4)" in body
+    assert "About ACME3" not in body and "rules.md#acme" not in body
+    assert (
+        "[About TG101](https://github.com/trackerguard/trackerguard/blob/main/docs/rules.md#tg101)"
+        in body
+    )

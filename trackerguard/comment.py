@@ -51,8 +51,13 @@ def render_findings(
     docs_url: str,
     skip_label: str,
     why: Mapping[str, str] | None = None,
+    links: Mapping[str, str | None] | None = None,
 ) -> str:
-    """The comment listing what is missing, why it matters, and how to fix it."""
+    """The comment listing what is missing, why it matters, and how to fix it.
+
+    ``links`` gives each rule's documentation (``None``: the rule has none, so the comment
+    shows no link); rules missing from it link to ``docs_url#<rule id>`` (the built-in pack).
+    """
     fp = fingerprint(findings)
     count = len(findings)
     lines = [
@@ -70,7 +75,9 @@ def render_findings(
             lines.append(f"  - _How to fix:_ {finding.hint}")
         if finding.evidence:
             lines.append(f"  - _What trackerguard saw:_ {finding.evidence}")
-        lines.append(f"  - [About {finding.rule}]({docs_url}#{anchor})")
+        link = (links or {}).get(finding.rule, f"{docs_url}#{anchor}")
+        if link:
+            lines.append(f"  - [About {finding.rule}]({link})")
     lines += [
         "",
         "_This comment updates itself when the item changes. To exempt this item, add the "

@@ -31,9 +31,16 @@ from trackerguard.settings import ActionsConfig
 class Planner:
     """Plans the actions for one item at a time."""
 
-    def __init__(self, config: ActionsConfig, why: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: ActionsConfig,
+        why: Mapping[str, str] | None = None,
+        links: Mapping[str, str | None] | None = None,
+    ) -> None:
         self.config = config
         self.why = dict(why or {})
+        self.links = dict(links or {})
+        """Documentation per rule that is not a built-in (those link to ``docs_url``)."""
 
     def plan(self, item: WorkItem, findings: Sequence[PolicyFinding]) -> list[Action]:
         acting = [pf for pf in findings if pf.finding.acts and pf.mode != "observe"]
@@ -65,6 +72,7 @@ class Planner:
                             self.config.docs_url,
                             self.config.skip_label,
                             self.why,
+                            self.links,
                         ),
                         fingerprint=fp,
                         comment_id=existing.id if existing else None,

@@ -70,7 +70,13 @@ class Runner:
         rules.update(_custom_rules(settings, registry))
         self.engine = Engine(rules, settings)
         self.planner = Planner(
-            settings.actions, {a.rule.id: type(a.rule).why() for a in self.engine.active}
+            settings.actions,
+            {a.rule.id: type(a.rule).why() for a in self.engine.active},
+            {  # plugin and custom rules: their own docs (built-ins link to actions.docs_url)
+                a.rule.id: type(a.rule).docs_url()
+                for a in self.engine.active
+                if not type(a.rule).__module__.startswith("trackerguard.rules")
+            },
         )
         self.state = StateStore(settings.state_path)
         self._adapter: TrackerAdapter | None = None
