@@ -223,6 +223,13 @@ def test_action_inputs_reach_the_command(github: GitHubRunner, tmp_path: Path) -
     )
     assert success and (workspace / "backlog.json").read_text() == backlog
 
+    # Without a fail-on input, the config's fail_on decides (the blocking findings remain).
+    assert not github.run(workspace, {"config": "custom.toml"})[0]
+    custom = workspace / "custom.toml"
+    custom.write_text(custom.read_text().replace('fail_on = "block"', 'fail_on = "never"'))
+    success, outputs, _, _ = github.run(workspace, {"config": "custom.toml"})
+    assert success and outputs["exit-code"] == "0" and int(outputs["block"]) > 0
+
     # A bad input is a configuration error: exit 2, the step fails, no counts invented.
     success, outputs, summary, logs = github.run(workspace, {"config": "missing.toml"})
     assert not success and outputs["exit-code"] == "2" and outputs["block"] == ""
