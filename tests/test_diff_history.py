@@ -161,7 +161,7 @@ def test_check_html_report_draws_the_trend_of_earlier_full_scans(
     run("check", "--config", str(config), "--quiet", "--format", "html", "--output", str(out))
     html = out.read_text()
     assert "2 full scans" in html and html.count("<polyline") == 4
-    assert '<tr class="converging"><td>I-1</td>' in html and "<script" not in html
+    assert '<tr class="converging"><td>I-1</td>' in html and "<script src" not in html
 
 
 TREND_PROBE = """
