@@ -135,21 +135,25 @@ def test_dev_dist_builds_sdist_and_wheel_that_install_as_the_readme_says(tmp_pat
     _pip(from_clone, ".", cwd=source)
     _assert_runs(from_clone / "bin" / "trackerguard", tmp_path)
 
-    # 3. pipx, with its home and bin folder inside the test's directory.
-    pipx_env = {
-        **os.environ,
-        "PIPX_HOME": str(tmp_path / "pipx-home"),
-        "PIPX_BIN_DIR": str(tmp_path / "pipx-bin"),
-        "PIPX_MAN_DIR": str(tmp_path / "pipx-man"),
-    }
-    installed = subprocess.run(
-        [sys.executable, "-m", "pipx", "install", str(wheel)],
-        capture_output=True,
-        text=True,
-        env=pipx_env,
-    )
-    assert installed.returncode == 0, installed.stderr
-    _assert_runs(tmp_path / "pipx-bin" / "trackerguard", tmp_path)
+    # 3. pipx, from the clone (`pipx install .`) and from the wheel, each with its own home
+    # and bin folder inside the test's directory.
+    for name, target, cwd in (("clone", ".", source), ("wheel", str(wheel), tmp_path)):
+        home = tmp_path / f"pipx-{name}"
+        pipx_env = {
+            **os.environ,
+            "PIPX_HOME": str(home / "home"),
+            "PIPX_BIN_DIR": str(home / "bin"),
+            "PIPX_MAN_DIR": str(home / "man"),
+        }
+        installed = subprocess.run(
+            [sys.executable, "-m", "pipx", "install", target],
+            capture_output=True,
+            text=True,
+            env=pipx_env,
+            cwd=cwd,
+        )
+        assert installed.returncode == 0, installed.stderr
+        _assert_runs(home / "bin" / "trackerguard", tmp_path)
 
 
 def _clean_venv(where: Path) -> Path:
