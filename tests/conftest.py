@@ -68,3 +68,6 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
+
+
+from tests.pg_support import pg_database  # noqa: E402, F401  (a fixture for the queue tests)

@@ -542,6 +542,17 @@ def queue_purge(config_file: Path | None, plugins_dir: Path | None, yes: bool) -
         run(settings)
 
 
+@queue.command("migrate")
+@config_options
+def queue_migrate(config_file: Path | None, plugins_dir: Path | None) -> None:
+    """Create or upgrade the queue's tables (Postgres: the job engine's schema and ours)."""
+    with _errors():
+        settings, _ = _setup(config_file, plugins_dir)
+        from trackerguard.service.cli import queue_migrate as run
+
+        run(settings)
+
+
 # Governance commands (waivers, diff, report --history) register themselves on ``main``.
 from trackerguard import cli_governance as _governance  # noqa: E402, F401
 

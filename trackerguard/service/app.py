@@ -42,9 +42,10 @@ from trackerguard.adapter import TrackerAdapter, WebhookError
 from trackerguard.errors import ConfigError
 from trackerguard.failures import describe
 from trackerguard.run import Runner
+from trackerguard.service.backend import QueueStore, open_queue
 from trackerguard.service.identity import BotIdentities
 from trackerguard.service.metrics import Metrics
-from trackerguard.service.queue import GroupCommitter, Incoming, QueueError, SQLiteQueue
+from trackerguard.service.queue import GroupCommitter, Incoming, QueueError
 from trackerguard.service.signatures import insecure_no_signature, webhook_secret
 from trackerguard.service.sweep import Sweeper
 from trackerguard.service.worker import QUERY_PREFIX, WorkerPool
@@ -82,11 +83,6 @@ class Service:
         self.registry = registry
         self.cfg = settings.service
         self.background = background
-        if self.cfg.queue_url:
-            raise ConfigError(
-                "service.queue_url: the Postgres queue is not available in this version; "
-                "use service.queue_path (SQLite)"
-            )
         self.trackers = served_trackers(settings)
         self.adapters: dict[str, TrackerAdapter] = {}
         for name in self.trackers:
@@ -109,13 +105,7 @@ class Service:
             name: ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"tg-parse-{name}")
             for name in self.trackers
         }
-        self.store = SQLiteQueue(
-            self.cfg.queue_path,
-            synchronous=self.cfg.synchronous,
-            coalesce_seconds=self.cfg.coalesce_seconds,
-            echo_window_seconds=self.cfg.echo_window_seconds,
-            background_checkpoint=True,
-        )
+        self.store: QueueStore = open_queue(self.cfg, background_checkpoint=True)
         self.metrics = Metrics(self.store.depth)
         self._wire()
         self.draining = False
@@ -187,7 +177,7 @@ class Service:
             self.sweeper.start()
         log.info(
             "trackerguard service: trackers %s, queue %s, %d worker(s)",
-            ", ".join(self.trackers), self.cfg.queue_path, self.cfg.workers,
+            ", ".join(self.trackers), _queue_name(self.cfg), self.cfg.workers,
         )  # fmt: skip
 
     def begin_drain(self) -> None:
@@ -394,3 +384,12 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
     )
     app.state.service = service
     return app
+
+
+def _queue_name(cfg: Any) -> str:
+    """The queue as logs may show it (a Postgres URL without its password)."""
+    if cfg.queue_url:
+        from trackerguard.service.pg_queue import redact
+
+        return redact(str(cfg.queue_url))
+    return str(cfg.queue_path)

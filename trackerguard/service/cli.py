@@ -12,16 +12,15 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from trackerguard.errors import UsageError
-from trackerguard.service.queue import SQLiteQueue
+from trackerguard.service.backend import QueueStore, open_queue
 
 if TYPE_CHECKING:
     from trackerguard.plugins_manager import Registry
     from trackerguard.settings import Settings
 
 
-def _store(settings: Settings) -> SQLiteQueue:
-    cfg = settings.service
-    return SQLiteQueue(cfg.queue_path, synchronous=cfg.synchronous)
+def _store(settings: Settings, *, check_schema: bool = True) -> QueueStore:
+    return open_queue(settings.service, check_schema=check_schema)
 
 
 def run_serve(
@@ -124,4 +123,17 @@ def queue_purge(settings: Settings) -> None:
     finally:
         store.close()
     click.echo(f"purged {removed} dead letter(s)")
+    sys.stdout.flush()
+
+
+def queue_migrate(settings: Settings) -> None:
+    """Apply the queue's schema. SQLite creates its tables on open; Postgres needs this once
+    per database (and after upgrades), before the first ``serve``."""
+    store = _store(settings, check_schema=False)
+    try:
+        migrate = getattr(store, "migrate", None)
+        done = migrate() if migrate is not None else []
+    finally:
+        store.close()
+    click.echo("queue schema: " + (", ".join(done) + " created" if done else "up to date"))
     sys.stdout.flush()

@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 DEDUPE_SECONDS = 7 * 24 * 3600.0
 
@@ -107,6 +107,14 @@ class Job:
     attempts: int
     deliveries: int
     first_received: float
+
+
+class BatchStore(Protocol):
+    """What the group committer needs of a queue (SQLite or Postgres)."""
+
+    def enqueue_many(
+        self, batch: Sequence[Incoming], now: float | None = None
+    ) -> list[Outcome]: ...
 
 
 class QueueError(RuntimeError):
@@ -498,7 +506,7 @@ class GroupCommitter:
     are resolved with a single hop into the event loop (not one wake-up per delivery).
     """
 
-    def __init__(self, store: SQLiteQueue, *, max_batch: int = 512) -> None:
+    def __init__(self, store: BatchStore, *, max_batch: int = 512) -> None:
         self.store = store
         self.max_batch = max_batch
         self._inbox: stdqueue.SimpleQueue[_Waiter | None] = stdqueue.SimpleQueue()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class ServiceSettings(BaseModel):
@@ -23,7 +23,10 @@ class ServiceSettings(BaseModel):
     """Trackers accepting deliveries at ``/webhooks/NAME`` (default: the configured tracker)."""
     queue_path: Path = Path(".trackerguard/queue.db")
     queue_url: str | None = None
-    """Reserved for a shared Postgres queue (several replicas); not implemented yet."""
+    """``postgresql://USER@HOST:PORT/DATABASE``: a queue shared by any number of replicas
+    (``docs/service.md``, deployment); unset: the SQLite file ``queue_path``."""
+    queue_password: SecretStr | None = None
+    """The Postgres password (env ``TRACKERGUARD_SERVICE__QUEUE_PASSWORD`` or ``…_FILE``)."""
     synchronous: Literal["FULL", "NORMAL"] = "FULL"
     """SQLite ``synchronous`` in WAL mode. FULL: an acknowledged delivery survives power loss.
     NORMAL survives a crash of the process (kill -9) but may lose the last commits on power loss."""

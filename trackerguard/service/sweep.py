@@ -16,15 +16,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from trackerguard.adapter import ScanRequest
 from trackerguard.run import Runner
-from trackerguard.service.queue import SQLiteQueue
 
 if TYPE_CHECKING:
     from trackerguard.plugins_manager import Registry
+    from trackerguard.service.backend import QueueStore
     from trackerguard.service.metrics import Metrics
     from trackerguard.settings import Settings
 
@@ -37,7 +38,7 @@ class Sweeper:
         self,
         settings: Settings,
         registry: Registry,
-        store: SQLiteQueue,
+        store: QueueStore,
         metrics: Metrics,
         trackers: list[str],
         on_queued: list[object] | None = None,
@@ -83,6 +84,15 @@ class Sweeper:
         key = f"sweep:{tracker}"
         started = datetime.now(UTC)
         runner: Runner | None = None
+        take_turn = getattr(self.store, "take_sweep_turn", None)
+        if take_turn is not None:  # a shared queue: one replica per tick sweeps
+            tick = int(time.time() // max(self.settings.service.reconcile_minutes * 60, 1))
+            try:
+                if not take_turn(tracker, tick):
+                    return 0
+            except Exception as exc:
+                log.error("sweep of %s: cannot take its turn: %s", tracker, exc)
+                return 0
         try:
             raw = self.store.get_meta(key)
             if raw is None:

@@ -23,11 +23,12 @@ from trackerguard.adapter import ScanRequest
 from trackerguard.errors import TrackerError
 from trackerguard.failures import describe
 from trackerguard.run import Runner
-from trackerguard.service.queue import Job, SQLiteQueue
+from trackerguard.service.queue import Job
 
 if TYPE_CHECKING:
     from trackerguard.plugins_manager import Registry
     from trackerguard.report import Report
+    from trackerguard.service.backend import QueueStore
     from trackerguard.service.metrics import Metrics
     from trackerguard.settings import Settings
 
@@ -59,7 +60,7 @@ class WorkerPool:
         self,
         settings: Settings,
         registry: Registry,
-        store: SQLiteQueue,
+        store: QueueStore,
         metrics: Metrics,
         *,
         owner: str | None = None,

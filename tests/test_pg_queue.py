@@ -1,0 +1,152 @@
+"""The Postgres queue on a real PostgreSQL: the engine's coalescing, per-item locks, retries,
+dead letters, stalled-job recovery and once-per-cluster sweep, with two replicas' stores."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from trackerguard.service.pg_queue import PostgresQueue, redact
+from trackerguard.service.queue import Incoming, QueueError
+
+
+def _store(db: tuple[str, str], **kw: float) -> PostgresQueue:
+    url, password = db
+    return PostgresQueue(url, password=password, coalesce_seconds=0, **kw)
+
+
+@pytest.fixture
+def stores(pg_database: tuple[str, str]) -> tuple[PostgresQueue, PostgresQueue]:
+    first = PostgresQueue(pg_database[0], password=pg_database[1], check_schema=False)
+    assert set(first.migrate()) >= {"procrastinate schema", "tg_deliveries"}
+    first.close()
+    a, b = _store(pg_database), _store(pg_database)  # two replicas, one database
+    yield a, b
+    a.close()
+    b.close()
+
+
+def test_start_without_migrations_names_the_command(pg_database: tuple[str, str]) -> None:
+    with pytest.raises(QueueError, match="run 'trackerguard queue migrate'") as caught:
+        _store(pg_database)
+    assert pg_database[1] not in str(caught.value)
+
+
+def test_unreachable_database_names_the_url_without_its_password() -> None:
+    with pytest.raises(QueueError) as caught:
+        PostgresQueue("postgresql://tg:s3cret@127.0.0.1:9/none", password=None)
+    assert "postgresql://tg:***@127.0.0.1:9/none" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+    assert redact("postgresql://u:p@h:5/d") == "postgresql://u:***@h:5/d"
+
+
+def test_duplicates_and_bursts_coalesce_across_replicas(
+    stores: tuple[PostgresQueue, PostgresQueue],
+) -> None:
+    a, b = stores
+    burst = [Incoming("github", f"d{n}", ("acme/web#1",), True) for n in range(20)]
+    outcomes = a.enqueue_many(burst[:10]) + b.enqueue_many(burst[10:])
+    assert outcomes == ["queued"] * 20
+    assert b.enqueue_many([burst[3]]) == ["duplicate"]  # the other replica saw it
+    assert a.depth() == {"pending": 1, "running": 0, "dead": 0}  # one job for the item
+    assert [j["item"] for j in b.list_jobs()] == ["acme/web#1"]
+
+
+def test_per_item_lock_holds_across_replicas(stores: tuple[PostgresQueue, PostgresQueue]) -> None:
+    a, b = stores
+    a.enqueue_many([Incoming("github", "d1", ("acme/web#1",), True)])
+    job = a.claim("replica-a", 30)
+    assert job is not None and job.item_key == "acme/web#1" and job.attempts == 1
+    # A new delivery for the same item while it runs: queued, but not handed out.
+    b.enqueue_many([Incoming("github", "d2", ("acme/web#1",), True)])
+    assert b.claim("replica-b", 30) is None
+    a.complete(job, "replica-a", wrote=True)
+    second = b.claim("replica-b", 30)
+    assert second is not None and second.item_key == "acme/web#1"
+    b.complete(second, "replica-b", wrote=False)
+    assert a.depth()["pending"] == 0
+
+
+def test_echo_window_is_shared(stores: tuple[PostgresQueue, PostgresQueue]) -> None:
+    a, b = stores
+    a.enqueue_many([Incoming("github", "d1", ("acme/web#1",), True)])
+    job = a.claim("replica-a", 30)
+    assert job is not None
+    a.complete(job, "replica-a", wrote=True)
+    # The bot's own write comes back as an unattributed delivery to the OTHER replica.
+    assert b.enqueue_many([Incoming("github", "d-echo", ("acme/web#1",), False)]) == ["echo"]
+
+
+def test_retries_then_dead_letter_with_the_error_then_retry_dead(
+    stores: tuple[PostgresQueue, PostgresQueue],
+) -> None:
+    a, _ = stores
+    a.enqueue_many([Incoming("jira", "d1", ("ACME-1",), True)])
+    for attempt in (1, 2):
+        job = a.claim("w", 30)
+        assert job is not None and job.attempts == attempt
+        assert a.fail(job, "w", "TrackerError: 502", delay=0, max_attempts=3) == "retry"
+    job = a.claim("w", 30)
+    assert job is not None and job.attempts == 3
+    assert a.fail(job, "w", "TrackerError: 502 again", delay=0, max_attempts=3) == "dead"
+    [dead] = a.list_dead()
+    assert dead["item"] == "ACME-1" and dead["last_error"] == "TrackerError: 502 again"
+    assert a.depth() == {"pending": 0, "running": 0, "dead": 1}
+    assert a.retry_dead() == 1
+    job = a.claim("w", 30)
+    assert job is not None and job.item_key == "ACME-1" and job.attempts == 1
+
+
+def test_a_retry_that_meets_a_newer_waiting_job_merges(
+    stores: tuple[PostgresQueue, PostgresQueue],
+) -> None:
+    a, b = stores
+    a.enqueue_many([Incoming("jira", "d1", ("ACME-1",), True)])
+    job = a.claim("w", 30)
+    assert job is not None
+    b.enqueue_many([Incoming("jira", "d2", ("ACME-1",), True)])  # waits behind the lock
+    assert a.fail(job, "w", "boom", delay=0, max_attempts=5) == "retry"
+    assert a.depth()["pending"] == 1  # one job for the item, not two
+
+
+def test_jobs_of_a_dead_replica_are_recovered(
+    stores: tuple[PostgresQueue, PostgresQueue],
+) -> None:
+    a, b = stores
+    a.enqueue_many([Incoming("gitlab", "d1", ("g/p#1",), True)])
+    job = a.claim("replica-a", 30)
+    assert job is not None
+    assert b.claim("replica-b", 30) is None  # held by a
+    # Replica a dies (no more heartbeats): b recovers the job once a's heartbeat is stale.
+    a._exec(
+        "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' WHERE id = %s",
+        (a._worker_id("replica-a"),),
+    )
+    again = b.claim("replica-b", 30)
+    assert again is not None and again.item_key == "g/p#1" and again.attempts == 2
+
+
+def test_the_sweep_runs_once_per_cluster_per_tick(
+    stores: tuple[PostgresQueue, PostgresQueue],
+) -> None:
+    a, b = stores
+    tick = int(time.time() // 60)
+    turns: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda s=s: turns.append(s.take_sweep_turn("jira", tick)))
+        for s in (a, b, a, b)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(turns) == [False, False, False, True]
+    assert a.take_sweep_turn("jira", tick + 1) and a.take_sweep_turn("github", tick)
+
+
+def test_readiness_probe_writes_and_rolls_back(stores: tuple[PostgresQueue, PostgresQueue]) -> None:
+    a, _ = stores
+    assert a.writable()
+    assert a.get_meta("readyz") is None  # rolled back
