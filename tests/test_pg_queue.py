@@ -150,3 +150,27 @@ def test_readiness_probe_writes_and_rolls_back(stores: tuple[PostgresQueue, Post
     a, _ = stores
     assert a.writable()
     assert a.get_meta("readyz") is None  # rolled back
+
+
+def test_database_lost_while_running_then_back_without_a_restart(
+    stores: tuple[PostgresQueue, PostgresQueue], pg_database: tuple[str, str]
+) -> None:
+    import psycopg
+
+    a, _ = stores
+    url, password = pg_database
+    name = url.rsplit("/", 1)[1]
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, password=password, autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        with pytest.raises(QueueError):  # the app answers 503 + Retry-After for this
+            a.enqueue_many([Incoming("github", "lost-1", ("acme/web#1",), True)])
+        assert not a.writable()
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+    assert a.enqueue_many([Incoming("github", "lost-1", ("acme/web#1",), True)]) == ["queued"]
+    assert a.writable()
