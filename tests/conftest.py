@@ -70,4 +70,8 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-from tests.pg_support import pg_database  # noqa: E402, F401  (a fixture for the queue tests)
+from tests.pg_support import (  # noqa: E402, F401  (fixtures of the queue tests)
+    _pg_migrated_session,
+    pg_database,
+    pg_migrated,
+)

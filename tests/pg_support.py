@@ -52,3 +52,42 @@ def pg_database() -> Iterator[tuple[str, str]]:
     finally:
         with psycopg.connect(url, password=password, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_TABLES = (
+    "procrastinate_events, procrastinate_periodic_defers, procrastinate_jobs, "
+    "procrastinate_workers, tg_deliveries, tg_echoes, tg_dead, tg_meta"
+)
+
+
+@pytest.fixture(scope="session")
+def _pg_migrated_session() -> Iterator[tuple[str, str]]:
+    """One migrated database per test process (creating and migrating one costs seconds)."""
+    import psycopg
+
+    from trackerguard.service.pg_queue import PostgresQueue
+
+    url, password = server()
+    name = f"tg_m_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, password=password, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    db_url = urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    store = PostgresQueue(db_url, password=password, check_schema=False)
+    store.migrate()
+    store.close()
+    try:
+        yield db_url, password
+    finally:
+        with psycopg.connect(url, password=password, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_migrated(_pg_migrated_session: tuple[str, str]) -> tuple[str, str]:
+    """(url, password) of a migrated queue database, emptied for this test."""
+    import psycopg
+
+    url, password = _pg_migrated_session
+    with psycopg.connect(url, password=password, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE")
+    return url, password

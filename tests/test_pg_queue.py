@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -18,11 +19,8 @@ def _store(db: tuple[str, str], **kw: float) -> PostgresQueue:
 
 
 @pytest.fixture
-def stores(pg_database: tuple[str, str]) -> tuple[PostgresQueue, PostgresQueue]:
-    first = PostgresQueue(pg_database[0], password=pg_database[1], check_schema=False)
-    assert set(first.migrate()) >= {"procrastinate schema", "tg_deliveries"}
-    first.close()
-    a, b = _store(pg_database), _store(pg_database)  # two replicas, one database
+def stores(pg_migrated: tuple[str, str]) -> Iterator[tuple[PostgresQueue, PostgresQueue]]:
+    a, b = _store(pg_migrated), _store(pg_migrated)  # two replicas, one database
     yield a, b
     a.close()
     b.close()
@@ -32,6 +30,11 @@ def test_start_without_migrations_names_the_command(pg_database: tuple[str, str]
     with pytest.raises(QueueError, match="run 'trackerguard queue migrate'") as caught:
         _store(pg_database)
     assert pg_database[1] not in str(caught.value)
+    first = PostgresQueue(pg_database[0], password=pg_database[1], check_schema=False)
+    assert set(first.migrate()) >= {"procrastinate schema", "tg_deliveries", "tg_dead"}
+    assert first.migrate() == []  # idempotent
+    first.close()
+    _store(pg_database).close()  # now it starts
 
 
 def test_unreachable_database_names_the_url_without_its_password() -> None:
@@ -153,12 +156,12 @@ def test_readiness_probe_writes_and_rolls_back(stores: tuple[PostgresQueue, Post
 
 
 def test_database_lost_while_running_then_back_without_a_restart(
-    stores: tuple[PostgresQueue, PostgresQueue], pg_database: tuple[str, str]
+    stores: tuple[PostgresQueue, PostgresQueue], pg_migrated: tuple[str, str]
 ) -> None:
     import psycopg
 
     a, _ = stores
-    url, password = pg_database
+    url, password = pg_migrated
     name = url.rsplit("/", 1)[1]
     admin_url = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin_url, password=password, autocommit=True) as admin:

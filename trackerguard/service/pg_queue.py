@@ -111,11 +111,14 @@ class PostgresQueue:
         self.coalesce_seconds = coalesce_seconds
         self.echo_window_seconds = echo_window_seconds
         kwargs: dict[str, Any] = {"password": password} if password else {}
+        # A short wait for a pooled connection: a delivery must get its 503 long before the
+        # sender's own timeout (GitHub and GitLab give up after about 10 s).
         self._connector = procrastinate.SyncPsycopgConnector(
-            conninfo=url, kwargs=kwargs, min_size=1, max_size=pool_size, timeout=10
+            conninfo=url, kwargs=kwargs, min_size=1, max_size=pool_size, timeout=3
         )
         self._psycopg = psycopg
         try:
+            psycopg.connect(url, connect_timeout=5, **kwargs).close()  # fail fast, clearly
             self._connector.open()
         except Exception as exc:
             raise QueueError(
