@@ -39,10 +39,11 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from trackerguard.plugins.github.webhooks import signature  # noqa: E402
+
 from tests.github_sim import TOKEN, GitHubSimulator  # noqa: E402
 from tests.github_sim.harness import LEVELS  # noqa: E402
 from trackerguard.adapter import MARKER  # noqa: E402
-from trackerguard.plugins.github.webhooks import signature  # noqa: E402
 
 SECRET = "bench-secret"
 PG_ENV = Path(os.environ.get("PG_CI_DIR", "/tmp/pg-ci")) / "env"
@@ -86,11 +87,11 @@ class Replica:
 
     def start(self) -> None:
         log = open(self.workdir / f"serve-{self.port}.log", "ab")  # noqa: SIM115
+        command = [sys.executable, "-m", "trackerguard.cli", "serve"]
+        command += ["--config", str(self.config), "--port", str(self.port)]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "trackerguard.cli", "serve", "--config", str(self.config),
-             "--port", str(self.port)],  # fmt: skip
-            env=self.env, cwd=self.workdir, stdout=log, stderr=log,
-        )  # fmt: skip
+            command, env=self.env, cwd=self.workdir, stdout=log, stderr=log
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -220,10 +221,10 @@ def main() -> None:
         "write_interval = 0\nwrites_per_minute = 100000\nbackoff = 0.05\n"
     )
     if args.backend == "postgres":
+        migrate = [sys.executable, "-m", "trackerguard.cli", "queue", "migrate"]
         subprocess.run(
-            [sys.executable, "-m", "trackerguard.cli", "queue", "migrate", "--config", str(config)],
-            env=env, cwd=work, check=True, capture_output=True,
-        )  # fmt: skip
+            [*migrate, "--config", str(config)], env=env, cwd=work, check=True, capture_output=True
+        )
     replicas = [Replica(config, env, work) for _ in range(replicas_wanted)]
     for replica in replicas:
         replica.start()
