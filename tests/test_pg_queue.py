@@ -177,3 +177,38 @@ def test_database_lost_while_running_then_back_without_a_restart(
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     assert a.enqueue_many([Incoming("github", "lost-1", ("acme/web#1",), True)]) == ["queued"]
     assert a.writable()
+
+
+def test_concurrent_claims_on_two_replicas_never_share_an_item(
+    stores: tuple[PostgresQueue, PostgresQueue],
+) -> None:
+    a, b = stores
+    a.enqueue_many([Incoming("t", f"d{i}", (f"K-{i % 5}",), True) for i in range(100)])
+    running: set[str] = set()
+    overlaps: list[str] = []
+    done: list[str] = []
+    lock = threading.Lock()
+
+    def work(store: PostgresQueue, owner: str) -> None:
+        while (job := store.claim(owner, 30)) is not None:
+            with lock:
+                if job.item_key in running:
+                    overlaps.append(job.item_key)
+                running.add(job.item_key)
+            time.sleep(0.02)  # judging takes a moment: a second claim would overlap here
+            with lock:
+                running.discard(job.item_key)
+                done.append(job.item_key)
+            store.complete(job, owner, wrote=False)
+
+    threads = [
+        threading.Thread(target=work, args=(store, f"{name}-{i}"))
+        for i in range(4)
+        for name, store in (("a", a), ("b", b))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []
+    assert sorted(done) == [f"K-{i}" for i in range(5)]  # coalesced: each item judged once
