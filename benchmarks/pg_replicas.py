@@ -152,9 +152,12 @@ async def send_all(
                 "X-GitHub-Delivery": delivery,
                 "X-Hub-Signature-256": signature(SECRET, body),
             }
-            for attempt in range(len(replicas) * 3):
+            attempt = 0
+            while True:  # a sender (or its balancer) retries until some replica answers
                 target = replicas[(lane + attempt) % len(replicas)]
+                attempt += 1
                 if target.proc is None:
+                    await asyncio.sleep(0.05)
                     continue
                 started = time.perf_counter()
                 try:
@@ -163,6 +166,7 @@ async def send_all(
                     )
                 except httpx.TransportError:
                     resent += 1
+                    await asyncio.sleep(0.05)
                     continue  # the balancer's retry: the next replica
                 latencies.append(time.perf_counter() - started)
                 statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
