@@ -56,11 +56,11 @@ def free_port() -> int:
 
 
 def pg_server() -> tuple[str, str]:
-    url = os.environ.get("TRACKERGUARD_TEST_PG_URL")
-    password = os.environ.get("TRACKERGUARD_TEST_PG_PASSWORD")
+    url = os.environ.get("TG_TEST_PG_URL")
+    password = os.environ.get("TG_TEST_PG_PASSWORD")
     if not url and PG_ENV.exists():
         values = dict(line.split("=", 1) for line in PG_ENV.read_text().splitlines() if "=" in line)
-        url, password = values["TRACKERGUARD_TEST_PG_URL"], values["TRACKERGUARD_TEST_PG_PASSWORD"]
+        url, password = values["TG_TEST_PG_URL"], values["TG_TEST_PG_PASSWORD"]
     if not url or not password:
         sys.exit("no PostgreSQL: run scripts/postgres-test-server start")
     return url, password

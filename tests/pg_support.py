@@ -1,6 +1,6 @@
 """A fresh database per test on the real PostgreSQL of ``scripts/postgres-test-server``.
 
-The server's address comes from ``TRACKERGUARD_TEST_PG_URL`` / ``…_PASSWORD`` (``./dev test``
+The server's address comes from ``TG_TEST_PG_URL`` / ``…_PASSWORD`` (``./dev test``
 starts the server and exports them). Without a server the Postgres tests are skipped on a
 developer's machine and FAIL under CI, so a CI run can never pass them silently.
 """
@@ -19,15 +19,15 @@ ENV_FILE = Path(os.environ.get("PG_CI_DIR", "/tmp/pg-ci")) / "env"
 
 
 def server() -> tuple[str, str]:
-    url = os.environ.get("TRACKERGUARD_TEST_PG_URL")
-    password = os.environ.get("TRACKERGUARD_TEST_PG_PASSWORD")
+    url = os.environ.get("TG_TEST_PG_URL")
+    password = os.environ.get("TG_TEST_PG_PASSWORD")
     if not url and ENV_FILE.exists():
         values = dict(
             line.split("=", 1) for line in ENV_FILE.read_text().splitlines() if "=" in line
         )
         url, password = (
-            values.get("TRACKERGUARD_TEST_PG_URL"),
-            values.get("TRACKERGUARD_TEST_PG_PASSWORD"),
+            values.get("TG_TEST_PG_URL"),
+            values.get("TG_TEST_PG_PASSWORD"),
         )
     if not url or not password:
         message = "no PostgreSQL test server (scripts/postgres-test-server start)"
