@@ -46,7 +46,7 @@ class ScanLedger:
 
     _listed: dict[str, None] = field(default_factory=dict)
     _alias: dict[str, str] = field(default_factory=dict)
-    _announced: list[tuple[int, str]] = field(default_factory=list)
+    _announced: list[tuple[int, str, int | None]] = field(default_factory=list)
     _problems: list[Gap] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -72,10 +72,13 @@ class ScanLedger:
             with self._lock:
                 self._alias[str(ident)] = key
 
-    def announced(self, total: int, where: str) -> None:
-        """The tracker said ``total`` items match (``where`` names the request)."""
+    def announced(self, total: int, where: str, received: int | None = None) -> None:
+        """The tracker said ``total`` items match (``where`` names the request).
+
+        With ``received`` the total is checked against what *that* listing delivered (one
+        repository's open issues among several); without it, against everything listed."""
         with self._lock:
-            self._announced.append((int(total), where))
+            self._announced.append((int(total), where, received))
 
     def problem(self, message: str, item: str = SCAN_ITEM) -> None:
         """The listing itself went wrong (a repeating page token, an unparseable key...)."""
@@ -107,13 +110,14 @@ class ScanLedger:
                 Gap(key, "not judged: listed by the tracker but never read or judged (dropped)")
             )
         known = len(set(listed) | judged | named)
-        for total, where in announced:
-            if total > known:
+        for total, where, received in announced:
+            got = known if received is None else received
+            if total > got:
                 out.append(
                     Gap(
                         SCAN_ITEM,
                         f"not judged: {where}: the tracker announced {total} items but "
-                        f"only {known} were listed; {total - known} were never read",
+                        f"only {got} were listed; {total - got} were never read",
                     )
                 )
         return out

@@ -199,10 +199,7 @@ class GitHubAdapter(TrackerAdapter):
         closed_since = max(cutoff, request.since) if request.since else cutoff
         for repo in self.cfg.repos:
             try:
-                for item in self._repo_issues(repo, request.since, closed_since):
-                    closed = parse_time((item.raw or {}).get("closedAt"))
-                    if closed is None or closed >= cutoff:
-                        yield item
+                yield from self._repo_issues(repo, request.since, closed_since, cutoff)
             except (AuthError, RateLimited):
                 # Half a backlog would make verdicts wrong (a goal not read looks missing):
                 # stop the run (exit 3) rather than judge on partial data.
@@ -211,12 +208,20 @@ class GitHubAdapter(TrackerAdapter):
                 self.context.item_error(repo, f"{repo}: not scanned: {exc}")
 
     def _repo_issues(
-        self, repo: str, open_since: datetime | None, closed_since: datetime
+        self, repo: str, open_since: datetime | None, closed_since: datetime, cutoff: datetime
     ) -> Iterator[WorkItem]:
-        """Page open and recently closed issues of ``repo`` side by side."""
+        """Page open and recently closed issues of ``repo`` side by side.
+
+        Each listing is declared to the scan ledger: the keys it held, the ``totalCount``
+        GitHub announced on its first page (checked against what the pages delivered), a
+        cursor that repeats or is missing while ``hasNextPage`` says more."""
         owner, name = repo.split("/", 1)
+        ledger = self.context.ledger
         cursors: dict[str, str | None] = {"open": None, "closed": None}
         pending = {"open": True, "closed": self.cfg.closed_days > 0}
+        received = {"open": 0, "closed": 0}
+        totals: dict[str, int] = {}
+        used: dict[str, set[str]] = {"open": set(), "closed": set()}
         while any(pending.values()):
             variables = {
                 "owner": owner,
@@ -246,17 +251,34 @@ class GitHubAdapter(TrackerAdapter):
             for which in ("open", "closed"):
                 if not pending[which]:
                     continue
+                where = f"{repo}: listing {which} issues"
                 issues = repository.get(which) or {}
-                yield from self._convert_all(issues.get("nodes") or [])
+                nodes = list(issues.get("nodes") or [])
+                received[which] += len(nodes)
+                if which not in totals and isinstance(issues.get("totalCount"), int):
+                    totals[which] = issues["totalCount"]
+                if which == "closed":
+                    nodes = [n for n in nodes if not _closed_before(n, cutoff)]
+                yield from self._convert_listed(nodes, where)
                 page = issues.get("pageInfo") or {}
+                cursor = page.get("endCursor")
                 pending[which] = bool(page.get("hasNextPage"))
-                cursors[which] = page.get("endCursor")
+                if pending[which] and not _next_cursor_ok(cursor, used[which], where, ledger):
+                    pending[which] = False
+                cursors[which] = cursor
+        for which, total in totals.items():
+            ledger.announced(total, f"{repo}: listing {which} issues", received=received[which])
 
     def _search(self, query: str) -> Iterator[WorkItem]:
         q = query if "is:issue" in query else f"{query} is:issue"
         if not any(part in q for part in ("repo:", "org:", "user:")):
             q += "".join(f" repo:{repo}" for repo in self.cfg.repos)
+        ledger = self.context.ledger
+        where = f"searching {q!r}"
         after: str | None = None
+        used: set[str] = set()
+        total: int | None = None
+        received = 0
         while True:
             data = self._query(
                 gql.SEARCH_QUERY,
@@ -269,11 +291,38 @@ class GitHubAdapter(TrackerAdapter):
                 },
             )
             found = data["search"]
-            yield from self._convert_all([n for n in found.get("nodes") or [] if n])
+            if total is None and isinstance(found.get("issueCount"), int):
+                total = found["issueCount"]
+            nodes = list(found.get("nodes") or [])
+            received += len(nodes)
+            yield from self._convert_listed(nodes, where)
             page = found.get("pageInfo") or {}
-            if not page.get("hasNextPage"):
-                return
             after = page.get("endCursor")
+            if not page.get("hasNextPage") or not _next_cursor_ok(after, used, where, ledger):
+                break
+        if total is not None:
+            # GitHub search stops at 1,000 results: a bigger match is a named shortfall.
+            ledger.announced(total, where, received=received)
+
+    def _convert_listed(self, nodes: list[Any], where: str) -> list[WorkItem]:
+        """Declare a listing page's keys to the ledger, then convert it; an entry without
+        a readable key (a null node, no number) is a named problem, never skipped."""
+        keys: list[str] = []
+        good: list[dict[str, Any]] = []
+        for index, node in enumerate(nodes):
+            key = _node_key(node)
+            if key is None:
+                ident = str(node.get("id")) if isinstance(node, dict) and node.get("id") else None
+                self.context.ledger.problem(
+                    f"not judged: {where}: GitHub returned an entry without a readable key "
+                    f"(entry {index + 1} of its page)",
+                    item=ident or "(scan)",
+                )
+                continue
+            keys.append(key)
+            good.append(node)
+        self.context.ledger.listed(keys)
+        return self._convert_all(good)
 
     def fetch_items(self, keys: Sequence[str]) -> list[WorkItem]:
         parsed = self._parse_keys(keys)
@@ -293,17 +342,46 @@ class GitHubAdapter(TrackerAdapter):
             data = self._query(
                 gql.items_query(chunk, children=True), self._batch_vars(), not_found_ok=True
             )
-            nodes = [
-                child
-                for repo in data.values()
-                if repo
-                for goal in repo.values()
-                if goal
-                for child in (goal.get("subIssues") or {}).get("nodes") or []
-                if child
-            ]
+            nodes: list[dict[str, Any]] = []
+            for repo in data.values():
+                for goal in (repo or {}).values():
+                    if not goal:
+                        continue
+                    subs = goal.get("subIssues") or {}
+                    nodes.extend(child for child in subs.get("nodes") or [] if child)
+                    page = subs.get("pageInfo") or {}
+                    full = (goal.get("repository") or {}).get("nameWithOwner")
+                    if page.get("hasNextPage") and isinstance(full, str) and "/" in full:
+                        owner, name = full.split("/", 1)
+                        nodes.extend(
+                            self._more_children(
+                                owner, name, int(goal["number"]), page.get("endCursor")
+                            )
+                        )
             items.extend(self._convert_all(nodes))
         return items
+
+    def _more_children(
+        self, owner: str, name: str, number: int, after: str | None
+    ) -> list[dict[str, Any]]:
+        """Sub-issues past the first 100 of one goal (a goal's verdict needs all of them)."""
+        where = f"{owner}/{name}#{number}: listing sub-issues"
+        used: set[str] = set()
+        nodes: list[dict[str, Any]] = []
+        while _next_cursor_ok(after, used, where, self.context.ledger):
+            data = self._query(
+                gql.SUB_ISSUES_QUERY,
+                {"owner": owner, "name": name, "number": number, "after": after}
+                | self._batch_vars(),
+                not_found_ok=True,
+            )
+            subs = ((data.get("repository") or {}).get("issue") or {}).get("subIssues") or {}
+            nodes.extend(child for child in subs.get("nodes") or [] if child)
+            page = subs.get("pageInfo") or {}
+            if not page.get("hasNextPage"):
+                break
+            after = page.get("endCursor")
+        return nodes
 
     def _parse_keys(self, keys: Sequence[str]) -> list[tuple[str, str, int]]:
         parsed = []
@@ -514,6 +592,39 @@ class GitHubAdapter(TrackerAdapter):
             remembered = self.context.state.recall("github", "bot_login")
             login = remembered if isinstance(remembered, str) else None
         return parse_webhook(headers, body, tracker=self.name, bot_login=login)
+
+
+def _node_key(node: Any) -> str | None:
+    """``owner/repo#12`` of an issue node, or None when the node does not say."""
+    if not isinstance(node, dict) or not isinstance(node.get("number"), int):
+        return None
+    repo = (node.get("repository") or {}).get("nameWithOwner")
+    return f"{repo}#{node['number']}" if isinstance(repo, str) and repo else None
+
+
+def _closed_before(node: Any, cutoff: datetime) -> bool:
+    """A closed issue updated recently but closed before the window: not part of the scan."""
+    closed = parse_time(node.get("closedAt")) if isinstance(node, dict) else None
+    return closed is not None and closed < cutoff
+
+
+def _next_cursor_ok(cursor: str | None, used: set[str], where: str, ledger: Any) -> bool:
+    """Whether paging may go on with ``cursor``; a missing or repeating cursor while the
+    page says there is more is a named problem (the rest was never listed)."""
+    if not cursor:
+        ledger.problem(
+            f"not judged: {where}: GitHub said there are more pages but sent no cursor; "
+            "the rest was never listed"
+        )
+        return False
+    if cursor in used:
+        ledger.problem(
+            f"not judged: {where}: GitHub sent the same page cursor twice; "
+            "the items past it were never listed"
+        )
+        return False
+    used.add(cursor)
+    return True
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -84,6 +84,7 @@ query TrackerguardIssues(
       orderBy: {field: CREATED_AT, direction: ASC},
       filterBy: {states: [OPEN], since: $openSince}
     ) @include(if: $withOpen) {
+      totalCount
       pageInfo { hasNextPage endCursor }
       nodes { ...IssueFields }
     }
@@ -92,6 +93,7 @@ query TrackerguardIssues(
       orderBy: {field: CREATED_AT, direction: ASC},
       filterBy: {states: [CLOSED], since: $closedSince}
     ) @include(if: $withClosed) {
+      totalCount
       pageInfo { hasNextPage endCursor }
       nodes { ...IssueFields }
     }
@@ -113,6 +115,23 @@ query TrackerguardSearch(
   }
 }
 """
+
+SUB_ISSUES_QUERY = """
+query TrackerguardSubIssues(
+  $owner: String!, $name: String!, $number: Int!, $after: String,
+  $commentWindow: Int!, $statusContext: String!
+) {
+  repository(owner: $owner, name: $name) {
+    issue(number: $number) {
+      subIssues(first: 100, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        nodes { ...IssueFields }
+      }
+    }
+  }
+}
+"""
+"""The further pages of one goal's sub-issues (the batched look-up reads the first 100)."""
 
 VIEWER_QUERY = """
 query TrackerguardViewer { viewer { login } rateLimit { limit remaining resetAt } }
@@ -152,8 +171,8 @@ def items_query(keys: Sequence[tuple[str, str, int]], children: bool = False) ->
         for number in numbers:
             if children:
                 body = (
-                    "{ number subIssues(first: 100) "
-                    "{ pageInfo { hasNextPage } nodes { ...IssueFields } } }"
+                    "{ number repository { nameWithOwner } subIssues(first: 100) "
+                    "{ pageInfo { hasNextPage endCursor } nodes { ...IssueFields } } }"
                 )
             else:
                 body = "{ ...IssueFields }"

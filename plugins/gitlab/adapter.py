@@ -261,9 +261,21 @@ class GitLabAdapter(TrackerAdapter):
             if since is not None:
                 params.append(("updated_after", _iso(since)))
             page: list[dict[str, Any]] = []
+            ledger = self.context.ledger
+            where = f"{source}: listing {state} issues"
             try:
-                for issue in self.client.paginate(path, params, per_page=self.cfg.page_size):
-                    if not isinstance(issue, dict):
+                for index, issue in enumerate(
+                    self.client.paginate(
+                        path, params, per_page=self.cfg.page_size, ledger=ledger, where=where
+                    )
+                ):
+                    if not isinstance(issue, dict) or not _readable_key(issue):
+                        ident = issue.get("id") if isinstance(issue, dict) else None
+                        ledger.problem(
+                            f"not judged: {where}: GitLab returned entry {index + 1} without "
+                            "a readable key (project and iid)",
+                            item=str(ident) if ident else "(scan)",
+                        )
                         continue
                     if state == "closed":
                         closed = parse_time(issue.get("closed_at"))
@@ -273,6 +285,7 @@ class GitLabAdapter(TrackerAdapter):
                     if key in seen:
                         continue
                     seen.add(key)
+                    ledger.listed([key])
                     page.append(issue)
                     if len(page) >= self.cfg.page_size:
                         yield from self._convert_page(page)
@@ -585,6 +598,14 @@ class GitLabAdapter(TrackerAdapter):
         return parse_webhook(
             headers, body, tracker=self.name, bot_username=username, own_labels=own
         )
+
+
+def _readable_key(issue: Mapping[str, Any]) -> bool:
+    """Whether a listed issue names its project and iid (else its key would be made up)."""
+    full = str((issue.get("references") or {}).get("full") or "")
+    if split_issue_key(full) is not None:
+        return True
+    return isinstance(issue.get("iid"), int) and issue.get("project_id") is not None
 
 
 def _split(key: str) -> tuple[str, int]:

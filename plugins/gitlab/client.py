@@ -31,6 +31,7 @@ import httpx
 
 from trackerguard.errors import TrackerError
 from trackerguard.http import PoliteClient, Reply, decode_json, failure, parse_retry_after
+from trackerguard.ledger import ScanLedger
 
 __all__ = ["GitLabClient", "Politeness", "Reply", "enc"]
 
@@ -111,17 +112,46 @@ class GitLabClient(PoliteClient):
         data = _json(response) if response.content else None
         return Reply(response.status_code, data, response.headers)
 
-    def paginate(self, path: str, params: Any = None, *, per_page: int = 100) -> Iterator[Any]:
-        """Every element of a paginated list, following ``X-Next-Page``."""
+    def paginate(
+        self,
+        path: str,
+        params: Any = None,
+        *,
+        per_page: int = 100,
+        ledger: ScanLedger | None = None,
+        where: str = "",
+    ) -> Iterator[Any]:
+        """Every element of a paginated list, following ``X-Next-Page``.
+
+        With a ``ledger`` (a scan's listing) the ``X-Total`` of the first page is declared
+        as announced and checked against what the pages delivered, and a next page that
+        repeats is a named problem instead of a quiet end."""
         base = list(params.items()) if isinstance(params, Mapping) else list(params or [])
         page = "1"
+        seen_pages = {page}
+        received = 0
+        total: int | None = None
         while True:
             query = [*base, ("per_page", per_page), ("page", page)]
             reply = self.rest("GET", path, params=query)
-            yield from reply.data or []
+            rows = reply.data if isinstance(reply.data, list) else []
+            received += len(rows)
+            if total is None:
+                # GitLab leaves X-Total out above 10,000 results (then: not announced).
+                announced = (reply.headers.get("x-total") or "").strip()
+                total = int(announced) if announced.isdigit() else -1
+            yield from rows
             following = (reply.headers.get("x-next-page") or "").strip()
-            if not following or following == page:
+            if following in seen_pages and ledger is not None:
+                ledger.problem(
+                    f"not judged: {where}: GitLab named page {following} as the next "
+                    f"page again after {received} items; the rest was never listed"
+                )
+            if not following or following in seen_pages:
+                if ledger is not None and total >= 0:
+                    ledger.announced(total, where, received=received)
                 return
+            seen_pages.add(following)
             page = following
 
     def graphql(self, query: str, variables: Mapping[str, Any]) -> dict[str, Any]:

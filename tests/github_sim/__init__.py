@@ -7,6 +7,7 @@ Use :class:`GitHubSimulator` directly or through the fixtures in ``tests/test_gi
 from __future__ import annotations
 
 from .backlog import REPOS, build, generate
+from .resolvers import ListingFault
 from .schema import derived_schema, shared_schema, validate_document
 from .server import INSTALLATION_TOKEN, TOKEN, Fault, GitHubSimulator
 from .state import World
@@ -17,6 +18,7 @@ __all__ = [
     "TOKEN",
     "Fault",
     "GitHubSimulator",
+    "ListingFault",
     "World",
     "build",
     "derived_schema",

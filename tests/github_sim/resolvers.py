@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +32,33 @@ def _offset(cursor: str | None) -> int:
     return int(base64.b64decode(cursor).decode().split(":")[1]) + 1
 
 
+@dataclass
+class ListingFault:
+    """A listing that misbehaves, for scan-ledger tests (repository issues and search).
+
+    ``drop``: keys left out of pages while ``totalCount`` still counts them; ``null``: keys
+    answered as null nodes; ``repeat_from``: from that page (0-based) on, ``endCursor`` is
+    the cursor the client sent (a token that repeats); ``stop_after``: pages after which
+    ``hasNextPage`` is false although more exist (a shortened listing)."""
+
+    drop: set[str] = field(default_factory=set)
+    null: set[str] = field(default_factory=set)
+    repeat_from: int | None = None
+    stop_after: int | None = None
+
+
+def _key_of(item: Any) -> str | None:
+    issue = getattr(item, "issue", item)
+    return issue.key if isinstance(issue, Issue) else None
+
+
 def connection(
     items: list[Any],
     first: int | None = None,
     after: str | None = None,
     last: int | None = None,
     wrap: Any = None,
+    fault: ListingFault | None = None,
 ) -> dict[str, Any]:
     """A GitHub-style connection page; ``wrap`` turns only the returned items into nodes."""
     start = _offset(after)
@@ -49,14 +71,24 @@ def connection(
     end = start + len(window)
     if wrap is not None:
         window = [wrap(item) for item in window]
+    has_next = end < len(items)
+    end_cursor = _cursor(end - 1) if window else None
+    if fault is not None:
+        page_index = start // first if first else 0
+        window = [None if _key_of(n) in fault.null else n for n in window]
+        window = [n for n in window if n is None or _key_of(n) not in fault.drop]
+        if fault.repeat_from is not None and after and page_index >= fault.repeat_from:
+            end_cursor = after
+        if fault.stop_after is not None and page_index + 1 >= fault.stop_after:
+            has_next = False
     return {
         "totalCount": len(items),
         "nodes": window,
         "edges": [{"node": n, "cursor": _cursor(start + i)} for i, n in enumerate(window)],
         "pageInfo": {
-            "hasNextPage": end < len(items),
+            "hasNextPage": has_next,
             "hasPreviousPage": start > 0,
-            "endCursor": _cursor(end - 1) if window else None,
+            "endCursor": end_cursor,
             "startCursor": _cursor(start) if window else None,
         },
     }
@@ -65,7 +97,14 @@ def connection(
 class Sim:
     """What resolvers need besides the world: the viewer and the rate-limit snapshot."""
 
-    def __init__(self, world: World, viewer: str, rate: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        world: World,
+        viewer: str,
+        rate: dict[str, Any],
+        listing_fault: ListingFault | None = None,
+    ) -> None:
+        self.listing_fault = listing_fault
         self.world = world
         self.viewer_login = viewer
         self.rate = rate
@@ -97,7 +136,7 @@ class QueryRoot:
         **_: Any,
     ) -> dict[str, Any]:
         found = [IssueNode(self.sim, i) for i in _search(self.sim.world, query)]
-        page = connection(found, first, after)
+        page = connection(found, first, after, fault=self.sim.listing_fault)
         page["issueCount"] = len(found)
         return page
 
@@ -142,7 +181,14 @@ class RepoNode:
             items = [i for i in items if i.updated_at >= moment]
         if (orderBy or {}).get("direction") == "DESC":
             items.reverse()
-        return connection(items, first, after, last, wrap=lambda i: IssueNode(self.sim, i))
+        return connection(
+            items,
+            first,
+            after,
+            last,
+            wrap=lambda i: IssueNode(self.sim, i),
+            fault=self.sim.listing_fault,
+        )
 
 
 class IssueNode:

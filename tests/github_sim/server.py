@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..sim_support import ThreadedServer
-from .resolvers import NotFound, QueryRoot, Sim, resolve_type
+from .resolvers import ListingFault, NotFound, QueryRoot, Sim, resolve_type
 from .schema import derived_schema, shared_schema, validate_document
 from .state import Label, World, iso, now
 
@@ -76,6 +76,8 @@ class GitHubSimulator(ThreadedServer):
         self.prefix = prefix
         self.graphql_path = graphql_path
         self.faults: list[Fault] = []
+        self.listing_fault: ListingFault | None = None
+        """Makes repository-issue and search listings misbehave (see :class:`ListingFault`)."""
         self.counts: Counter[str] = Counter()
         self.log: list[Logged] = []
         self.invalid_queries: list[tuple[str, list[str]]] = []
@@ -257,7 +259,7 @@ class GitHubSimulator(ThreadedServer):
             "used": 0,
             "nodeCount": 0,
         }
-        sim = Sim(self.world, self.bot_login, rate)
+        sim = Sim(self.world, self.bot_login, rate, self.listing_fault)
         result = execute(
             derived_schema(),
             parse(query),

@@ -7,7 +7,17 @@ Use :class:`GitLabSimulator` directly or through the fixtures in ``tests/test_gi
 from __future__ import annotations
 
 from .backlog import ORPHANS, PROJECTS, build
-from .server import BOT, TOKEN, Fault, GitLabSimulator
+from .server import BOT, TOKEN, Fault, GitLabSimulator, ListingFault
 from .state import World
 
-__all__ = ["BOT", "ORPHANS", "PROJECTS", "TOKEN", "Fault", "GitLabSimulator", "World", "build"]
+__all__ = [
+    "BOT",
+    "ORPHANS",
+    "PROJECTS",
+    "TOKEN",
+    "Fault",
+    "GitLabSimulator",
+    "ListingFault",
+    "World",
+    "build",
+]

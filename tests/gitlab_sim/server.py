@@ -16,7 +16,7 @@ import json
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -44,6 +44,21 @@ class Fault:
 
 
 @dataclass
+class ListingFault:
+    """An issue listing that misbehaves (scan-ledger tests); look-ups by ``iids[]`` are spared.
+
+    ``drop``: keys left out of pages while ``X-Total`` counts them; ``keyless``: keys whose
+    entry comes without ``iid`` and ``references``; ``repeat_from``: from that page (1-based)
+    on, ``X-Next-Page`` names the current page again; ``stop_after``: pages after which
+    ``X-Next-Page`` is empty although more exist."""
+
+    drop: set[str] = field(default_factory=set)
+    keyless: set[str] = field(default_factory=set)
+    repeat_from: int | None = None
+    stop_after: int | None = None
+
+
+@dataclass
 class Logged:
     method: str
     path: str
@@ -58,6 +73,7 @@ class GitLabSimulator(ThreadedServer):
         self.world = World()
         self.bot_username = bot_username
         self.faults: list[Fault] = []
+        self.listing_fault: ListingFault | None = None
         self.counts: Counter[str] = Counter()
         self.log: list[Logged] = []
         self.violations: list[str] = []
@@ -285,18 +301,29 @@ class GitLabSimulator(ThreadedServer):
             and all(label in i.labels for label in labels)
         ]
         found.sort(key=lambda i: i.updated, reverse=params.get("sort", "desc") == "desc")
-        return self._page([self._issue_json(i) for i in found], query)
+        fault = None if wanted else self.listing_fault
+        return self._page([self._issue_json(i) for i in found], query, fault)
 
-    def _page(self, rows: list[Any], query: list[tuple[str, str]]) -> Response:
+    def _page(
+        self, rows: list[Any], query: list[tuple[str, str]], fault: ListingFault | None = None
+    ) -> Response:
         params = dict(query)
         per_page = min(int(params.get("per_page", 20)), 100)
         page = max(int(params.get("page", 1)), 1)
         chunk = rows[(page - 1) * per_page : page * per_page]
         more = page * per_page < len(rows)
+        following = str(page + 1) if more else ""
+        if fault is not None:
+            chunk = [r for r in chunk if r["references"]["full"] not in fault.drop]
+            chunk = [_keyless(r) if r["references"]["full"] in fault.keyless else r for r in chunk]
+            if fault.repeat_from is not None and page >= fault.repeat_from:
+                following = str(page)
+            if fault.stop_after is not None and page >= fault.stop_after:
+                following = ""
         headers = {
             "X-Page": str(page),
             "X-Per-Page": str(per_page),
-            "X-Next-Page": str(page + 1) if more else "",
+            "X-Next-Page": following,
             "X-Prev-Page": str(page - 1) if page > 1 else "",
             "X-Total": str(len(rows)),
         }
@@ -431,3 +458,8 @@ def _split_labels(value: Any) -> list[str]:
 
 def _not_found(what: str = "") -> Response:
     return JSONResponse({"message": f"404 {what} Not Found".replace("  ", " ")}, 404)
+
+
+def _keyless(row: dict[str, Any]) -> dict[str, Any]:
+    """An issue entry that lost what its key is made of (iid and references)."""
+    return {k: v for k, v in row.items() if k not in ("iid", "references")}
