@@ -41,8 +41,10 @@ from .convert import (
     INITIATIVE_PREFIX,
     PROJECT_PREFIX,
     Converter,
+    initiative_key,
     kind_of,
     parse_time,
+    project_key,
 )
 from .settings import LinearSettings
 from .webhooks import parse_webhook
@@ -221,9 +223,10 @@ class LinearAdapter(TrackerAdapter):
         cutoff = datetime.now(UTC) - timedelta(days=self.cfg.closed_days)
         issue_filter = self._issue_filter(request, cutoff)
         for node in self._pages(q.ISSUES_QUERY, "issues", issue_filter):
-            item = self._convert("issue", node)
-            if item is not None and _recent(node, cutoff):
-                yield item
+            if _recent(node, cutoff) and self._listed("issue", node):
+                item = self._convert("issue", node)
+                if item is not None:
+                    yield item
         if request.query:
             return  # a query selects issues only
         project_filter: dict[str, Any] = {}
@@ -232,14 +235,16 @@ class LinearAdapter(TrackerAdapter):
         if request.since:
             project_filter["updatedAt"] = {"gte": _iso(request.since)}
         for node in self._pages(q.PROJECTS_QUERY, "projects", project_filter or None):
-            item = self._convert("project", node)
-            if item is not None and _recent(node, cutoff):
-                yield item
+            if _recent(node, cutoff) and self._listed("project", node):
+                item = self._convert("project", node)
+                if item is not None:
+                    yield item
         if self.cfg.initiatives:
             page: list[dict[str, Any]] = []
             for node in self._pages(q.INITIATIVES_QUERY, "initiatives", None, comments=False):
                 updated = parse_time(node.get("updatedAt"))
-                if request.since is None or updated is None or updated >= request.since:
+                recent = request.since is None or updated is None or updated >= request.since
+                if recent and self._listed("initiative", node):
                     page.append(node)
                 if len(page) >= self.cfg.page_size:
                     yield from self._initiatives(page)
@@ -302,7 +307,13 @@ class LinearAdapter(TrackerAdapter):
         *,
         comments: bool = True,
     ) -> Iterator[dict[str, Any]]:
+        """Every node of a paged listing. Linear's connections announce no total, so what
+        the ledger can be told is the listing's shape: a null entry, a cursor missing while
+        ``hasNextPage`` says more, a cursor that comes back (each a named problem)."""
         after: str | None = None
+        used: set[str] = set()
+        ledger = self.context.ledger
+        received = 0
         while True:
             variables: dict[str, Any] = {"first": self.cfg.page_size, "after": after}
             if field != "initiatives":
@@ -312,12 +323,42 @@ class LinearAdapter(TrackerAdapter):
             data = self._execute(document, variables, field)
             connection = data.get(field) or {}
             for node in connection.get("nodes") or []:
+                received += 1
                 if isinstance(node, dict):
                     yield node
+                else:
+                    ledger.problem(
+                        f"not judged: listing {field}: Linear returned an empty entry "
+                        f"(entry {received})"
+                    )
             page = connection.get("pageInfo") or {}
-            if not page.get("hasNextPage") or not page.get("endCursor"):
+            if not page.get("hasNextPage"):
                 return
-            after = str(page["endCursor"])
+            cursor = page.get("endCursor")
+            if not cursor or str(cursor) in used:
+                what = "no cursor" if not cursor else "the same page cursor twice"
+                ledger.problem(
+                    f"not judged: listing {field}: Linear said there are more pages but sent "
+                    f"{what} after {received} entries; the rest was never listed"
+                )
+                return
+            after = str(cursor)
+            used.add(after)
+
+    def _listed(self, kind: str, node: dict[str, Any]) -> bool:
+        """Declare a listed node's key to the scan ledger; a node whose key cannot be
+        made out is a named problem (by its id when it has one) instead of a judged item."""
+        key = _node_key(kind, node)
+        if key is None:
+            ident = node.get("id")
+            self.context.ledger.problem(
+                f"not judged: listing {kind}s: Linear returned an entry without a readable "
+                f"key ({_KEY_FIELD[kind]})",
+                item=str(ident) if ident else "(scan)",
+            )
+            return False
+        self.context.ledger.listed([key])
+        return True
 
     def _execute(
         self, document: str, variables: Mapping[str, Any], operation: str
@@ -607,6 +648,20 @@ class LinearAdapter(TrackerAdapter):
             remembered = self.context.state.recall("linear", "bot_user_id")
             bot = remembered if isinstance(remembered, str) else None
         return parse_webhook(headers, body, tracker=self.name, bot_user_id=bot)
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+-[0-9]+$")
+_KEY_FIELD = {"issue": "identifier", "project": "slugId", "initiative": "id"}
+
+
+def _node_key(kind: str, node: Mapping[str, Any]) -> str | None:
+    """The trackerguard key a listed node will be judged under, or None if unreadable."""
+    value = node.get(_KEY_FIELD[kind])
+    if not isinstance(value, str) or not value:
+        return None
+    if kind == "issue":
+        return value if _IDENTIFIER.match(value) else None
+    return project_key(value) if kind == "project" else initiative_key(value)
 
 
 def _iso(moment: datetime) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .backlog import build
+from .resolvers import ListingFault
 from .schema import shared_schema, validate_document
 from .server import API_KEY, BOT_ID, Fault, LinearSimulator
 from .state import World
@@ -12,6 +13,7 @@ __all__ = [
     "BOT_ID",
     "Fault",
     "LinearSimulator",
+    "ListingFault",
     "World",
     "build",
     "shared_schema",

@@ -14,6 +14,7 @@ objects, collections (``some`` or implicit any) and ``and``/``or``.
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -153,10 +154,23 @@ def _page(items: list[Any], kw: dict[str, Any], view: Any = None) -> dict[str, A
 
 
 # -- objects ---------------------------------------------------------------------------------
+@dataclass
+class ListingFault:
+    """The root ``issues`` listing misbehaving (scan-ledger tests): from page
+    ``repeat_from`` (0-based) on ``endCursor`` is the cursor the client sent; from page
+    ``no_cursor_from`` on it is null while ``hasNextPage`` stays true."""
+
+    repeat_from: int | None = None
+    no_cursor_from: int | None = None
+
+
 class Ctx:
-    def __init__(self, world: World, viewer_id: str) -> None:
+    def __init__(
+        self, world: World, viewer_id: str, listing_fault: ListingFault | None = None
+    ) -> None:
         self.world = world
         self.viewer_id = viewer_id
+        self.listing_fault = listing_fault
 
     # views for filters
     def issue_view(self, issue: Issue) -> dict[str, Any]:
@@ -485,9 +499,18 @@ class Root:
 
     def issues(self, info: Any, **kw: Any) -> dict[str, Any]:
         found = sorted(self.world.issues.values(), key=lambda i: i.created)
-        return _page(
+        page = _page(
             [IssueR(self.ctx, i) for i in found], kw, lambda r: self.ctx.issue_view(r.issue)
         )
+        fault = self.ctx.listing_fault
+        if fault is not None and kw.get("after"):
+            index = _offset(kw["after"]) // max(int(kw.get("first") or 50), 1)
+            info_ = page["pageInfo"]
+            if fault.repeat_from is not None and index >= fault.repeat_from:
+                info_["endCursor"] = kw["after"]
+            if fault.no_cursor_from is not None and index >= fault.no_cursor_from:
+                info_["endCursor"] = None
+        return page
 
     def issue(self, info: Any, id: str) -> IssueR:
         found = self.world.find_issue(id)

@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..sim_support import ThreadedServer
-from .resolvers import Ctx, Root
+from .resolvers import Ctx, ListingFault, Root
 from .schema import shared_schema, validate_document
 from .state import World
 
@@ -54,6 +54,7 @@ class LinearSimulator(ThreadedServer):
         self.world.user("trackerguard", bot_id)
         self.bot_id = bot_id
         self.faults: list[Fault] = []
+        self.listing_fault: ListingFault | None = None
         self.counts: Counter[str] = Counter()
         self.queries: list[str] = []
         self.invalid_queries: list[tuple[str, list[str]]] = []
@@ -111,7 +112,7 @@ class LinearSimulator(ThreadedServer):
                 400,
             )
         with self.world.lock:
-            root = Root(Ctx(self.world, self.bot_id))
+            root = Root(Ctx(self.world, self.bot_id, self.listing_fault))
             result = execute(shared_schema(), parse(query), root, variable_values=variables)
             self.mutations.extend(root.writes)
         body: dict[str, Any] = {"data": result.data}
