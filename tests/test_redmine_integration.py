@@ -202,3 +202,44 @@ def test_labels_without_label_field_are_skipped_with_one_note(
     notes = [n for n in result.report["notes"] if "labels skipped" in n]
     assert len(notes) == 1
     assert _status(rest, backlog.ids["T6"]) == "Blocked"
+
+
+def test_a_listing_that_loses_an_entry_is_named_and_exits_3(
+    server: RedmineServer, rest: RedmineRest, tmp_path: Path
+) -> None:
+    """Issue 11 "bad input": Redmine's ``total_count`` says more than the pages held (a proxy
+    drops one entry of the scan's first page); the run names the shortfall and exits 3."""
+    import json as _json
+    import re
+
+    backlog = seed_backlog(rest, "tg-it-ledger", fillers=2)
+    dropped: list[int] = []
+
+    def lose_one(method: str, target: str, body: bytes) -> bytes:
+        if method != "GET" or not target.startswith("/issues.json") or "updated_by" in target:
+            return body
+        if "offset=0" not in target:
+            return body
+        page = _json.loads(body)
+        if len(page.get("issues") or []) > 1:
+            dropped.append(int(page["issues"].pop(1)["id"]))
+        return _json.dumps(page).encode()
+
+    proxy = DyingProxy(server.url, budget=10_000, rewrite=lose_one)
+    try:
+        config = write_config(tmp_path, proxy.url, ["tg-it-ledger"])
+        result = run_check(config, server.api_key, "--fail-on", "never")
+    finally:
+        proxy.close()
+    assert dropped, "the proxy never saw the scan's first page"
+    assert result.code == 3, (result.stderr, result.report)
+    report = result.report
+    assert report["summary"]["partial"] is True
+    gaps = [e for e in report["errors"] if e["item"] == "(scan)"]
+    assert len(gaps) == 1, report["errors"]
+    assert "listing issues of project tg-it-ledger" in gaps[0]["message"]
+    found = re.search(r"announced (\d+) items but only (\d+)", gaps[0]["message"])
+    assert found is not None, gaps[0]["message"]
+    total = int(found[1])
+    assert int(found[2]) == total - 1 == report["summary"]["items"]
+    assert total >= len(backlog.ids) // 2  # the open part of the backlog, not a stray page

@@ -224,13 +224,38 @@ class RedmineAdapter(TrackerAdapter):
             return [{**base, "project_id": project} for project in self.config.projects]
         return [base]
 
-    def _list(self, scopes: Sequence[Mapping[str, str | int]]) -> dict[int, dict[str, Any]]:
+    def _list(
+        self, scopes: Sequence[Mapping[str, str | int]], *, declare: bool = False
+    ) -> dict[int, dict[str, Any]]:
+        """Issues of every scope by id; with ``declare`` the listing is the scan's, told to
+        the ledger (ids listed, ``total_count`` against what came, entries without an id)."""
         issues: dict[int, dict[str, Any]] = {}
+        ledger = self.context.ledger if declare else None
         for params in scopes:
-            for issue in self.client.paginate(
-                "/issues.json", "issues", params, self.config.page_size
+            where = "listing issues" + (
+                f" of project {params['project_id']}" if "project_id" in params else ""
+            )
+            for index, issue in enumerate(
+                self.client.paginate(
+                    "/issues.json",
+                    "issues",
+                    params,
+                    self.config.page_size,
+                    ledger=ledger,
+                    where=where,
+                )
             ):
-                issues.setdefault(int(issue["id"]), issue)
+                number = issue.get("id") if isinstance(issue, dict) else None
+                if not isinstance(number, int) or number <= 0:
+                    if ledger is not None:
+                        ledger.problem(
+                            f"not judged: {where}: Redmine returned entry {index + 1} "
+                            f"without a readable id ({number!r})"
+                        )
+                    continue
+                if ledger is not None:
+                    ledger.listed([issue_key(number)])
+                issues.setdefault(number, issue)
         return issues
 
     def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
@@ -240,7 +265,7 @@ class RedmineAdapter(TrackerAdapter):
             if request.keys and not any(issue_id(k) is not None for k in request.keys):
                 return
             scopes = self._scopes(request)
-            issues = self._list(scopes)
+            issues = self._list(scopes, declare=not request.keys)
             self._scanned = [issue_key(i) for i in issues]
             touched = self._list([{**s, "updated_by": self.user_id} for s in scopes])
             self._load_versions(issues.values())

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from trackerguard.errors import AuthError, TrackerError
+from trackerguard.ledger import ScanLedger
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
 Params = Mapping[str, str | int]
@@ -120,17 +121,36 @@ class RedmineClient:
 
     # -- paging ------------------------------------------------------------------------------------
     def paginate(
-        self, path: str, key: str, params: Params, page_size: int = 100
+        self,
+        path: str,
+        key: str,
+        params: Params,
+        page_size: int = 100,
+        *,
+        ledger: ScanLedger | None = None,
+        where: str = "",
     ) -> Iterator[dict[str, Any]]:
-        """Every object of a paged list endpoint, following ``total_count``."""
+        """Every object of a paged list endpoint, following ``total_count``.
+
+        With a ``ledger`` (a scan's listing) the first page's ``total_count`` is declared
+        as announced and checked against what the pages delivered: a page that comes back
+        empty before the total is reached ends the listing *named*, not quietly."""
         offset = 0
+        announced: int | None = None
+        distinct: set[Any] = set()
         while True:
             page = self.get(path, {**params, "offset": offset, "limit": page_size})
             objects = page.get(key) or []
             yield from objects
             offset += len(objects)
+            # Offsets shift when issues change mid-scan: count what arrived, not the offset.
+            distinct.update(o.get("id") for o in objects if isinstance(o, dict))
             total = int(page.get("total_count", 0) or 0)
+            if announced is None:
+                announced = total
             if not objects or offset >= total:
+                if ledger is not None:
+                    ledger.announced(announced, where, received=len(distinct - {None}))
                 return
 
     def close(self) -> None:

@@ -2,7 +2,9 @@
 
 It lets a test stop "Redmine" in the middle of a run without touching the real server:
 after ``budget`` requests the proxy closes its listening socket and every open connection,
-exactly what a crashed server looks like to a client (connection refused / reset).
+exactly what a crashed server looks like to a client (connection refused / reset). With
+``rewrite`` it bends answers on the way back (a listing that loses an entry) while the
+real server stays untouched.
 """
 
 from __future__ import annotations
@@ -10,12 +12,20 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Callable
 
 import httpx
 
 
 class DyingProxy:
-    def __init__(self, upstream: str, budget: int) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        budget: int,
+        rewrite: Callable[[str, str, bytes], bytes] | None = None,
+    ) -> None:
+        self.rewrite = rewrite
+        """``(method, target, body) -> body`` applied to every answer, when given."""
         self.upstream = upstream.rstrip("/")
         self.budget = budget
         self.seen = 0
@@ -72,6 +82,8 @@ class DyingProxy:
                 }
                 upstream = self._client.request(method, target, headers=forward, content=body)
                 payload = upstream.content
+                if self.rewrite is not None:
+                    payload = self.rewrite(method, target, payload)
                 head = [f"HTTP/1.1 {upstream.status_code} X"]
                 if upstream.headers.get("content-type"):
                     head.append(f"Content-Type: {upstream.headers['content-type']}")
