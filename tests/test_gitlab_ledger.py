@@ -89,3 +89,13 @@ def test_an_entry_without_a_key_is_named_by_its_id(sim: GitLabSimulator, project
     (error,) = doc["errors"]
     assert error["item"] == str(victim.id)
     assert "without a readable key" in error["message"]
+
+
+def test_without_announced_totals_the_listing_is_still_complete(
+    sim: GitLabSimulator, project: Project
+) -> None:
+    """Above 10,000 rows GitLab sends no ``X-Total``: paging must rest on ``X-Next-Page``."""
+    sim.totals_up_to = 100
+    code, doc = check(project)
+    assert code == 0, doc["errors"]
+    assert doc["summary"]["items"] == TOTAL

@@ -18,8 +18,9 @@ import pytest
 from .linear_sim import LinearSimulator, ListingFault
 from .linear_sim.backlog import STATES
 from .linear_sim.harness import Project
+from .linear_sim.resolvers import SHORT_PAGE
 
-TOTAL = 230  # five pages of 50
+TOTAL = 230  # several pages
 
 
 @pytest.fixture
@@ -52,8 +53,9 @@ def test_an_honest_listing_is_complete(project: Project) -> None:
 @pytest.mark.parametrize(
     ("fault", "said"),
     [
-        (ListingFault(repeat_from=2), "the same page cursor twice after 150 entries"),
-        (ListingFault(no_cursor_from=3), "no cursor after 200 entries"),
+        # Pages of 50 asked for, shortened to SHORT_PAGE by the strict simulator.
+        (ListingFault(repeat_from=2), f"the same page cursor twice after {3 * SHORT_PAGE}"),
+        (ListingFault(no_cursor_from=3), f"no cursor after {4 * SHORT_PAGE} entries"),
     ],
 )
 def test_a_broken_cursor_is_named_and_exits_3(

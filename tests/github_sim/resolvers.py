@@ -9,12 +9,12 @@ other field resolves to ``None``, which a test would notice immediately.
 
 from __future__ import annotations
 
-import base64
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..sim_support import OpaqueCursors
 from .state import Issue, World, iso
 
 
@@ -22,14 +22,25 @@ class NotFound(Exception):
     """Becomes a GraphQL error of ``type: NOT_FOUND`` (GitHub's shape)."""
 
 
+CURSORS = OpaqueCursors()
+SHORT_PAGE = 37
+"""Strict mode answers listing connections (repository issues, search, sub-issues) with at
+most this many nodes whatever ``first`` asked: the schema promises "the first n elements"
+as an upper bound only, and a client must follow ``hasNextPage``/``endCursor``."""
+
+
 def _cursor(index: int) -> str:
-    return base64.b64encode(f"cursor:{index}".encode()).decode()
+    return CURSORS.cursor(index)
 
 
 def _offset(cursor: str | None) -> int:
     if not cursor:
         return 0
-    return int(base64.b64decode(cursor).decode().split(":")[1]) + 1
+    return CURSORS.index(cursor) + 1
+
+
+def _short(first: int | None, strict: bool) -> int | None:
+    return min(first, SHORT_PAGE) if strict and first is not None else first
 
 
 @dataclass
@@ -103,8 +114,10 @@ class Sim:
         viewer: str,
         rate: dict[str, Any],
         listing_fault: ListingFault | None = None,
+        strict: bool = True,
     ) -> None:
         self.listing_fault = listing_fault
+        self.strict = strict
         self.world = world
         self.viewer_login = viewer
         self.rate = rate
@@ -136,7 +149,9 @@ class QueryRoot:
         **_: Any,
     ) -> dict[str, Any]:
         found = [IssueNode(self.sim, i) for i in _search(self.sim.world, query)]
-        page = connection(found, first, after, fault=self.sim.listing_fault)
+        page = connection(
+            found, _short(first, self.sim.strict), after, fault=self.sim.listing_fault
+        )
         page["issueCount"] = len(found)
         return page
 
@@ -183,7 +198,7 @@ class RepoNode:
             items.reverse()
         return connection(
             items,
-            first,
+            _short(first, self.sim.strict),
             after,
             last,
             wrap=lambda i: IssueNode(self.sim, i),
@@ -247,7 +262,8 @@ class IssueNode:
     def subIssues(
         self, info: Any, first: int | None = None, after: str | None = None, **_: Any
     ) -> dict[str, Any]:
-        return connection([IssueNode(self.sim, c) for c in self._children()], first, after)
+        children = [IssueNode(self.sim, c) for c in self._children()]
+        return connection(children, _short(first, self.sim.strict), after)
 
     def subIssuesSummary(self, info: Any) -> dict[str, Any]:
         children = self._children()

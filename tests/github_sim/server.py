@@ -69,7 +69,12 @@ class GitHubSimulator(ThreadedServer):
         bot_login: str = "trackerguard-bot",
         prefix: str = "",
         graphql_path: str = "/graphql",
+        strict: bool = True,
     ) -> None:
+        self.strict = strict
+        """Spec minimum (the default in tests): listing connections answer at most
+        ``SHORT_PAGE`` nodes per page and every cursor is opaque. ``strict=False`` (benchmarks)
+        fills pages up to ``first``."""
         self.world = World()
         self.latency = latency
         self.bot_login = bot_login
@@ -259,7 +264,7 @@ class GitHubSimulator(ThreadedServer):
             "used": 0,
             "nodeCount": 0,
         }
-        sim = Sim(self.world, self.bot_login, rate, self.listing_fault)
+        sim = Sim(self.world, self.bot_login, rate, self.listing_fault, self.strict)
         result = execute(
             derived_schema(),
             parse(query),

@@ -13,13 +13,13 @@ objects, collections (``some`` or implicit any) and ``and``/``or``.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from graphql import GraphQLError
 
+from ..sim_support import OpaqueCursors
 from .state import Comment, Initiative, Issue, Project, World, iso, now
 
 _COMPARATORS = frozenset(
@@ -112,14 +112,28 @@ def matches(view: Any, flt: dict[str, Any] | None) -> bool:
 
 
 # -- connections -----------------------------------------------------------------------------
+CURSORS = OpaqueCursors()
+SHORT_PAGE = 37
+"""Strict mode answers the root listings (issues, projects, initiatives) with at most this
+many nodes whatever ``first`` asked (``first`` is an upper bound; clients follow
+``pageInfo``)."""
+
+
 def _cursor(index: int) -> str:
-    return base64.b64encode(f"sim:{index}".encode()).decode()
+    return CURSORS.cursor(index)
 
 
 def _offset(cursor: str | None) -> int:
     if not cursor:
         return 0
-    return int(base64.b64decode(cursor).decode().split(":")[1]) + 1
+    return CURSORS.index(cursor) + 1
+
+
+def _shortened(kw: dict[str, Any], strict: bool) -> dict[str, Any]:
+    first = kw.get("first")
+    if not strict:
+        return kw
+    return {**kw, "first": min(int(first), SHORT_PAGE) if first is not None else SHORT_PAGE}
 
 
 def connection(
@@ -166,8 +180,13 @@ class ListingFault:
 
 class Ctx:
     def __init__(
-        self, world: World, viewer_id: str, listing_fault: ListingFault | None = None
+        self,
+        world: World,
+        viewer_id: str,
+        listing_fault: ListingFault | None = None,
+        strict: bool = True,
     ) -> None:
+        self.strict = strict
         self.world = world
         self.viewer_id = viewer_id
         self.listing_fault = listing_fault
@@ -499,6 +518,7 @@ class Root:
 
     def issues(self, info: Any, **kw: Any) -> dict[str, Any]:
         found = sorted(self.world.issues.values(), key=lambda i: i.created)
+        kw = _shortened(kw, self.ctx.strict)
         page = _page(
             [IssueR(self.ctx, i) for i in found], kw, lambda r: self.ctx.issue_view(r.issue)
         )
@@ -520,12 +540,14 @@ class Root:
 
     def projects(self, info: Any, **kw: Any) -> dict[str, Any]:
         found = sorted(self.world.projects.values(), key=lambda p: p.created)
+        kw = _shortened(kw, self.ctx.strict)
         return _page(
             [ProjectR(self.ctx, p) for p in found], kw, lambda r: self.ctx.project_view(r.project)
         )
 
     def initiatives(self, info: Any, **kw: Any) -> dict[str, Any]:
         found = sorted(self.world.initiatives.values(), key=lambda i: i.created)
+        kw = _shortened(kw, self.ctx.strict)
         return _page(
             [InitiativeR(self.ctx, i) for i in found],
             kw,

@@ -49,7 +49,11 @@ class Fault:
 class LinearSimulator(ThreadedServer):
     """Owns the world, the HTTP server thread, faults and counters."""
 
-    def __init__(self, *, bot_id: str = BOT_ID) -> None:
+    def __init__(self, *, bot_id: str = BOT_ID, strict: bool = True) -> None:
+        self.strict = strict
+        """Spec minimum (the default in tests): root listings answer at most
+        ``resolvers.SHORT_PAGE`` nodes per page, cursors are opaque. ``strict=False`` fills
+        pages up to ``first`` (benchmarks)."""
         self.world = World()
         self.world.user("trackerguard", bot_id)
         self.bot_id = bot_id
@@ -112,7 +116,7 @@ class LinearSimulator(ThreadedServer):
                 400,
             )
         with self.world.lock:
-            root = Root(Ctx(self.world, self.bot_id, self.listing_fault))
+            root = Root(Ctx(self.world, self.bot_id, self.listing_fault, self.strict))
             result = execute(shared_schema(), parse(query), root, variable_values=variables)
             self.mutations.extend(root.writes)
         body: dict[str, Any] = {"data": result.data}

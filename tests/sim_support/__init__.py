@@ -2,6 +2,8 @@
 
 * :class:`ThreadedServer`: run a simulator's Starlette app under uvicorn on a free port of
   127.0.0.1, in a daemon thread, so a test talks to it over real HTTP;
+* :class:`OpaqueCursors`: page cursors that are random strings (nothing a client can decode
+  or construct), the spec-minimum promise of Relay connections;
 * :class:`SimProject`: a ``trackerguard.toml`` pointing at a running simulator, and the CLI
   run in-process (click's runner) with the credential in the environment only, never in
   the config file — the way a CI job would pass it.
@@ -10,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import threading
 import time
@@ -17,6 +20,35 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import uvicorn
+
+
+class OpaqueCursors:
+    """Cursor <-> position, with cursors that carry no readable information.
+
+    A simulator that hands out ``base64("cursor:42")`` lets a client get away with decoding
+    or forging cursors; GitHub and Linear promise only an opaque string. The same position
+    always gets the same cursor (edge cursors stay stable across requests)."""
+
+    def __init__(self) -> None:
+        self._by_index: dict[int, str] = {}
+        self._by_cursor: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def cursor(self, index: int) -> str:
+        with self._lock:
+            found = self._by_index.get(index)
+            if found is None:
+                found = secrets.token_urlsafe(12)
+                self._by_index[index] = found
+                self._by_cursor[found] = index
+            return found
+
+    def index(self, cursor: str) -> int:
+        """The position a cursor stands for; ValueError for one this server never issued."""
+        with self._lock:
+            if cursor not in self._by_cursor:
+                raise ValueError(f"`{cursor}` does not appear to be a valid cursor.")
+            return self._by_cursor[cursor]
 
 
 class ThreadedServer:
