@@ -14,8 +14,10 @@ reach a log or a report.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Literal
 
@@ -69,6 +71,27 @@ def translate(exc: Exception, what: str) -> TrackerError:
     if isinstance(exc, requests.ConnectionError):
         return TrackerError(f"{what}: Jira is unreachable", retryable=True)
     return TrackerError(f"{what}: {type(exc).__name__}")
+
+
+_IDENTITIES: dict[str, dict[str, Any]] = {}
+"""``/myself`` answers by credential fingerprint, for the life of the process: the bot's
+identity does not change between checks, and the service must not look it up again for
+every job or webhook delivery. Only non-secret fields are kept."""
+_IDENTITIES_LOCK = threading.Lock()
+_IDENTITY_FIELDS = ("accountId", "name", "key", "timeZone", "displayName")
+
+
+def _credential_fingerprint(settings: JiraSettings) -> str:
+    """A digest of (site, user, token): a rotated token or another site looks itself up."""
+    token = settings.token.get_secret_value() if settings.token is not None else ""
+    raw = f"{(settings.url or '').rstrip('/')}\0{settings.email or ''}\0{token}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def forget_identities() -> None:
+    """Drop the cached ``/myself`` answers (tests; a credential known to be revoked)."""
+    with _IDENTITIES_LOCK:
+        _IDENTITIES.clear()
 
 
 class JiraClient:
@@ -142,10 +165,21 @@ class JiraClient:
         return self.detect() == "cloud"
 
     def myself(self) -> dict[str, Any]:
+        """Who the bot is: one ``/myself`` per process and credential (see ``_IDENTITIES``);
+        a failed look-up is not cached, so bad credentials fail every time."""
+        fingerprint = _credential_fingerprint(self.settings)
+        with _IDENTITIES_LOCK:
+            cached = _IDENTITIES.get(fingerprint)
+        if cached is not None:
+            return dict(cached)
         try:
-            return dict(self.jira.myself())
+            me = dict(self.jira.myself())
         except Exception as exc:
             raise translate(exc, "checking the credentials (/myself)") from None
+        kept = {name: me[name] for name in _IDENTITY_FIELDS if name in me}
+        with _IDENTITIES_LOCK:
+            _IDENTITIES[fingerprint] = kept
+        return dict(kept)
 
     def fields(self) -> list[dict[str, Any]]:
         try:
