@@ -58,7 +58,9 @@ def _child_peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def run_trackerguard(sim: JiraSim, workdir: Path, apply: bool) -> dict[str, Any]:
+def run_trackerguard(
+    sim: JiraSim, workdir: Path, apply: bool, concurrency: int | None = None
+) -> dict[str, Any]:
     st = sim.state
     env = dict(os.environ)
     env.update(
@@ -68,6 +70,8 @@ def run_trackerguard(sim: JiraSim, workdir: Path, apply: bool) -> dict[str, Any]
     )
     if st.flavor == "cloud":
         env["TRACKERGUARD_JIRA__EMAIL"] = st.bot_email
+    if concurrency is not None:
+        env["TRACKERGUARD_JIRA__CONCURRENCY"] = str(concurrency)
     argv = [
         sys.executable,
         "-m",
@@ -123,27 +127,49 @@ def run_idiomatic(sim: JiraSim, mode: str) -> dict[str, Any]:
     }
 
 
+def minimum_reads(issues: int, flavor: str, max_page: int) -> int:
+    """The fewest reads that can judge every issue of the query.
+
+    Cloud: id-only pages of 5,000 (``POST /search/jql`` with ``fields: ["id"]``) plus bulk
+    fetches of 100 (``POST /issue/bulkfetch``); the spec lets field pages be shortened, so
+    field-bearing search pages are no cheaper bound. Data Center: ``startAt`` pages of
+    ``max_page`` issues with their fields (every issue is in the query: no look-ups)."""
+    if flavor == "cloud":
+        return math.ceil(issues / 5000) + math.ceil(issues / 100)
+    return math.ceil(issues / max_page)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--issues", type=int, default=10_000)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--flavor", choices=["cloud", "datacenter"], default="cloud")
     parser.add_argument("--sample-every", type=int, default=25)
+    parser.add_argument("--concurrency", type=int, default=None, help="[jira] concurrency")
+    parser.add_argument("--dry-only", action="store_true", help="skip the two --apply runs")
+    parser.add_argument(
+        "--lenient", action="store_true", help="simulator strict=False (full pages, isLast)"
+    )
     parser.add_argument("--idiomatic", choices=["per-issue", "cached", "none"], default="per-issue")
     args = parser.parse_args()
 
     load_spec()  # parse the spec once up front, not inside the first timed run
     state = big(SimState(args.flavor), args.issues, project="BIG", orphan_every=200)
-    sim = JiraSim(state, latency=args.latency, sample_every=args.sample_every).start()
+    sim = JiraSim(
+        state, latency=args.latency, sample_every=args.sample_every, strict=not args.lenient
+    ).start()
+    concurrency = args.concurrency
     rows: list[str] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            dry = run_trackerguard(sim, work, apply=False)
-            first = run_trackerguard(sim, work, apply=True)
-            second = run_trackerguard(sim, work, apply=True)
-        pages = math.ceil(args.issues / sim.max_page)
-        minimum = pages  # every issue is in the query: no batch look-ups are needed
+            dry = run_trackerguard(sim, work, apply=False, concurrency=concurrency)
+            if args.dry_only:
+                first = second = dry
+            else:
+                first = run_trackerguard(sim, work, apply=True, concurrency=concurrency)
+                second = run_trackerguard(sim, work, apply=True, concurrency=concurrency)
+        minimum = minimum_reads(args.issues, args.flavor, sim.max_page)
         idiom: dict[str, Any] | None = None
         if args.idiomatic != "none":
             idiom = run_idiomatic(sim, args.idiomatic)
@@ -167,13 +193,14 @@ def main() -> int:
         )
     print(
         f"flavor={args.flavor} issues={args.issues} latency={args.latency}s "
+        f"simulator={'lenient' if args.lenient else 'strict'} concurrency={concurrency or 4} "
         f"spec-validated: 1 in {args.sample_every} requests, "
         f"validation errors: {len(sim.validator.errors)}"
     )
     print("\n".join(rows))
     ratio = dry["reads"] / minimum
     print(
-        f"\nminimum reads (pages of {sim.max_page}): {minimum}; trackerguard: {dry['reads']} "
+        f"\nminimum reads: {minimum}; trackerguard: {dry['reads']} "
         f"= {ratio:.2f} x minimum; second --apply writes: {second['writes']}"
     )
     if idiom is not None:

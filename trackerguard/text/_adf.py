@@ -49,6 +49,8 @@ def _content(node: Node) -> list[Node]:
 
 def _attrs(node: Node) -> Mapping[str, Any]:
     attrs = node.get("attrs")
+    if attrs is None:  # most nodes: skip the slow ABC check below
+        return {}
     return attrs if type(attrs) is dict or isinstance(attrs, Mapping) else {}
 
 
