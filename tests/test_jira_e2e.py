@@ -166,6 +166,41 @@ def test_permission_denied_is_a_per_item_error(sim: JiraSim, tmp_path: Path) -> 
     assert sim.state.issues["ACME-22"].status == "Blocked"
 
 
+def test_a_refused_item_is_remembered_noted_once_and_retried_after_a_day(
+    sim: JiraSim, tmp_path: Path
+) -> None:
+    """Issue 11 point 5: a 403 on a write is not asked again on every run."""
+
+    def writes_to(key: str) -> int:
+        return sum(1 for method, path, _ in sim.log if method != "GET" and f"/{key}/" in path)
+
+    first = run_check(sim, tmp_path)
+    assert writes_to("ACME-28") >= 1  # tried once, refused
+    assert any(e["item"] == "ACME-28" for e in first.report["errors"])
+    before = writes_to("ACME-28")
+    second = run_check(sim, tmp_path)
+    assert writes_to("ACME-28") == before  # not asked again
+    assert not any(e["item"] == "ACME-28" for e in second.report["errors"])
+    assert ("comment", "failed") in second.actions("ACME-28")
+    notes = [n for n in second.report["notes"] if "HTTP 403" in n]
+    assert len(notes) == 1 and "ACME-28" in notes[0]
+    assert second.exit_code == 1  # findings, not a partial run
+    # A day later the write is tried again (and, with the permission granted, succeeds).
+    from trackerguard.state import StateStore
+
+    store = StateStore(tmp_path / "state.db")
+    when = store.recall("jira.forbidden", "ACME-28")
+    assert isinstance(when, str)
+    moved = datetime.fromisoformat(when) - timedelta(days=1, minutes=1)
+    store.remember("jira.forbidden", "ACME-28", moved.isoformat())
+    store.close()
+    sim.state.forbidden.clear()
+    third = run_check(sim, tmp_path)
+    assert writes_to("ACME-28") > before
+    assert ("comment", "applied") in third.actions("ACME-28")
+    assert not [n for n in third.report["notes"] if "HTTP 403" in n]
+
+
 def test_explicit_keys(sim: JiraSim, tmp_path: Path) -> None:
     result = run_check(sim, tmp_path, ["ACME-22", "ACME-20", "ACME-99"], apply=False)
     assert {i for f in result.report["findings"] for i in [f["item"]]} <= {"ACME-22", "ACME-20"}

@@ -59,6 +59,12 @@ class TrackerError(TrackerguardError):
         """Seconds the tracker asked us to wait (``Retry-After``); the service honours it."""
 
 
+class WriteDeferred(TrackerError):
+    """An action not attempted because the tracker refused this item recently (a 403 the
+    adapter remembers). The action is reported failed with the reason, but it is not a new
+    error of this run: the adapter says so once, in a run note."""
+
+
 class AuthError(TrackerError):
     """The tracker rejected the credentials (401/403 on the identity check)."""
 

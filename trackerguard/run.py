@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
 from trackerguard.engine import Engine, Explanation, PolicyFinding
-from trackerguard.errors import ConfigError, TrackerError, UsageError
+from trackerguard.errors import ConfigError, TrackerError, UsageError, WriteDeferred
 from trackerguard.failures import describe, raising_function
 from trackerguard.graph import StrategyGraph
 from trackerguard.ledger import RUN_ITEM, name_gaps
@@ -429,6 +429,8 @@ class Runner:
         for item, action in planned:
             try:
                 adapter.apply(item, action)
+            except WriteDeferred as exc:
+                done.append(replace(action, status="failed", error=str(exc)))
             except Exception as exc:  # a plugin adapter's bug fails this write, not the run
                 detail = str(exc) if isinstance(exc, TrackerError) else describe(exc)
                 adapter.context.item_error(item.key, f"{action.kind} failed: {detail}", judged=True)

@@ -29,7 +29,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,7 +47,7 @@ from trackerguard.adapter import (
     WebhookEvent,
 )
 from trackerguard.cross_tracker import path_under
-from trackerguard.errors import AuthError, TrackerError, UsageError
+from trackerguard.errors import AuthError, TrackerError, UsageError, WriteDeferred
 from trackerguard.graph import StrategyGraph
 from trackerguard.model import WorkItem
 from trackerguard.text.normalize import normalize
@@ -58,6 +58,8 @@ _ORDER_BY = re.compile(r"\border\s+by\b[^\"']*$", re.IGNORECASE)
 ID_PAGE = {"cloud": 5000, "datacenter": 1000}
 _DEFERRED_ROUNDS = 3
 """Bulk fetches of issues Jira deferred (``issueErrors``) before they are reported."""
+FORBIDDEN_RETRY = timedelta(days=1)
+"""How long a write refused with 403 is not asked again for that issue."""
 
 
 def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
@@ -100,6 +102,8 @@ class JiraAdapter(TrackerAdapter):
         self._locks_guard = threading.Lock()
         self._last_error: TrackerError | None = None
         self._tz = ZoneInfo("UTC")
+        self._deferred: set[str] = set()
+        """Items this run did not write because a 403 on them is remembered (a run note)."""
 
     # -- connection ----------------------------------------------------------------------------
     @property
@@ -625,6 +629,7 @@ class JiraAdapter(TrackerAdapter):
 
     def apply(self, item: WorkItem, action: Action) -> None:
         with self._lock(item.key):
+            self._refuse_if_forbidden(item.key)
             state = self._state.setdefault(
                 item.key, dict((item.bot.extra if item.bot else {}).get("property") or {})
             )
@@ -636,7 +641,52 @@ class JiraAdapter(TrackerAdapter):
                 "block": self._block,
                 "unblock": self._unblock,
             }[action.kind]
-            handler(item, action, state)
+            try:
+                handler(item, action, state)
+            except TrackerError as exc:
+                if exc.status == 403 and not isinstance(exc, AuthError):
+                    self._remember_forbidden(item.key)
+                raise
+
+    # -- items the bot may not write (403) ------------------------------------------------
+    def _remember_forbidden(self, key: str) -> None:
+        """A 403 on a write: remember it (state store) so the next runs of the day do not
+        ask again; after ``FORBIDDEN_RETRY`` the write is tried once more."""
+        store = self.context.state
+        if store is not None:
+            store.remember("jira.forbidden", key, datetime.now(UTC).isoformat())
+
+    def _refuse_if_forbidden(self, key: str) -> None:
+        store = self.context.state
+        if store is None:
+            return
+        seen = store.recall("jira.forbidden", key)
+        when = parse_time(seen) if isinstance(seen, str) else None
+        if when is None:
+            return
+        retry_at = when + FORBIDDEN_RETRY
+        if datetime.now(UTC) >= retry_at:
+            store.forget("jira.forbidden", key)
+            return
+        with self._locks_guard:
+            self._deferred.add(key)
+        raise WriteDeferred(
+            f"{key}: not written: Jira refused the bot's writes on this issue (HTTP 403) at "
+            f"{when:%Y-%m-%d %H:%M} UTC; trying again after {retry_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+    def flush(self) -> None:
+        """One run note for every item whose writes were deferred after a remembered 403."""
+        if self._deferred:
+            keys = sorted(self._deferred)
+            shown = ", ".join(keys[:10]) + (f" and {len(keys) - 10} more" if len(keys) > 10 else "")
+            self.notes.append(
+                f"jira: {len(keys)} issue{'s' if len(keys) != 1 else ''} not written because "
+                f"Jira refused the bot's writes there in the last day (HTTP 403): {shown}; "
+                "grant the bot 'Edit issues' (and 'Add comments') or exclude them; trackerguard "
+                "tries again a day after the refusal"
+            )
+            self._deferred.clear()
 
     def _stamp(self, item: WorkItem, state: dict[str, Any]) -> dict[str, Any]:
         """The property value to store: state plus when we wrote (bot writes ≠ activity)."""
