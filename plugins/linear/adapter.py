@@ -465,13 +465,33 @@ class LinearAdapter(TrackerAdapter):
         for variables in self._batch_variables(keys):
             data = self._execute(q.CHILDREN_QUERY, variables, "children read")
             for goal in (data.get("issues") or {}).get("nodes") or []:
-                for node in (goal.get("children") or {}).get("nodes") or []:
+                children = goal.get("children") or {}
+                if _more(children) and goal.get("id"):
+                    more = {"parent": {"id": {"eq": str(goal["id"])}}}
+                    nodes = list(self._pages(q.ISSUES_QUERY, "issues", more))
+                else:
+                    nodes = children.get("nodes") or []
+                for node in nodes:
                     self._append(items, "issue", node)
             for goal in (data.get("projects") or {}).get("nodes") or []:
-                for node in (goal.get("issues") or {}).get("nodes") or []:
+                issues = goal.get("issues") or {}
+                if _more(issues) and goal.get("slugId"):
+                    more = {"project": {"slugId": {"eq": str(goal["slugId"])}}}
+                    nodes = list(self._pages(q.ISSUES_QUERY, "issues", more))
+                else:
+                    nodes = issues.get("nodes") or []
+                for node in nodes:
                     self._append(items, "issue", node)
             subs: list[dict[str, Any]] = []
             for goal in (data.get("initiatives") or {}).get("nodes") or []:
+                if _more(goal.get("projects")) or _more(goal.get("subInitiatives")):
+                    ident = str(goal.get("id") or "?")
+                    self.context.ledger.problem(
+                        f"not judged: initiative {ident} has more than 100 projects or "
+                        "sub-initiatives; only the first 100 were read, so its verdict "
+                        "would rest on part of its children",
+                        item=initiative_key(ident),
+                    )
                 for node in (goal.get("projects") or {}).get("nodes") or []:
                     self._append(items, "project", node)
                 subs += (goal.get("subInitiatives") or {}).get("nodes") or []
@@ -648,6 +668,12 @@ class LinearAdapter(TrackerAdapter):
             remembered = self.context.state.recall("linear", "bot_user_id")
             bot = remembered if isinstance(remembered, str) else None
         return parse_webhook(headers, body, tracker=self.name, bot_user_id=bot)
+
+
+def _more(connection: Any) -> bool:
+    """Whether a nested connection says it has more than the page it came with."""
+    page = connection.get("pageInfo") if isinstance(connection, dict) else None
+    return bool(isinstance(page, dict) and page.get("hasNextPage"))
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_]+-[0-9]+$")

@@ -171,17 +171,20 @@ query TrackerguardChildren(
   $commentWindow: Int!
 ) {
   issues(first: 50, filter: $issueFilter) @include(if: $withIssues) {
-    nodes { identifier children(first: 100) { nodes { ...TgIssue } } }
+    nodes {
+      id identifier
+      children(first: 100) { pageInfo { hasNextPage } nodes { ...TgIssue } }
+    }
   }
   projects(first: 50, filter: { slugId: { in: $projectSlugs } }) @include(if: $withProjects) {
-    nodes { slugId issues(first: 100) { nodes { ...TgIssue } } }
+    nodes { slugId issues(first: 100) { pageInfo { hasNextPage } nodes { ...TgIssue } } }
   }
   initiatives(first: 50, filter: { id: { in: $initiativeIds } })
     @include(if: $withInitiatives) {
     nodes {
       id
-      projects(first: 100) { nodes { ...TgProject } }
-      subInitiatives(first: 100) { nodes { ...TgInitiative } }
+      projects(first: 100) { pageInfo { hasNextPage } nodes { ...TgProject } }
+      subInitiatives(first: 100) { pageInfo { hasNextPage } nodes { ...TgInitiative } }
     }
   }
 }
@@ -189,7 +192,8 @@ query TrackerguardChildren(
     + FRAGMENTS
 )
 """Direct children of goals: an issue's sub-issues, a project's issues, an initiative's
-projects and sub-initiatives."""
+projects and sub-initiatives (first 100 each; a goal with more is read on through the paged
+root ``issues`` listing, see ``LinearAdapter.fetch_children``)."""
 
 COMMENT_CREATE = """
 mutation TrackerguardCommentCreate($input: CommentCreateInput!) {
