@@ -214,6 +214,34 @@ def from_answers(directory: Path) -> int:
     return check()
 
 
+def restore(text: str) -> int:
+    """Bodies of already-labelled issues, transcribed from an answer (``@@R <url>``,
+    ``T: <title>``, body lines); kept only when the hash matches the label's."""
+    labels = {label["url"]: label for label in load_labels()}
+    cache = load_cache()
+    kept = 0
+    for block in re.split(r"^@@R ", text, flags=re.M)[1:]:
+        head, _, rest = block.partition("\n")
+        url = head.strip()
+        title_line, _, body = rest.partition("\n")
+        title = title_line[3:].strip() if title_line.startswith("T: ") else ""
+        body = body.strip()
+        label = labels.get(url)
+        if label is None:
+            print(f"  not labelled: {url}")
+        elif body_hash(title, body) != label["sha256"]:
+            print(f"  hash differs: {url}")
+        else:
+            cache[url] = {"url": url, "title": title, "body": body}
+            kept += 1
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in cache.values()), encoding="utf-8"
+    )
+    print(f"restored {kept}; cache holds {len(cache)}")
+    return 0
+
+
 def check() -> int:
     cases, missing = load_corpus()
     labels = load_labels()
@@ -231,9 +259,14 @@ def main(argv: list[str]) -> int:
         return add(sys.stdin.read())
     if len(argv) == 2 and argv[0] == "from-answers":
         return from_answers(Path(argv[1]))
+    if argv == ["restore"]:
+        return restore(sys.stdin.read())
     if argv == ["check"]:
         return check()
-    print("usage: real_corpus.py add < records | from-answers DIR | check", file=sys.stderr)
+    print(
+        "usage: real_corpus.py add < records | restore < records | from-answers DIR | check",
+        file=sys.stderr,
+    )
     return 2
 
 
