@@ -124,7 +124,17 @@ def test_unsupported_languages_never_yield_high_confidence_findings(
 def test_every_high_confidence_finding_explains_itself() -> None:
     for c, v in PURPOSE + MEASURE:
         if not v.present and v.confidence == "high":
-            assert v.kind in {"empty", "template_only", "placeholder_only", "title_restated"}
+            assert v.kind in {
+                "empty",
+                "template_only",
+                "placeholder_only",
+                "title_restated",
+                "too_short",
+                "short_no_reason",
+                "list_only",
+                "code_only",
+                "no_cue",
+            }
             assert v.evidence, c["id"]
 
 

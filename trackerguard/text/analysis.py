@@ -198,12 +198,16 @@ def _readable(lang: str, config: TextAnalysisConfig) -> bool:
     return lang in config.languages and lang in SUPPORTED_LANGUAGES
 
 
-def _no_real_content(doc: Document, what: str) -> TextVerdict:
+def _no_real_content(
+    doc: Document, what: str, description: str, code_acts: bool = True
+) -> TextVerdict:
     if doc.code_blocks:
-        # Only a log or stack trace: real content, just not prose we can judge.
+        # Only a log or stack trace: a clear absence for TG103 (rubric: a symptom alone
+        # states no purpose), unless the fenced text reads like sentences we did not
+        # search. Goals keep it low: GitHub ```[tasklist]``` fences hold deliverables.
         return TextVerdict(
             False,
-            "low",
+            "high" if code_acts and not _code_holds_prose(description) else "low",
             f"the description holds only code or log output; nothing says {what}",
             "code_only",
         )
@@ -273,7 +277,7 @@ def analyze_purpose(
     strictness = cfg.strictness
     doc = parse_document(description)
     if not doc.has_real_content:
-        return _no_real_content(doc, "why the work matters")
+        return _no_real_content(doc, "why the work matters", description)
     folded = fold(doc.prose)
     token_list = words(folded)
     tokens = set(token_list)
@@ -363,6 +367,10 @@ def analyze_purpose(
     if not lang:
         lang = _language_of(doc, title, tokens)
     readable = _readable(lang, cfg)
+    if readable and not hits and story is None and best is None:
+        clear = _clear_absence(doc, description)
+        if clear is not None:
+            return clear
     placeholder_sections = [s for s in purpose_sections if not s.content]
     if placeholder_sections and not filled and score == 0 and story is None and readable:
         sec = placeholder_sections[0]
@@ -422,6 +430,62 @@ def analyze_purpose(
         "problem today) was found",
         "no_cue",
     )
+
+
+# Clear absences (see docs/text-analysis.md, "Confidence"): measured on the tuning part
+# of the real-issue corpus, a readable body of at most this many characters of prose
+# with no reason cue at all states no purpose (one-line imperatives, symptom-only bug
+# lines, "Could you add X?").
+SHORT_PROSE = 140
+_TRACE_LINE = re.compile(
+    r"^\s*(?:at |File \"|Traceback|#\d+ )|(?:Error|Exception|FATAL|WARN|INFO|DEBUG)\b|"
+    r"\d{1,2}:\d{2}:\d{2}|\.(?:js|py|java|kt|ts|go|rs|cs|cpp|c|rb|php|dart):\d+",
+    re.M,
+)
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
+
+
+def _code_holds_prose(description: str) -> bool:
+    """True when a fenced block reads like sentences rather than a log or code.
+
+    Some trackers (and migrated issues) fence the whole description; that text can
+    state a purpose, so a short body with such a block is not a clear absence.
+    """
+    for m in _FENCED.finditer(description):
+        body = m.group(2)
+        if _TRACE_LINE.search(body):
+            continue
+        letters = sum(ch.isalpha() or ch.isspace() for ch in body)
+        if len(body.split()) >= 8 and letters >= 0.9 * len(body) and "." in body:
+            return True
+    return False
+
+
+def _clear_absence(doc: Document, description: str) -> TextVerdict | None:
+    """A high-confidence finding for readable text with no reason cue at all, when its
+    shape leaves no room for one: a short body, or a body that is only a list."""
+    if doc.code_blocks and _code_holds_prose(description):
+        return None
+    prose = doc.prose
+    if len(prose) <= SHORT_PROSE:
+        kind = "too_short" if len(prose) <= 80 else "short_no_reason"
+        what = "is a single request or symptom" if prose else "holds no prose"
+        return TextVerdict(
+            False,
+            "high",
+            f"the description {_quote(prose, 80)} {what}; nothing says why the work matters",
+            kind,
+        )
+    listed = sum(len(i) + 1 for i in doc.list_items) + sum(len(c.text) + 1 for c in doc.checklist)
+    if listed >= 0.9 * len(prose):
+        return TextVerdict(
+            False,
+            "high",
+            f"the description is only a list ({len(doc.list_items) + len(doc.checklist)} items); "
+            f"no sentence says why the work matters",
+            "list_only",
+        )
+    return None
 
 
 def _settled(hits: list[CueHit], strictness: str) -> bool:
@@ -493,13 +557,15 @@ def analyze_success_measure(
     strict = cfg.strictness == "strict"
     doc = parse_document(description)
     if not doc.has_real_content:
-        return _no_real_content(doc, "how success will be judged")
+        return _no_real_content(doc, "how success will be judged", description, code_acts=False)
     folded = fold(doc.prose)
     token_list = words(folded)
     tokens = set(token_list)
     lang = _language_of(doc, title, tokens)
     readable = _readable(lang, cfg)
-    if _restates_title(doc, title, token_list):
+    # A checklist of real items defines completion even when its words repeat the
+    # title ("- [x] #640 - [ ] Task 2"), so it is looked at before the restatement.
+    if _restates_title(doc, title, token_list) and len(doc.checklist) < 2:
         return _restated(doc, lang, readable, title)
 
     measure_sections = [s for s in doc.sections if _is_measure_section(s, cues)]
@@ -604,9 +670,13 @@ def analyze_success_measure(
             f"section '{empty_sections[0].title}' is empty; nothing else states a measure",
             "template_only",
         )
+    # No list, no checklist, no number, no measure word: nothing in the text could be
+    # read as a way to judge completion (tuning part of the real-issue corpus: every
+    # such goal lacked a measure).
+    clear = not prose_lists and not checks and not doc.code_blocks and not _DIGIT.search(folded)
     return TextVerdict(
         False,
-        "low",
+        "high" if clear else "low",
         "no success criteria, metric with a target, acceptance criteria or checklist of "
         "deliverables was found",
         "no_cue",

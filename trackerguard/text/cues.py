@@ -174,7 +174,7 @@ _TODAY_PROBLEM = (
     r"have to|has to|must|need to|needs to|forced|manually|no way|not possible|impossible|"
     r"can't|cannot|can not|only|requires|require|there is no|there's no|isn't|is not|doesn't|"
     r"does not|don't|do not|takes|take|fails|fail|breaks|break|relies|rely|hard|difficult|"
-    r"lacks|lack|missing|no support|unable|limited|hardcoded|hard-coded|duplicated|slow|error"
+    r"lacks|lack|missing|no support|unable|limited|hardcoded|hard-coded|duplicated|slow"
 )
 
 _SO_FAIL = (
@@ -588,9 +588,9 @@ _EN: tuple[Cue, ...] = (
     _c(
         "impact",
         2,
-        "eol end out unsupported deprecated longer stopped",
+        "eol end out unsupported longer stopped",
         r"\b(?:eol|end[- ]of[- ]life|out of support|goes out of support|unsupported|"
-        r"deprecated|no longer (?:supported|maintained|receives?|gets?)|stopped receiving)\b",
+        r"no longer (?:supported|maintained|receives?|gets?)|stopped receiving)\b",
     ),
     _c(
         "impact",
@@ -885,6 +885,113 @@ _EN: tuple[Cue, ...] = (
         r"half an?|several|" + _NUMWORD + r") (?:\w+ )?(?:hours?|days?|minutes|weeks?)\b",
     ),
     _c("cause", 1, "why", r"\b(?:that|this|it|which) (?:is|'s) (?:why|the reason)\b"),
+    # --- difficulty, consequence, goal, cost already paid, harm in the user's words ------
+    # (measured on the real-issue corpus, tuning part: these are the shapes its missed
+    # purposes take).
+    _c(
+        "impact",
+        2,
+        "makes make making made",
+        r"\b(?:makes?|making|made) (?:it|this|things|life|debugging|tracking|reviewing) "
+        r"(?:very |really |much |so |extremely |quite |a lot |)(?:harder|hard|difficult|"
+        r"impossible|tricky|painful|cumbersome|annoying|confusing|tedious|slower)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "without",
+        r"\bwithout (?:this|it|that|them|such|these)\b[^.!?\n]{0,40}?\b(?:hard|difficult|"
+        r"impossible|can't|cannot|no way|have to|must|lose|breaks?|fails?)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "hard difficult impossible",
+        r"\b(?:hard|difficult|impossible) to (?:\w+ ){0,3}?without\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "caused causing has have",
+        r"\b(?:has|have|had) (?:already |repeatedly |often |)(?:caused|led to|resulted in|cost) "
+        r"(?:us |me |them |users |)(?:a lot of |lots of |unnecessary |needless |extra |many |"
+        r"several |real |significant |some |)(?:maintenance|work|pain|confusion|problems|issues|"
+        r"bugs|outages|incidents|headaches|trouble|breakage|churn|time|hours|days|data loss)\b",
+    ),
+    _anchored(
+        "impact",
+        2,
+        "i we",
+        r" (?:have |had |just |already |)(?:lost|lose|losing) (?:everything|all|my|our|hours|"
+        r"days|weeks|a day|a week|an hour|the whole|the entire|half)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "having lost",
+        r"\b(?:having lost|lost everything|lost all (?:my|our|of)|all (?:my|our) (?:work|data|"
+        r"changes|progress|files|notes|settings) (?:is|was|were|are|got) (?:lost|gone|deleted|"
+        r"wiped))\b",
+    ),
+    _anchored(
+        "benefit",
+        2,
+        "so",
+        r" (?:its|it's|it is|that's|this is|they're|we're|i'm|i am|you're) (?:not|no longer|"
+        r"never|always|easier|safer|faster|clear|obvious|visible|readable)\b",
+    ),
+    _anchored(
+        "benefit",
+        2,
+        "so",
+        r" (?:i|we|you|they|users|people) (?:won't|will not|don't|do not|wouldn't|no longer) "
+        r"(?:have to|need to|burn|lose|miss|forget|break|get)\b",
+    ),
+    _anchored(
+        "benefit",
+        2,
+        "so",
+        r" (?:that )?(?:the|a|an|my|our|their|your|each|every|any|new) (?:\w+ ){1,3}?(?:can|"
+        r"could|will|would|won't|doesn't|does not|don't|do not|isn't|is not|stays|remains|gets|"
+        r"keeps|works|is able|are able|no longer|never)\b",
+    ),
+    _anchored(
+        "benefit",
+        2,
+        "would will could",
+        r" (?:also |really |then |)(?:provide|give (?:us|users|people|them|you|a|an|the)|ensure|"
+        r"guarantee|protect|keep (?:users|people|us|them|the)|make sure|lead to|result in|"
+        r"mean (?:that|less|fewer|more|we|users)|ease|facilitate)\b",
+    ),
+    _c(
+        "benefit",
+        2,
+        "allowing enabling",
+        r"\b(?:allowing|enabling) (?:for|us|users|people|them|you|me|the (?:user|users|team)|"
+        r"customers|developers|admins)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "too",
+        r"\b(?:is|are|it's|its|it is|gets|looks|feels) (?:way |much |far |just |)too (?:bright|"
+        r"dark|small|slow|big|large|long|loud|noisy|confusing|complicated|cluttered|busy|"
+        r"expensive|hard to read)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "blinding blinds eyes eye strain",
+        r"\b(?:blinding|blinds (?:me|us|users)|(?:hurts?|burns?|burn|strains?|tires?) (?:my|the|"
+        r"our|your|their) eyes|eye ?strain)\b",
+    ),
+    _c(
+        "benefit",
+        2,
+        "goal aim purpose intent",
+        r"\b(?:the |our |my |)(?:goal|aim|purpose|intent|idea) (?:of|behind|for) (?:this|these|"
+        r"the|that) (?:\w+ ){0,3}?(?:is|would be|will be|was)\b",
+    ),
 )
 
 _ES: tuple[Cue, ...] = (
@@ -967,6 +1074,26 @@ _ES: tuple[Cue, ...] = (
         r"todas las semanas)\b",
     ),
     _c("impact", 1, "mayoria mitad tercio", r"\b(?:la mayoria|la mitad|un tercio) de\b"),
+    # difficulty, consequence, harm (real-issue corpus)
+    _c(
+        "impact",
+        2,
+        "dificil dificulta dificultan imposible hace",
+        r"\b(?:(?:es|resulta|se hace) (?:muy |)(?:dificil|imposible)|dificulta\w*|"
+        r"hace (?:dificil|imposible))\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "puede pueden provoca causa genera",
+        r"\b(?:lo que |esto |)(?:puede|pueden) (?:causar|provocar|generar|confundir|llevar a)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "perdi perdimos pierdo",
+        r"\b(?:perdi|perdimos|pierdo) (?:todo|todos|mi|mis|el|los)\b",
+    ),
 )
 
 _PT: tuple[Cue, ...] = (
@@ -1050,6 +1177,26 @@ _PT: tuple[Cue, ...] = (
         r"todos os (?:dias|meses))\b",
     ),
     _c("impact", 1, "maioria metade terco", r"\b(?:a maioria|metade|um terco) d"),
+    # difficulty, consequence, harm (real-issue corpus)
+    _c(
+        "impact",
+        2,
+        "dificil dificulta dificultam impossivel torna",
+        r"\b(?:(?:e|fica|torna(?:-se)?) (?:muito |)(?:dificil|impossivel)|dificulta\w*|"
+        r"torna (?:dificil|impossivel))\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "pode podem levar causar gerar",
+        r"\b(?:o que |que |isso |)(?:pode|podem|vai) (?:levar|causar|gerar|confundir)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "perdi perdemos perco",
+        r"\b(?:perdi|perdemos|perco) (?:tudo|todo|todos|os|o|meu|meus)\b",
+    ),
 )
 
 _DE: tuple[Cue, ...] = (
@@ -1143,6 +1290,21 @@ _DE: tuple[Cue, ...] = (
         r"\b(?:jede[ns]? (?:tag|woche|monat|mal|montag|release)|taglich|wochentlich)\b",
     ),
     _c("impact", 1, "meisten halfte drittel", r"\b(?:die meisten|die halfte|ein drittel)\b"),
+    # difficulty, consequence, harm (real-issue corpus)
+    _c(
+        "impact",
+        2,
+        "schwer schwierig unmoglich muhsam erschwert",
+        r"\b(?:(?:ist|wird|macht) (?:es |)(?:sehr |ziemlich |)(?:schwer|schwierig|unmoglich|"
+        r"muhsam)|erschwert)\b",
+    ),
+    _c("benefit", 2, "sodass so", r"\b(?:sodass|so dass)\b"),
+    _c(
+        "impact",
+        2,
+        "verloren verliere verlieren",
+        r"\b(?:verloren(?:gegangen)?|verliere|verlieren)\b",
+    ),
 )
 
 _FR: tuple[Cue, ...] = (
@@ -1230,16 +1392,32 @@ _FR: tuple[Cue, ...] = (
         "plupart moitie tiers beaucoup",
         r"\b(?:la plupart d|la moitie d|un tiers d|beaucoup de (?:clients|utilisateurs))",
     ),
+    # difficulty, consequence, harm (real-issue corpus)
+    _c(
+        "impact",
+        2,
+        "difficile impossible rend complique",
+        r"\b(?:(?:est|devient|rend) (?:tres |)(?:difficile|impossible|complique)|"
+        r"difficile de|impossible de)\b",
+    ),
+    _c(
+        "impact",
+        2,
+        "peut peuvent entraine provoque cause",
+        r"\bce qui (?:peut |)(?:entraine|provoque|cause|pose)\b",
+    ),
+    _c("impact", 2, "perdu perdre", r"\b(?:j'ai|nous avons|on a) (?:tout |)perdu\b"),
 )
 
 # Languages we cannot grade: a few unmistakable reason markers, only to lean towards
 # present=True (never used to raise a high-confidence finding).
 OTHER_SCRIPT_REASON = re.compile(
-    r"因为|由于|为了|以便|目的|背景|动机|原因|导致|無法|无法|影响|影響|用户|用戶|"
+    r"因为|由于|为了|以便|目的|背景|动机|原因|导致|影响|影響|用户|用戶|不方便|麻烦|丢失|很难|难以|"
     r"只能|耗时|费时|浪费|手工|手动|否则|不然|投诉|阻塞|"
     r"때문에|위해|목적|배경|동기|이유|불편|영향|놓치|놓쳐|문의|매번|낭비|수동|그렇지 않으면|"
     r"потому что|так как|чтобы|из-за|мотивац|зачем|пользовател|"
-    r"ため|目的|背景|ので|から|できない"
+    r"нет возможности|невозможно|неудобно|потерял|потеряли|теряю|теряет|сложно|"
+    r"ため|目的|背景|ので|から"
 )
 
 # Success measures: numbers with targets and "done when" phrasing (language-neutral

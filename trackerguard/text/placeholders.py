@@ -20,7 +20,7 @@ _LIST_MARKER = re.compile(r"^(?:[-*+•]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s*)?|^\[[ x
 
 _FILLER = re.compile(
     r"^(?:tbd|tba|tbc|t\.b\.d\.?|n/?a|none|nothing|nil|null|todo|to ?do|wip|pending|"
-    r"-+|_+|\.{2,}|…|\?+|x{2,}|fill(?: me)? in|coming soon|placeholder|"
+    r"-+|_+|\.{2,}|…|\?+|x{2,}|fill(?: me)? in|coming soon|placeholder|test(?:ing)?|asdf\w*|"
     r"to be (?:defined|determined|decided|added|completed|written|confirmed|filled(?: in)?)|"
     r"see title|as (?:per )?(?:the )?title|same as (?:the )?title|title says it all|"
     r"see (?:above|below)|as above|as discussed|lorem ipsum.*|description|details|"
