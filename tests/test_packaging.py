@@ -32,6 +32,8 @@ def test_wheel_installs_into_a_clean_venv_and_runs(tmp_path: Path) -> None:
     assert {n for n in top_level if not n.endswith(".dist-info")} == {"trackerguard"}
     for expected in (
         "trackerguard/py.typed",
+        "trackerguard/text/cues/en.toml",
+        "trackerguard/text/cues/de.toml",
         "trackerguard/rules/tg101_serves_a_goal.py",
         "trackerguard/plugins/file/adapter.py",
         "trackerguard/plugins/jira/__init__.py",

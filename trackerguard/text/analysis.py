@@ -109,7 +109,7 @@ def _cues_for(config: TextAnalysisConfig) -> CueSet:
     ):
         return cue_set()
     return cue_set(
-        tuple(config.purpose_cues),
+        tuple(p if isinstance(p, str) else tuple(sorted(p.items())) for p in config.purpose_cues),
         tuple(config.measure_cues),
         tuple(config.purpose_sections),
         tuple(config.measure_sections),

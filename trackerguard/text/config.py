@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Strictness = Literal["lenient", "normal", "strict"]
 
@@ -32,9 +32,10 @@ class TextAnalysisConfig(BaseModel):
         default_factory=list,
         description="Extra section names that hold a success measure.",
     )
-    purpose_cues: list[str] = Field(
+    purpose_cues: list[str | dict[str, str | int | bool]] = Field(
         default_factory=list,
-        description="Extra plain phrases (case-insensitive, not regexes) that state a reason.",
+        description="Extra reasons: plain phrases (case-insensitive, not regexes), or cue "
+        "tables in the form of the language cue files (category, weight, triggers, pattern…).",
     )
     measure_cues: list[str] = Field(
         default_factory=list,
@@ -54,3 +55,21 @@ class TextAnalysisConfig(BaseModel):
         default_factory=lambda: list(SUPPORTED_LANGUAGES),
         description="Languages whose absence-findings may be high confidence.",
     )
+
+    @field_validator("purpose_cues")
+    @classmethod
+    def _cues_compile(
+        cls, value: list[str | dict[str, str | int | bool]]
+    ) -> list[str | dict[str, str | int | bool]]:
+        """A structured cue that would not compile is a configuration error now, not a
+        crash at the first description (imported lazily: see the module docstring)."""
+        if any(isinstance(v, dict) for v in value):
+            from trackerguard.text.cues import CueFileError, check_configured_cue
+
+            for i, spec in enumerate(value):
+                if isinstance(spec, dict):
+                    try:
+                        check_configured_cue(spec, i)
+                    except CueFileError as exc:
+                        raise ValueError(str(exc)) from None
+        return value
