@@ -23,6 +23,7 @@ from trackerguard.model import Confidence, Severity, WorkItem
 if TYPE_CHECKING:
     from trackerguard.graph import StrategyGraph
     from trackerguard.settings import Settings
+    from trackerguard.text.cache import VerdictCache
     from trackerguard.waivers import Waiver
 
 AppliesTo = Literal["work", "goal", "any"]
@@ -115,14 +116,20 @@ class RuleOptions(BaseModel):
 class RuleContext:
     """Everything a rule may consult besides the item: the graph, settings, the clock."""
 
-    __slots__ = ("graph", "now", "settings")
+    __slots__ = ("graph", "now", "settings", "text_cache")
 
     def __init__(
-        self, graph: StrategyGraph, settings: Settings, now: datetime | None = None
+        self,
+        graph: StrategyGraph,
+        settings: Settings,
+        now: datetime | None = None,
+        text_cache: VerdictCache | None = None,
     ) -> None:
         self.graph = graph
         self.settings = settings
         self.now = now or datetime.now(UTC)
+        # TG103/TG204 verdicts by content hash (trackerguard.text.cache); None: no cache.
+        self.text_cache = text_cache
 
 
 class Rule:

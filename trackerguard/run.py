@@ -31,6 +31,7 @@ from trackerguard.rule import Finding, RuleContext
 from trackerguard.settings import Settings
 from trackerguard.state import StateStore, scope_of
 from trackerguard.status import StatusMap
+from trackerguard.text.cache import VerdictCache
 
 if TYPE_CHECKING:
     from trackerguard.history import Snapshot
@@ -79,6 +80,7 @@ class Runner:
             },
         )
         self.state = StateStore(settings.state_path)
+        self.text_cache = VerdictCache(self.state)
         self._adapter: TrackerAdapter | None = None
         self._others: dict[str, TrackerAdapter] = {}
         """Adapters of the ``[[goal_trackers]]`` (read only, for goals named by URL)."""
@@ -244,7 +246,7 @@ class Runner:
         self, scan: Scan, context: RunContext, progress: Progress
     ) -> tuple[list[tuple[WorkItem, list[PolicyFinding]]], int, Coverage]:
         graph = scan.graph
-        rule_ctx = RuleContext(graph, self.settings, context.started)
+        rule_ctx = RuleContext(graph, self.settings, context.started, self.text_cache)
         notify = bool(self.registry.hook.trackerguard_finding.get_hookimpls())
         results: list[tuple[WorkItem, list[PolicyFinding]]] = []
         coverage = Coverage()
@@ -348,6 +350,8 @@ class Runner:
             self.use_waivers(scan, request, context)
             results, exempt, coverage = self.judge(scan, context, progress)
             self.notes.extend(self._broken_rules())
+            # Text verdicts computed in this run, for the next one (one transaction).
+            self.text_cache.flush()
             name_gaps(adapter_ctx, {item.key for item, _ in results})
             actions = self._act(results, apply, progress)
             self.adapter.flush()

@@ -14,6 +14,7 @@ import hashlib
 import json
 import sqlite3
 import threading
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,14 @@ CREATE TABLE IF NOT EXISTS open_findings (
     record TEXT NOT NULL,
     PRIMARY KEY (tracker, scope, item)
 );
+CREATE TABLE IF NOT EXISTS text_verdicts (
+    key BLOB PRIMARY KEY,
+    version TEXT NOT NULL,
+    present INTEGER NOT NULL,
+    confidence TEXT NOT NULL,
+    evidence TEXT NOT NULL,
+    kind TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS memory (
     namespace TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -167,6 +176,33 @@ class StateStore:
 
     def forget(self, namespace: str, key: str) -> None:
         self.conn.execute("DELETE FROM memory WHERE namespace = ? AND key = ?", (namespace, key))
+
+    def text_verdicts(self, version: str) -> list[tuple[bytes, int, str, str, str]]:
+        """The cached TG103/TG204 verdicts of this analyser version (trackerguard.text.cache)
+        as (key, present, confidence, evidence, kind), in one query; verdicts of other
+        versions can never be used again and are dropped."""
+        conn = self.conn
+        conn.execute("DELETE FROM text_verdicts WHERE version != ?", (version,))
+        return conn.execute(
+            "SELECT key, present, confidence, evidence, kind FROM text_verdicts"
+        ).fetchall()
+
+    def save_text_verdicts(
+        self, version: str, rows: Iterable[tuple[bytes, bool, str, str, str]]
+    ) -> None:
+        """Store verdicts in one transaction (a run writes what it computed, once)."""
+        conn = self.conn
+        conn.execute("BEGIN")
+        try:
+            conn.executemany(
+                "INSERT OR REPLACE INTO text_verdicts "
+                "(key, version, present, confidence, evidence, kind) VALUES (?, ?, ?, ?, ?, ?)",
+                ((key, version, int(p), c, e, k) for key, p, c, e, k in rows),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,80 @@
+"""TG103/TG204 text verdicts: cold analysis vs. a rescan with the verdict cache warm.
+
+Run from the repository root: ``python benchmarks/text_cache.py [N]`` (default 100,000).
+
+What is measured, CPU time of this process (``time.process_time``), one core:
+
+* ``cold``: ``analyze_purpose`` on N unique descriptions (the evaluation bodies cycled as in
+  ``benchmarks/text_rules.py``: median ~270 characters), and the same through a
+  ``VerdictCache`` (adds the key hash and the dict store);
+* ``flush``: writing the N verdicts to a fresh SQLite state store (one transaction);
+* ``rescan``: a new ``VerdictCache`` on that store (as the next ``trackerguard check``
+  gets) asks for the same N verdicts: one query loads them, then each lookup is a hash and
+  a dict access; no text is analysed (``analysed`` must stay 0).
+
+Targets (issue 16): cold >= 20,000 descriptions/s; rescan >= 200,000 items/s.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+for extra in (ROOT, ROOT / "benchmarks"):
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
+
+from text_rules import build_corpus, load_cases  # noqa: E402
+
+from trackerguard.state import StateStore  # noqa: E402
+from trackerguard.text.analysis import TextAnalysisConfig, analyze_purpose  # noqa: E402
+from trackerguard.text.cache import VerdictCache  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    n = int(argv[0]) if argv else 100_000
+    bodies = build_corpus(load_cases(), n)
+    config = TextAnalysisConfig()
+    clock = time.process_time
+    for body, title in bodies[:2000]:  # warm the regex caches, as a long-running process is
+        analyze_purpose(body, title, None, config)
+
+    t0 = clock()
+    for body, title in bodies:
+        analyze_purpose(body, title, None, config)
+    cold = clock() - t0
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = StateStore(Path(tmp) / "state.db")
+        cache = VerdictCache(store)
+        t0 = clock()
+        for body, title in bodies:
+            cache.purpose(body, title, None, config)
+        cold_cached = clock() - t0
+        t0 = clock()
+        written = cache.flush()
+        flush = clock() - t0
+        store.close()
+
+        warm = VerdictCache(StateStore(Path(tmp) / "state.db"))
+        t0 = clock()
+        for body, title in bodies:
+            warm.purpose(body, title, None, config)
+        rescan = clock() - t0
+        assert warm.analysed == 0, warm.analysed
+
+    print(f"descriptions: {n:,} (unique), written to the store: {written:,}")
+    print(f"cold   analyze_purpose          {n / cold:>10,.0f} descriptions/CPU-s")
+    print(f"cold   through VerdictCache     {n / cold_cached:>10,.0f} descriptions/CPU-s")
+    print(f"flush  {n:,} verdicts to SQLite   {flush:>10.3f} CPU-s")
+    print(f"rescan cache warm (incl. load)  {n / rescan:>10,.0f} items/CPU-s, 0 analysed")
+    print(f"python {platform.python_version()} on {platform.machine()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

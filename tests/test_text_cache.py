@@ -1,0 +1,118 @@
+"""The TG103/TG204 verdict cache: unchanged items are not analysed again, across runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+from trackerguard.adapter import ScanRequest
+from trackerguard.plugins_manager import build_registry
+from trackerguard.run import Runner
+from trackerguard.settings import load_settings
+from trackerguard.state import StateStore
+from trackerguard.text.analysis import TextAnalysisConfig, analyze_purpose
+from trackerguard.text.cache import ANALYSER_VERSION, VerdictCache
+
+ROOT = Path(__file__).resolve().parents[1]
+BODY = "Add a CSV export so the finance team can reconcile without retyping every line."
+CFG = TextAnalysisConfig()
+
+
+def test_same_inputs_are_analysed_once_and_give_the_same_verdict() -> None:
+    cache = VerdictCache()
+    first = cache.purpose(BODY, "CSV export", None, CFG)
+    again = cache.purpose(BODY, "CSV export", None, CFG)
+    assert first == again == analyze_purpose(BODY, "CSV export")
+    assert cache.analysed == 1
+
+
+def test_every_part_of_the_key_invalidates() -> None:
+    cache = VerdictCache()
+    cache.purpose(BODY, "CSV export", None, CFG)
+    cache.purpose(BODY + " Today.", "CSV export", None, CFG)  # description
+    cache.purpose(BODY, "CSV export v2", None, CFG)  # title (restatement depends on it)
+    strict = TextAnalysisConfig(strictness="strict")
+    cache.purpose(BODY, "CSV export", None, strict)  # settings
+    with_field = TextAnalysisConfig(purpose_field="why")
+    cache.purpose(BODY, "CSV export", {"why": "Finance asked."}, with_field)  # field value
+    cache.purpose(BODY, "CSV export", {"why": "Audit asked."}, with_field)
+    cache.success_measure(BODY, "CSV export", None, CFG)  # the other rule
+    assert cache.analysed == 7
+    # an equal but distinct settings object maps to the same key
+    cache.purpose(BODY, "CSV export", None, TextAnalysisConfig())
+    assert cache.analysed == 7
+
+
+def test_verdicts_survive_in_the_state_store(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state.db")
+    cold = VerdictCache(store)
+    verdict = cold.purpose(BODY, "CSV export", None, CFG)
+    cold.success_measure("Roll out to all tenants.", "Epic", None, CFG)
+    assert cold.flush() == 2 and cold.flush() == 0
+    store.close()
+
+    warm = VerdictCache(StateStore(tmp_path / "state.db"))
+    assert warm.purpose(BODY, "CSV export", None, CFG) == verdict
+    assert warm.analysed == 0
+
+
+def test_verdicts_of_another_analyser_version_are_dropped(tmp_path: Path) -> None:
+    store = StateStore(tmp_path / "state.db")
+    store.save_text_verdicts("old-version", [(b"k1", False, "low", "x", "no_cue")])
+    store.save_text_verdicts(ANALYSER_VERSION, [(b"k2", True, "high", "y", "section")])
+    assert store.text_verdicts(ANALYSER_VERSION) == [(b"k2", 1, "high", "y", "section")]
+    rows = sqlite3.connect(tmp_path / "state.db").execute("SELECT key FROM text_verdicts")
+    assert [r[0] for r in rows] == [b"k2"]
+
+
+def test_an_unusable_state_store_leaves_the_cache_in_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    cache = VerdictCache(StateStore(blocker / "state.db"))  # parent is a file
+    assert cache.purpose(BODY, "CSV export", None, CFG).present
+    assert cache.purpose(BODY, "CSV export", None, CFG).present
+    assert cache.analysed == 1
+    assert cache.flush() == 1  # nothing to write to, and no error
+
+
+def _demo(tmp_path: Path) -> Path:
+    demo = tmp_path / "demo"
+    shutil.copytree(ROOT / "examples" / "demo", demo)
+    config = demo / "trackerguard.toml"
+    config.write_text(
+        f'state_path = "{tmp_path / "state.db"}"\n' + config.read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
+    return config
+
+
+def _check(config: Path) -> tuple[list[tuple[str, str, str]], int, int]:
+    settings = load_settings(config, cwd=config.parent, use_pyproject=False)
+    runner = Runner(settings, build_registry(settings.plugins_dir))
+    try:
+        report = runner.check(ScanRequest())
+        found = sorted(
+            (f.rule, f.item, f.confidence) for f in report.findings if f.rule in ("TG103", "TG204")
+        )
+        return found, runner.text_cache.analysed, len(report.items)
+    finally:
+        runner.close()
+
+
+def test_a_steady_state_rescan_does_no_text_analysis(tmp_path: Path) -> None:
+    config = _demo(tmp_path)
+    first, analysed_first, items = _check(config)
+    assert items >= 60 and analysed_first > 0 and first
+    second, analysed_second, items_again = _check(config)
+    assert (second, analysed_second, items_again) == (first, 0, items)
+
+    # one changed description is the only text analysed on the next run
+    backlog = config.parent / "backlog.json"
+    data = json.loads(backlog.read_text(encoding="utf-8"))
+    items_list = data["items"] if isinstance(data, dict) else data
+    items_list[0]["description"] = "Rewritten today, because support spends hours on it."
+    backlog.write_text(json.dumps(data), encoding="utf-8")
+    _, analysed_third, _ = _check(config)
+    assert 1 <= analysed_third <= 2  # TG103 and/or TG204, depending on the item's level
