@@ -608,6 +608,11 @@ def test_never_raises_and_is_consistent(body: str, title: str) -> None:
         "Beim Absturz sind alle Eingaben der letzten Stunde verloren gegangen.",
         "Sans le filtre par date, il est difficile de retrouver les anciennes commandes.",
         "Le message générique ne dit pas quel champ est faux, ce qui provoque des erreurs.",
+        # lacking something badly (cues added as data in the language files)
+        "Nous manquons cruellement d'un export des factures pour la comptabilité.",
+        "Nos falta una exportación de facturas para contabilidad desde hace meses.",
+        "Faz muita falta uma exportação das faturas para a contabilidade.",
+        "Uns fehlt ein Export der Rechnungen für die Buchhaltung seit Monaten.",
     ],
 )
 def test_difficulty_consequence_and_harm_in_other_languages(body: str) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from trackerguard.errors import ConfigError
 from trackerguard.text.analysis import TextVerdict, analyze_purpose, analyze_success_measure
 from trackerguard.text.config import TextAnalysisConfig
+from trackerguard.text.cues import CUE_DATA_DIGEST
 
 if TYPE_CHECKING:
     from trackerguard.state import StateStore
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 __all__ = ["ANALYSER_VERSION", "VerdictCache"]
 
 ANALYSER_VERSION = "2026-12-03.1"
-"""Part of every cache key: bump it with any change that can alter a verdict."""
+"""Part of every cache key: bump it with any change to the analyser's code that can alter a
+verdict (changes to the cue files are covered by ``CUE_DATA_DIGEST`` automatically)."""
 
 _Analyse = Callable[[str, str, Mapping[str, object] | None, TextAnalysisConfig | None], TextVerdict]
 
@@ -75,8 +77,9 @@ class VerdictCache:
         """Key prefixes for a settings object (computed once per object, not per item)."""
         settings = config.model_dump_json()
         self._config = config
-        self._purpose_prefix = f"{ANALYSER_VERSION}\x00p\x00{settings}\x00"
-        self._measure_prefix = f"{ANALYSER_VERSION}\x00m\x00{settings}\x00"
+        base = f"{ANALYSER_VERSION}\x00{CUE_DATA_DIGEST}"
+        self._purpose_prefix = f"{base}\x00p\x00{settings}\x00"
+        self._measure_prefix = f"{base}\x00m\x00{settings}\x00"
         self._purpose_field = config.purpose_field
         self._measure_field = config.measure_field
 

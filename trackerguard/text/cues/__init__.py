@@ -17,6 +17,7 @@ a file (plus its detection words in ``languages.py`` and its test cases).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
@@ -222,6 +223,11 @@ def _languages() -> tuple[str, ...]:
 
 
 _LOADED = {lang: load_language(lang) for lang in _languages()}
+CUE_DATA_DIGEST: str = hashlib.sha256(
+    b"".join(resources.files(__name__).joinpath(f"{lang}.toml").read_bytes() for lang in _LOADED)
+).hexdigest()[:16]
+"""Fingerprint of the cue files: part of every verdict-cache key, so editing a file can
+never serve a verdict computed with the old cues."""
 LANG_CUES: dict[str, tuple[Cue, ...]] = {lang: cues for lang, (cues, _) in _LOADED.items()}
 _WORDS: dict[str, str] = _LOADED["en"][1]
 
