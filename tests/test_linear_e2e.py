@@ -69,6 +69,9 @@ def test_first_run_acts_across_initiatives_projects_and_issues(
         ("TG201", reliability),
         ("TG202", reliability),
         ("TG203", reliability),
+        # no criteria, list, checklist or number at all: a clear absence that acts
+        # (docs/text-analysis.md, "Confidence")
+        ("TG204", reliability),
     }
     assert findings(doc) == expected
     # Healthy chain: initiative ← project ← issue ← sub-issue; items closed long ago unread.
