@@ -25,7 +25,7 @@ SECRET = "It's a Secret to Everybody"
 def adapter(**options: object) -> GitHubAdapter:
     settings = GitHubSettings.model_validate(
         {
-            "repos": ["acme/web"],
+            "repos": ["acme/web", "acme/api"],
             "webhook_secret": SECRET,
             "bot_login": "trackerguard-app[bot]",
             **options,

@@ -136,6 +136,15 @@ class SummaryIssue:
         return {"key": self.key, "url": self.url, "status": self.status}
 
 
+OUT_OF_SCOPE = "out of scope"
+"""How every ``ignored`` reason for a delivery outside the configuration begins."""
+
+
+def out_of_scope(what: str) -> str:
+    """The ``ignored`` reason for a delivery naming an item outside the configuration."""
+    return f"{OUT_OF_SCOPE}: {what}"
+
+
 class WebhookError(ValueError):
     """A delivery that is malformed (answer 400). The message is safe to return to the sender."""
 

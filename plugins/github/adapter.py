@@ -591,7 +591,9 @@ class GitHubAdapter(TrackerAdapter):
         if login is None and self.context.state is not None:
             remembered = self.context.state.recall("github", "bot_login")
             login = remembered if isinstance(remembered, str) else None
-        return parse_webhook(headers, body, tracker=self.name, bot_login=login)
+        return parse_webhook(
+            headers, body, tracker=self.name, bot_login=login, repos=self.cfg.repos
+        )
 
 
 def _node_key(node: Any) -> str | None:

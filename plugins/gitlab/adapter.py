@@ -56,7 +56,7 @@ from .convert import (
     split_issue_key,
 )
 from .settings import GitLabSettings
-from .webhooks import parse_webhook
+from .webhooks import GitLabScope, parse_webhook
 
 log = logging.getLogger("trackerguard.gitlab")
 
@@ -596,7 +596,13 @@ class GitLabAdapter(TrackerAdapter):
             username = remembered if isinstance(remembered, str) else None
         own = (self.context.settings.actions.label, self.cfg.blocked_label)
         return parse_webhook(
-            headers, body, tracker=self.name, bot_username=username, own_labels=own
+            headers,
+            body,
+            tracker=self.name,
+            bot_username=username,
+            own_labels=own,
+            scope=GitLabScope(self.cfg.projects, self.cfg.groups),
+            base_url=self.web_url,
         )
 
 

@@ -3,47 +3,118 @@
 GitLab does not sign deliveries: it echoes the hook's secret token in ``X-Gitlab-Token``,
 which :func:`trackerguard.service.signatures.verify_gitlab` compares in constant time.
 Parsing reduces ``Issue Hook`` / ``Note Hook`` deliveries (and their confidential and work
-item variants) to the issue keys whose verdict may have changed, and marks as ``ignored``
-what needs no work: trackerguard's own writes (its account as the actor, a note carrying
-its marker, a change touching only its own labels), system notes and notes on merge
-requests, snippets or commits.
+item variants) to the keys whose verdict may have changed, and marks as ``ignored`` what
+needs no work: trackerguard's own writes (its account as the actor, a note carrying its
+marker, a change touching only its own labels), system notes, notes on merge requests,
+snippets or commits, and projects or groups outside ``[gitlab] projects`` / ``groups``.
+
+Group-level work items (epics, GitLab ≥ 17.2 "new look") reach only **group** webhooks,
+as ``Issue Hook`` deliveries with ``object_kind: work_item`` and no ``project``: their
+group comes from the path of ``object_attributes.url`` (``…/groups/G/-/epics/7``, or
+``/-/work_items/7``) when that URL starts with the configured ``[gitlab] url``; the key is
+``G&7``, as the adapter names epics. The URL is only parsed, never requested.
 
 The delivery id is ``Idempotency-Key`` (stable across GitLab's retries and manual
 resends), else ``X-Gitlab-Event-UUID``, else a hash of the body (older GitLab versions).
+Every field read is type-checked first (:mod:`trackerguard.payload`).
 """
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from trackerguard.adapter import MARKER, WebhookError, WebhookEvent
+from trackerguard.adapter import MARKER, WebhookError, WebhookEvent, out_of_scope
+from trackerguard.payload import PayloadModel, json_object, read_payload
 from trackerguard.service.signatures import delivery_id as _delivery_id
 from trackerguard.service.signatures import header
+
+__all__ = ["EVENTS", "GitLabScope", "delivery_id", "parse_webhook"]
+
+EVENTS: dict[str, str] = {
+    "Issue Hook": "the issue (`object_kind: issue`), or the work item: a project's task or "
+    "issue (`project#iid`), a group's epic (`group&iid`, group webhooks only)",
+    "Confidential Issue Hook": "the issue, as for `Issue Hook`",
+    "Work Item Hook": "the work item, as for `Issue Hook`",
+    "Note Hook": "the issue commented on (not notes on merge requests, snippets, commits; "
+    "not system notes or trackerguard's own)",
+    "Confidential Note Hook": "the issue commented on, as for `Note Hook`",
+}
+"""Event (``X-Gitlab-Event``) → what is queued; any other event is answered ``ignored``."""
 
 _ISSUE_EVENTS = frozenset({"Issue Hook", "Confidential Issue Hook", "Work Item Hook"})
 _NOTE_EVENTS = frozenset({"Note Hook", "Confidential Note Hook"})
 _QUIET_CHANGES = frozenset({"labels", "updated_at", "updated_by_id"})
+_GROUP_ITEM = re.compile(r"^/groups/(?P<group>[^?#]+?)/-/(?:epics|work_items)/(?P<iid>\d+)/?$")
+
+
+class _User(PayloadModel):
+    username: str | None = None
+
+
+class _Project(PayloadModel):
+    id: int | None = None
+    path_with_namespace: str | None = None
+
+
+class _Attributes(PayloadModel):
+    iid: int | None = None
+    action: str | None = None
+    url: str | None = None
+    noteable_type: str | None = None
+    system: bool | None = None
+    note: str | None = None
+
+
+class _Issue(PayloadModel):
+    iid: int | None = None
+
+
+class _Delivery(PayloadModel):
+    object_kind: str | None = None
+    user: _User | None = None
+    project: _Project | None = None
+    object_attributes: _Attributes | None = None
+    issue: _Issue | None = None
+    changes: dict[str, Any] | None = None
+
+
+class GitLabScope:
+    """``[gitlab] projects`` / ``groups``: paths (case-insensitive) or numeric ids.
+
+    A project is inside when its path or id is listed, or its path lies under a listed
+    group path. A group given by numeric id cannot be matched from a delivery (payloads
+    name groups by path only): while one is configured, projects not otherwise matched are
+    accepted. An epic is inside when its group is a listed group or lies under one.
+    """
+
+    def __init__(self, projects: Collection[str] = (), groups: Collection[str] = ()) -> None:
+        self.any = not projects and not groups
+        self.project_paths = {p.casefold().strip("/") for p in projects if not p.isdigit()}
+        self.project_ids = {int(p) for p in projects if p.isdigit()}
+        self.group_paths = {g.casefold().strip("/") for g in groups if not g.isdigit()}
+        self.group_ids = any(g.isdigit() for g in groups)
+
+    def _under_group(self, path: str) -> bool:
+        return any(path == g or path.startswith(g + "/") for g in self.group_paths)
+
+    def holds_project(self, path: str, ident: int | None) -> bool:
+        folded = path.casefold()
+        return (
+            self.any
+            or self.group_ids
+            or folded in self.project_paths
+            or (ident is not None and ident in self.project_ids)
+            or self._under_group(folded)
+        )
+
+    def holds_group(self, path: str) -> bool:
+        return self.any or self.group_ids or self._under_group(path.casefold())
 
 
 def delivery_id(headers: Mapping[str, str], body: bytes) -> str:
     return _delivery_id(headers, body, "Idempotency-Key", "X-Gitlab-Event-UUID")
-
-
-def _project_path(payload: Mapping[str, Any]) -> str | None:
-    project = payload.get("project")
-    if project is not None and not isinstance(project, dict):
-        raise WebhookError("'project' is not an object")
-    path = (project or {}).get("path_with_namespace")
-    return path if isinstance(path, str) and path else None
-
-
-def _object(payload: Mapping[str, Any], field: str) -> dict[str, Any]:
-    value = payload.get(field)
-    if not isinstance(value, dict):
-        raise WebhookError(f"'{field}' is missing or not an object")
-    return value
 
 
 def _label_titles(value: Any) -> set[str]:
@@ -52,9 +123,8 @@ def _label_titles(value: Any) -> set[str]:
     return {str(v.get("title")) for v in value if isinstance(v, dict) and v.get("title")}
 
 
-def _only_our_labels(payload: Mapping[str, Any], ours: Collection[str]) -> bool:
-    changes = payload.get("changes")
-    if not isinstance(changes, dict) or not changes or "labels" not in changes:
+def _only_our_labels(changes: Mapping[str, Any] | None, ours: Collection[str]) -> bool:
+    if not changes or "labels" not in changes:
         return False
     if not set(changes) <= _QUIET_CHANGES:
         return False
@@ -65,6 +135,19 @@ def _only_our_labels(payload: Mapping[str, Any], ours: Collection[str]) -> bool:
     return bool(changed) and changed <= set(ours)
 
 
+def _group_item(url: str | None, base_url: str | None) -> tuple[str, int] | None:
+    """``(group, iid)`` from a group work item's web URL on the configured instance."""
+    if not url or not base_url:
+        return None
+    base = base_url.rstrip("/")
+    if not url.startswith(base + "/groups/"):
+        return None
+    found = _GROUP_ITEM.match(url[len(base) :])
+    if found is None:
+        return None
+    return found["group"], int(found["iid"])
+
+
 def parse_webhook(
     headers: Mapping[str, str],
     body: bytes,
@@ -72,28 +155,37 @@ def parse_webhook(
     tracker: str,
     bot_username: str | None,
     own_labels: Collection[str] = (),
+    scope: GitLabScope | None = None,
+    base_url: str | None = None,
 ) -> WebhookEvent:
-    """Turn a (verified) delivery into the issues to re-judge; raise for malformed input."""
+    """Turn a (verified) delivery into the items to re-judge; raise for malformed input.
+
+    ``scope`` (``None``: everything) decides what is out of scope; ``base_url`` is the
+    configured instance, the only one whose group work item URLs are read.
+    """
     event = header(headers, "X-Gitlab-Event")
     if not event:
         raise WebhookError("missing X-Gitlab-Event header")
     delivery = delivery_id(headers, body)
-    try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise WebhookError("the body is not JSON") from None
-    if not isinstance(payload, dict):
-        raise WebhookError("the body is not a JSON object")
-    user = payload.get("user")
-    username = user.get("username") if isinstance(user, dict) else None
-    actor = username if isinstance(username, str) else None
-    kind = payload.get("object_kind")
-    attributes = payload.get("object_attributes")
-    action = attributes.get("action") if isinstance(attributes, dict) else None
-    name = f"{kind}.{action}" if isinstance(kind, str) and isinstance(action, str) else event
+    payload = read_payload(_Delivery, json_object(body))
+    scope = scope or GitLabScope()
+    actor = payload.user.username if payload.user is not None else None
+    kind = payload.object_kind
+    attributes = payload.object_attributes
+    action = attributes.action if attributes is not None else None
+    name = f"{kind}.{action}" if kind is not None and action is not None else event
 
     def done(keys: tuple[str, ...] = (), ignored: str | None = None) -> WebhookEvent:
         return WebhookEvent(tracker, delivery, name, keys, actor, ignored)
+
+    def project_item(iid: int | None, what: str) -> WebhookEvent:
+        project = payload.project
+        path = project.path_with_namespace if project is not None else None
+        if not path or iid is None:
+            raise WebhookError(f"{what} without project.path_with_namespace / iid")
+        if not scope.holds_project(path, project.id if project is not None else None):
+            return done(ignored=out_of_scope(f"project {path} is not in [gitlab] projects/groups"))
+        return done((f"{path}#{iid}",))
 
     if event not in _ISSUE_EVENTS | _NOTE_EVENTS:
         return done(ignored=f"event '{event}' is not used by trackerguard")
@@ -102,32 +194,37 @@ def parse_webhook(
     if event in _ISSUE_EVENTS:
         if kind not in ("issue", "work_item"):
             raise WebhookError(f"'{event}' delivery with object_kind {kind!r}")
-        issue = _object(payload, "object_attributes")
+        issue = _required(attributes, "object_attributes")
         if bot:
             return done(ignored="trackerguard's own write")
-        if _only_our_labels(payload, own_labels):
+        if _only_our_labels(payload.changes, own_labels):
             return done(ignored="only trackerguard's labels changed")
-        path = _project_path(payload)
-        iid = issue.get("iid")
-        if path is None or not isinstance(iid, int):
-            if kind == "work_item":
-                return done(ignored="work item outside a project (group-level)")
-            raise WebhookError("issue event without project.path_with_namespace / iid")
-        return done((f"{path}#{iid}",))
+        if kind == "work_item" and payload.project is None:
+            found = _group_item(issue.url, base_url)
+            if found is None:
+                return done(ignored="group work item on another instance, or its URL unreadable")
+            group, iid = found
+            if issue.iid is not None and issue.iid != iid:
+                raise WebhookError("malformed payload: object_attributes.url names another iid")
+            if not scope.holds_group(group):
+                return done(ignored=out_of_scope(f"group {group} is not in [gitlab] groups"))
+            return done((f"{group}&{iid}",))
+        return project_item(issue.iid, "issue event")
 
     if kind != "note":
         raise WebhookError(f"'{event}' delivery with object_kind {kind!r}")
-    note = _object(payload, "object_attributes")
-    noteable = note.get("noteable_type")
-    if noteable != "Issue":
-        return done(ignored=f"note on a {noteable or 'non-issue'}")
-    if note.get("system"):
+    note = _required(attributes, "object_attributes")
+    if note.noteable_type != "Issue":
+        return done(ignored=f"note on a {note.noteable_type or 'non-issue'}")
+    if note.system:
         return done(ignored="system note")
-    if bot or MARKER in str(note.get("note") or ""):
+    if bot or MARKER in (note.note or ""):
         return done(ignored="trackerguard's own note")
-    issue = _object(payload, "issue")
-    path = _project_path(payload)
-    iid = issue.get("iid")
-    if path is None or not isinstance(iid, int):
-        raise WebhookError("note event without project.path_with_namespace / issue.iid")
-    return done((f"{path}#{iid}",))
+    issue_ref = _required(payload.issue, "issue")
+    return project_item(issue_ref.iid, "note event")
+
+
+def _required(value: Any, field: str) -> Any:
+    if value is None:
+        raise WebhookError(f"'{field}' is missing or not an object")
+    return value

@@ -860,8 +860,13 @@ class JiraAdapter(TrackerAdapter):
         return ok
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookEvent:
+        query = self.context.settings.query
         event: WebhookEvent = webhooks.parse(
-            headers, body, bot_ids=self._bot_ids(), property_key=self.cfg.property_key
+            headers,
+            body,
+            bot_ids=self._bot_ids(),
+            property_key=self.cfg.property_key,
+            scope=webhooks.JiraScope(strip_order(query) if query else None),
         )
         return event
 

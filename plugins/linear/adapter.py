@@ -667,7 +667,14 @@ class LinearAdapter(TrackerAdapter):
         if bot is None and self.context.state is not None:
             remembered = self.context.state.recall("linear", "bot_user_id")
             bot = remembered if isinstance(remembered, str) else None
-        return parse_webhook(headers, body, tracker=self.name, bot_user_id=bot)
+        return parse_webhook(
+            headers,
+            body,
+            tracker=self.name,
+            bot_user_id=bot,
+            teams=self.cfg.teams,
+            initiatives=self.cfg.initiatives,
+        )
 
 
 def _more(connection: Any) -> bool:

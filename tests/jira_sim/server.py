@@ -513,10 +513,11 @@ class JiraSim:
             "flagged": state.flagged_id,
             "type": "issuetype",
             "issuekey": "key",
-            "id": "key",
-            "issue": "key",
         }
-        name = aliases.get(name, name)
+        # JQL's ``id`` / ``issue`` fields take issue ids and keys alike ("id = 10001",
+        # "issue in (10001, ACME-2)"); ``key`` / ``issuekey`` are compared as keys.
+        by_id = name in ("id", "issue")
+        name = "key" if by_id else aliases.get(name, name)
         known = {
             "project",
             "key",
@@ -542,7 +543,7 @@ class JiraSim:
         if name == "project":
             return issue.project
         if name == "key":
-            return issue.key
+            return [issue.key, str(issue.id)] if by_id else issue.key
         if name == "parent":
             return issue.parent if cloud else state.dc_parent(issue)
         if name == "status":

@@ -9,7 +9,8 @@
 400   an invalid ``Content-Length``, a content type other than JSON
 401   missing or wrong signature/token (the adapter's ``verify_webhook``, on the raw body)
 400   a body that is not a JSON object, or one the adapter rejects (``WebhookError``)
-202   ignored (unknown event type, the bot's own write, an echo of it) with a ``reason``
+202   ignored (unknown event type, the bot's own write, an echo of it, an item outside
+      the configured repositories/projects/teams: ``out of scope: …``) with a ``reason``
 202   stored durably in the queue (the response is sent only after ``COMMIT``)
 200   duplicate delivery id: nothing done
 ====  ==================================================================================
@@ -38,7 +39,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from trackerguard.adapter import TrackerAdapter, WebhookError
+from trackerguard.adapter import OUT_OF_SCOPE, TrackerAdapter, WebhookError
 from trackerguard.errors import ConfigError
 from trackerguard.failures import describe
 from trackerguard.run import Runner
@@ -329,7 +330,8 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
             log.warning("webhook %s: parse failed: %s", tracker, type(exc).__name__)
             return _reply(400, error="malformed payload"), "malformed"
         if event.ignored:
-            return _reply(202, status="ignored", reason=event.ignored), "ignored"
+            outcome = "out_of_scope" if event.ignored.startswith(OUT_OF_SCOPE) else "ignored"
+            return _reply(202, status="ignored", reason=event.ignored), outcome
         keys = tuple(dict.fromkeys(k for k in event.keys if k))
         if not keys and event.query:
             keys = (QUERY_PREFIX + event.query,)  # expanded by a worker, not before the 202
