@@ -185,3 +185,45 @@ def test_an_old_signed_body_with_a_fresh_header_is_refused() -> None:
     assert not adapter().verify_webhook(resent, captured)
     assert adapter(replay_window_seconds=900).verify_webhook(resent, captured)
     assert not adapter(replay_window_seconds=300).verify_webhook(resent, captured)
+
+
+@pytest.mark.parametrize("raw", [b"[1, 2]", b'"text"', b"null", b"12", b"{not json"])
+def test_a_signed_body_that_is_not_a_json_object_is_a_400_not_a_401(
+    raw: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signature is right, so the sender is Linear: the body is malformed (400), not
+    unauthenticated (401); without the signature it stays a 401."""
+    import httpx
+
+    from tests.service_support.helpers import ThreadServer
+    from trackerguard.plugins_manager import build_registry
+    from trackerguard.service.app import create_app
+    from trackerguard.settings import load_settings
+
+    config = tmp_path / "trackerguard.toml"
+    config.write_text(
+        "\n".join(
+            [
+                'tracker = "linear"',
+                "[service]",
+                f'queue_path = "{tmp_path / "queue.db"}"',
+                "reconcile_minutes = 0",
+                "[linear]",
+                f'bot_user_id = "{BOT}"',
+            ]
+        )
+        + "\n"
+    )
+    monkeypatch.setenv("TRACKERGUARD_LINEAR__WEBHOOK_SECRET", SECRET)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(config, use_pyproject=False)
+    app = create_app(settings, build_registry(load_entry_points=False), background=False)
+    base = {"Content-Type": "application/json", "Linear-Delivery": "d-1"}
+    with ThreadServer(app) as server:
+        url = server.url + "/webhooks/linear"
+        signed_headers = {**base, "Linear-Signature": sign_linear(SECRET, raw)}
+        response = httpx.post(url, content=raw, headers=signed_headers, timeout=10)
+        assert response.status_code == 400, response.text
+        forged = {**base, "Linear-Signature": sign_linear("wrong", raw)}
+        assert httpx.post(url, content=raw, headers=forged, timeout=10).status_code == 401
+        assert httpx.post(url, content=raw, headers=base, timeout=10).status_code == 401

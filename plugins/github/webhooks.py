@@ -93,17 +93,25 @@ class _Delivery(PayloadModel):
     milestone: _Milestone | None = None
 
 
-def _repo_name(repository: _Repository | None, issue: _Issue | None = None) -> str | None:
+def _repo_name(
+    repository: _Repository | None,
+    issue: _Issue | None = None,
+    *,
+    repo_field: str = "repository",
+    issue_field: str = "issue",
+) -> str | None:
     """The issue's repository: ``repository_url`` when it names one (cross-repo), else
     the delivery's repository; a name that is not ``owner/name`` is malformed."""
     name: str | None = None
+    where = f"{repo_field}.full_name"
     url = issue.repository_url if issue is not None else None
     if url and "/repos/" in url:
         name = url.split("/repos/", 1)[1].rstrip("/")
+        where = f"{issue_field}.repository_url"
     elif repository is not None:
         name = repository.full_name
     if name is not None and not _REPO.match(name):
-        raise WebhookError(f"malformed payload: repository name {name[:80]!r}")
+        raise WebhookError(f"malformed payload: {where}: not an 'owner/name' repository")
     return name
 
 
@@ -180,7 +188,12 @@ def parse_webhook(
             # The issue now lives elsewhere (the old number redirects): judge the new one.
             changes = _required(payload.changes, "changes")
             new_issue = _required(changes.new_issue, "changes.new_issue")
-            new_repo = _repo_name(changes.new_repository, new_issue)
+            new_repo = _repo_name(
+                changes.new_repository,
+                new_issue,
+                repo_field="changes.new_repository",
+                issue_field="changes.new_issue",
+            )
             return scoped([_key(new_repo, new_issue)], "changes.new_repository / new_issue")
         key = _key(_repo_name(repository), issue)
         return scoped([key], "repository.full_name / issue.number")
@@ -198,10 +211,15 @@ def parse_webhook(
             return done(ignored=f"sub_issues.{action} is not used")
         parent = _required(payload.parent_issue, "parent_issue")
         child = _required(payload.sub_issue, "sub_issue")
-        parent_repo = payload.parent_issue_repo or repository
+        parent_repo, field = payload.parent_issue_repo, "parent_issue_repo"
+        if parent_repo is None:
+            parent_repo, field = repository, "repository"
         keys = [
-            _key(_repo_name(parent_repo, parent), parent),
-            _key(_repo_name(repository, child), child),
+            _key(
+                _repo_name(parent_repo, parent, repo_field=field, issue_field="parent_issue"),
+                parent,
+            ),
+            _key(_repo_name(repository, child, issue_field="sub_issue"), child),
         ]
         return scoped(keys, "parent_issue / sub_issue")
     # milestone: due date / title / state changes alter the horizon of its goals. The event

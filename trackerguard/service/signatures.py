@@ -112,6 +112,10 @@ def verify_linear(
     """
     if not _same(sign_linear(secret, body), header(headers, "Linear-Signature")):
         return False
+    if not _is_json_object(body):
+        # Signed by Linear's secret but no JSON object: not an auth failure (401) but a
+        # malformed body, which the service answers 400; nothing is ever queued from it.
+        return True
     stamp = _linear_timestamp(headers, body)
     if stamp is None:
         return False
@@ -123,6 +127,13 @@ def verify_linear(
         return True
     sent = _number(raw)
     return sent is not None and abs(current - sent / 1000.0) <= window
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body), dict)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return False
 
 
 def _linear_timestamp(headers: Mapping[str, str], body: bytes) -> float | None:
