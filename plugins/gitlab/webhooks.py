@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from trackerguard.adapter import MARKER, WebhookError, WebhookEvent, out_of_scope
 from trackerguard.payload import PayloadModel, json_object, read_payload
@@ -45,6 +45,7 @@ EVENTS: dict[str, str] = {
 
 _ISSUE_EVENTS = frozenset({"Issue Hook", "Confidential Issue Hook", "Work Item Hook"})
 _NOTE_EVENTS = frozenset({"Note Hook", "Confidential Note Hook"})
+T = TypeVar("T")
 _QUIET_CHANGES = frozenset({"labels", "updated_at", "updated_by_id"})
 _GROUP_ITEM = re.compile(r"^/groups/(?P<group>[^?#]+?)/-/(?:epics|work_items)/(?P<iid>\d+)/?$")
 
@@ -224,7 +225,7 @@ def parse_webhook(
     return project_item(issue_ref.iid, "note event")
 
 
-def _required(value: Any, field: str) -> Any:
+def _required(value: T | None, field: str) -> T:
     if value is None:
         raise WebhookError(f"'{field}' is missing or not an object")
     return value

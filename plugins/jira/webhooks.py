@@ -83,7 +83,7 @@ class _Fields(PayloadModel):
 
 class _Issue(PayloadModel):
     key: IssueKey | None = None
-    id: IssueId | None = None
+    id: NumericId | None = None
     fields: _Fields | None = None
 
 
@@ -242,8 +242,8 @@ def parse(
         if payload.issue is not None and payload.issue.key is not None:
             return by_issue(payload.issue)
         ident = comment_issue_id(comment.self_url)
-        if ident is None:
-            ident = payload.issue.id if payload.issue is not None else None
+        if ident is None and payload.issue is not None and payload.issue.id is not None:
+            ident = str(payload.issue.id)
         if ident is None:
             raise WebhookError(f"'{event}' without issue.key or an issue id in comment.self")
         return by_ids([ident])
