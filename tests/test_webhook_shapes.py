@@ -334,13 +334,16 @@ def _group_epic(url: str, iid: int = 7) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("url", "key"),
     [
-        ("https://gitlab.example.com/groups/acme/-/epics/7", "acme&7"),
-        ("https://gitlab.example.com/groups/acme/platform/-/work_items/7", "acme/platform&7"),
+        ("https://gitlab.example.com/groups/acme/-/epics/7", "epic-issues:acme&7"),
+        (
+            "https://gitlab.example.com/groups/acme/platform/-/work_items/7",
+            "epic-issues:acme/platform&7",
+        ),
     ],
 )
-def test_gitlab_group_epic_work_items_are_queued_as_epics(url: str, key: str) -> None:
+def test_gitlab_group_epic_work_items_queue_the_issues_of_the_epic(url: str, key: str) -> None:
     parsed = _gitlab(_group_epic(url))
-    assert parsed.keys == (key,) and parsed.ignored is None
+    assert parsed.keys == () and parsed.query == key and parsed.ignored is None
 
 
 def test_gitlab_group_epic_outside_the_groups_or_the_instance() -> None:

@@ -160,7 +160,7 @@ LIN_INITIATIVE = {"type": "Initiative", "action": "update", "data": {"id": "init
 
 KEY_FORMS = {
     "github": re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+#[0-9]+$"),
-    "gitlab": re.compile(r"^[^#&\s]+(#|&)[0-9]+$"),
+    "gitlab": re.compile(r"^[^#&\s]+#[0-9]+$"),
     "jira": re.compile(r"^[A-Z][A-Z0-9_]*-[0-9]+$"),
     "linear": re.compile(r"^([A-Za-z][A-Za-z0-9_]*-[0-9]+|project:[A-Za-z0-9]+|initiative:.+)$"),
 }

@@ -56,7 +56,7 @@ from .convert import (
     split_issue_key,
 )
 from .settings import GitLabSettings
-from .webhooks import GitLabScope, parse_webhook
+from .webhooks import EPIC_ISSUES, GitLabScope, parse_webhook
 
 log = logging.getLogger("trackerguard.gitlab")
 
@@ -224,6 +224,12 @@ class GitLabAdapter(TrackerAdapter):
         self.identify()
         if request.keys:
             yield from self.fetch_items(request.keys)
+            return
+        if request.query and request.query.startswith(EPIC_ISSUES):
+            # The service's job for a changed group epic: re-judge the issues it holds.
+            epic = request.query[len(EPIC_ISSUES) :]
+            if split_epic_key(epic) is not None:
+                yield from self.fetch_children([epic])
             return
         filters = parse_qsl(request.query or "", keep_blank_values=False)
         cutoff = datetime.now(UTC) - timedelta(days=self.cfg.closed_days)

@@ -11,8 +11,12 @@ snippets or commits, and projects or groups outside ``[gitlab] projects`` / ``gr
 Group-level work items (epics, GitLab ≥ 17.2 "new look") reach only **group** webhooks,
 as ``Issue Hook`` deliveries with ``object_kind: work_item`` and no ``project``: their
 group comes from the path of ``object_attributes.url`` (``…/groups/G/-/epics/7``, or
-``/-/work_items/7``) when that URL starts with the configured ``[gitlab] url``; the key is
-``G&7``, as the adapter names epics. The URL is only parsed, never requested.
+``/-/work_items/7``) when that URL starts with the configured ``[gitlab] url``. trackerguard
+judges and writes issues, not epics (``G&7`` is a goal it reads), so what an epic change
+needs is its issues re-judged (a done or cancelled epic changes TG102 on each of them): the
+event becomes the query job :data:`EPIC_ISSUES` + ``G&7``, which a worker expands through
+the adapter's scan into one job per issue of the epic. The URL is only parsed, never
+requested.
 
 The delivery id is ``Idempotency-Key`` (stable across GitLab's retries and manual
 resends), else ``X-Gitlab-Event-UUID``, else a hash of the body (older GitLab versions).
@@ -30,11 +34,12 @@ from trackerguard.payload import PayloadModel, json_object, read_payload
 from trackerguard.service.signatures import delivery_id as _delivery_id
 from trackerguard.service.signatures import header
 
-__all__ = ["EVENTS", "GitLabScope", "delivery_id", "parse_webhook"]
+__all__ = ["EPIC_ISSUES", "EVENTS", "GitLabScope", "delivery_id", "parse_webhook"]
 
 EVENTS: dict[str, str] = {
     "Issue Hook": "the issue (`object_kind: issue`), or the work item: a project's task or "
-    "issue (`project#iid`), a group's epic (`group&iid`, group webhooks only)",
+    "issue (`project#iid`); for a group's epic (group webhooks only) the issues of the epic, "
+    "found in a worker",
     "Confidential Issue Hook": "the issue, as for `Issue Hook`",
     "Work Item Hook": "the work item, as for `Issue Hook`",
     "Note Hook": "the issue commented on (not notes on merge requests, snippets, commits; "
@@ -42,6 +47,9 @@ EVENTS: dict[str, str] = {
     "Confidential Note Hook": "the issue commented on, as for `Note Hook`",
 }
 """Event (``X-Gitlab-Event``) → what is queued; any other event is answered ``ignored``."""
+
+EPIC_ISSUES = "epic-issues:"
+"""Query prefix naming an epic (``group&iid``) whose issues a worker re-judges."""
 
 _ISSUE_EVENTS = frozenset({"Issue Hook", "Confidential Issue Hook", "Work Item Hook"})
 _NOTE_EVENTS = frozenset({"Note Hook", "Confidential Note Hook"})
@@ -176,8 +184,10 @@ def parse_webhook(
     action = attributes.action if attributes is not None else None
     name = f"{kind}.{action}" if kind is not None and action is not None else event
 
-    def done(keys: tuple[str, ...] = (), ignored: str | None = None) -> WebhookEvent:
-        return WebhookEvent(tracker, delivery, name, keys, actor, ignored)
+    def done(
+        keys: tuple[str, ...] = (), ignored: str | None = None, query: str | None = None
+    ) -> WebhookEvent:
+        return WebhookEvent(tracker, delivery, name, keys, actor, ignored, query)
 
     def project_item(iid: int | None, what: str) -> WebhookEvent:
         project = payload.project
@@ -209,7 +219,7 @@ def parse_webhook(
                 raise WebhookError("malformed payload: object_attributes.url names another iid")
             if not scope.holds_group(group):
                 return done(ignored=out_of_scope(f"group {group} is not in [gitlab] groups"))
-            return done((f"{group}&{iid}",))
+            return done(query=f"{EPIC_ISSUES}{group}&{iid}")
         return project_item(issue.iid, "issue event")
 
     if kind != "note":
