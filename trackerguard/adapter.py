@@ -198,6 +198,15 @@ class TrackerAdapter:
     def check_connection(self) -> None:
         """Fail fast with :class:`~trackerguard.errors.AuthError` / ``TrackerError``."""
 
+    def ensure_identity(self) -> None:
+        """Before a run that writes: make sure the bot's own identity is known.
+
+        Only comments the bot wrote are ever edited or deleted, so an adapter whose
+        tracker cannot say who the token belongs to raises
+        :class:`~trackerguard.errors.ConfigError` naming the key to set. The default
+        (for trackers without authors, or plugins that keep their own rules) does nothing.
+        """
+
     def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
         """Yield the items to judge, each carrying its ``bot`` state."""
         raise NotImplementedError

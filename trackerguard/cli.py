@@ -2,8 +2,9 @@
 
 Exit codes: ``0`` nothing at or above ``--fail-on``; ``1`` findings at or above it; ``2``
 usage or configuration error (the message names the key and the file); ``3`` tracker
-unreachable, authentication failed, or the scan was partial. Errors print one line, never a
-traceback (``TRACKERGUARD_DEBUG=1`` shows it), and never a secret.
+unreachable, authentication failed, or the run was partial (an item not judged, a write
+that failed or was not done); the report is written in every one of these cases. Errors
+print one line, never a traceback (``TRACKERGUARD_DEBUG=1`` shows it), and never a secret.
 """
 
 from __future__ import annotations
@@ -175,8 +176,9 @@ def check(
             started = datetime.now(UTC)
             report = runner.check(request, progress=make_progress(quiet))
             carry_over(report, runner.state, request, runner.engine.waivers)
-            report.trend = runner.record_history(request, report)
-            maintain_summary(runner.adapter, settings, report, request)
+            if report.read_error is None:  # nothing was read: no point on the trend
+                report.trend = runner.record_history(request, report)
+                maintain_summary(runner.adapter, settings, report, request)
             text = _render(writer, fmt, report, registry, output)
             if output is not None:
                 _write(output, text)
@@ -194,9 +196,20 @@ def check(
                     f"{counts['warn']} warn, {counts['info']} info -> {output}",
                     err=True,
                 )
-            if report.partial:
-                missing = ", ".join(e.item for e in report.errors if not e.judged)
-                click.echo(f"trackerguard: partial scan; not judged: {missing}", err=True)
+            if report.read_error is not None:
+                click.echo(f"trackerguard: error: {report.read_error}", err=True)
+            elif report.partial:
+                missing = ", ".join(dict.fromkeys(e.item for e in report.errors if not e.judged))
+                if missing:
+                    click.echo(f"trackerguard: partial scan; not judged: {missing}", err=True)
+                unwritten = report.unwritten()
+                if unwritten:
+                    items = ", ".join(dict.fromkeys(a.item for a in unwritten))
+                    click.echo(
+                        f"trackerguard: partial run; {len(unwritten)} write(s) failed or not "
+                        f"done: {items}",
+                        err=True,
+                    )
         finally:
             runner.close()
     sys.exit(code)

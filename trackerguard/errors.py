@@ -8,6 +8,8 @@
     ├── PluginError           exit 2  a plugin failed to load or register: names the plugin
     └── TrackerError          exit 3  tracker unreachable / auth failed / request failed
         ├── AuthError                 credentials rejected
+        ├── AmbiguousWrite            a write was sent but its answer was lost (5xx, timeout,
+        │                             reset): it may have been applied; re-read, never resend
         └── RateLimited               budget or retries exhausted under rate limiting
 
 Every message is written for the person at the terminal: one line, naming what is wrong
@@ -67,6 +69,15 @@ class WriteDeferred(TrackerError):
 
 class AuthError(TrackerError):
     """The tracker rejected the credentials (401/403 on the identity check)."""
+
+
+class AmbiguousWrite(TrackerError):
+    """A non-idempotent write (creating a comment) whose outcome is unknown.
+
+    The request left, then the answer was a 5xx, a timeout or a dropped connection: the
+    tracker may well have applied it. Sending it again could comment twice, so the client
+    raises this instead of retrying, and the adapter re-reads the item to find out.
+    """
 
 
 class RateLimited(TrackerError):

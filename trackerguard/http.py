@@ -7,7 +7,12 @@ all of them:
 
 * a per-run request budget, raising :class:`BudgetExhausted` before the request that would
   exceed it (the scan is then reported partial instead of silently incomplete);
-* retries of network failures and 5xx answers with exponential backoff;
+* retries of network failures and 5xx answers with exponential backoff, except for a
+  non-idempotent write (creating a comment): once such a request may have reached the
+  tracker (a 5xx, a timeout, a reset after sending), resending it could write twice, so
+  :class:`~trackerguard.errors.AmbiguousWrite` is raised and the adapter re-reads the item
+  before any retry. A connection refused before sending, or a rate-limit refusal, is safe
+  to retry for every request;
 * waits the tracker asks for (``Retry-After``, a reset header) bounded by ``max_wait``, and
   :class:`RateLimited` past ``max_retries`` or ``max_wait`` rather than an endless sleep;
 * counting requests by kind (``read``/``write``/``retry``) into the adapter context.
@@ -30,16 +35,38 @@ from typing import Any, Protocol
 
 import httpx
 
-from trackerguard.errors import AuthError, BudgetExhausted, RateLimited, TrackerError
+from trackerguard.errors import (
+    AmbiguousWrite,
+    AuthError,
+    BudgetExhausted,
+    RateLimited,
+    TrackerError,
+)
 
 __all__ = [
+    "NOT_SENT",
     "Limits",
     "PoliteClient",
     "Reply",
     "decode_json",
     "failure",
+    "idempotent_by_default",
     "parse_retry_after",
 ]
+
+
+NOT_SENT: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Transport failures that happen before a request leaves: retrying them never writes twice."""
+
+
+def idempotent_by_default(method: str, write: bool) -> bool:
+    """Reads and PUT/PATCH/DELETE (a full replacement, a removal) may be resent; a POST
+    that writes creates something each time unless the caller says otherwise."""
+    return not write or method.upper() != "POST"
 
 
 class Limits(Protocol):
@@ -134,14 +161,19 @@ class PoliteClient:
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         auth: Callable[[], Mapping[str, str]] | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         """Send with retries; return the final response (a 5xx once retries are spent).
 
         ``what`` names the request in messages (``GET /issues``, ``query``): never a header.
-        ``auth`` replaces :meth:`_auth_headers` for this request.
+        ``auth`` replaces :meth:`_auth_headers` for this request. ``idempotent`` says whether
+        the request may be resent after it may have been applied (default: every read, and
+        writes other than POST, see :func:`idempotent_by_default`); a non-idempotent one
+        raises :class:`AmbiguousWrite` instead of resending.
         """
         limits = self._limits
         kind = "write" if write else "read"
+        resend = idempotent_by_default(method, write) if idempotent is None else idempotent
         for attempt in range(limits.max_retries + 1):
             budget = limits.request_budget
             if budget and self.used >= budget:
@@ -159,6 +191,12 @@ class PoliteClient:
                     method, url, params=params, content=content, headers=all_headers or None
                 )
             except httpx.TransportError as exc:
+                if not resend and not isinstance(exc, NOT_SENT):
+                    raise AmbiguousWrite(
+                        f"{self.name} {what}: the answer was lost ({type(exc).__name__}); "
+                        "the write may have been applied",
+                        retryable=True,
+                    ) from None
                 if attempt >= limits.max_retries:
                     raise TrackerError(
                         f"{self.name} unreachable ({what}): {type(exc).__name__}",
@@ -171,6 +209,15 @@ class PoliteClient:
                 self._pause(wait, self.rate_limited_why.format(what=what), attempt)
                 continue
             if response.status_code >= 500:
+                if not resend:
+                    response.close()
+                    raise AmbiguousWrite(
+                        f"{self.name} {what}: HTTP {response.status_code}; "
+                        "the write may have been applied",
+                        status=response.status_code,
+                        retryable=True,
+                        retry_after=parse_retry_after(response.headers.get("retry-after")),
+                    )
                 if attempt >= limits.max_retries:
                     return response
                 self._pause(self._backoff(attempt), f"HTTP {response.status_code}", attempt)

@@ -115,6 +115,10 @@ class BotState:
     blocked: bool = False
     status_before_block: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    duplicates: tuple[str, ...] = ()
+    """Ids of older comments of the bot's own beside ``comment`` (the newest): deleted."""
+    foreign_markers: int = 0
+    """Comments by someone else that carry trackerguard's marker: ignored, reported once."""
 
 
 @dataclass(frozen=True, slots=True)

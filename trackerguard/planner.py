@@ -7,7 +7,9 @@ It implements DESIGN.md's comment contract for every tracker at once:
 * same findings as last time (same fingerprint) → no write at all;
 * changed findings → the same comment is edited in place;
 * all fixed → the comment becomes a short resolved note (or is deleted), the label is
-  removed and the block lifted.
+  removed and the block lifted;
+* several comments of the bot's own on one item (a lost reply applied twice by an older
+  version) → the newest is the comment, the others are deleted.
 
 The plan is computed purely from data, so a dry run shows exactly what ``--apply`` does.
 """
@@ -88,6 +90,17 @@ class Planner:
                     body=None if resolved == "delete" else render_resolved(),
                     fingerprint=RESOLVED_FINGERPRINT,
                     comment_id=existing.id,
+                )
+            )
+
+        for duplicate in bot.duplicates if bot is not None else ():
+            actions.append(
+                Action(
+                    key,
+                    "uncomment",
+                    "delete a duplicate trackerguard comment (the newest one stays)",
+                    fingerprint=RESOLVED_FINGERPRINT,
+                    comment_id=duplicate,
                 )
             )
 

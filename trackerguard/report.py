@@ -17,6 +17,7 @@ from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Finding
 
 if TYPE_CHECKING:
+    from trackerguard.errors import TrackerError
     from trackerguard.graph import StrategyGraph
     from trackerguard.history import Snapshot
     from trackerguard.settings import Settings
@@ -86,6 +87,8 @@ class Report:
     trend: list[Snapshot] = field(default_factory=list)
     """The comparable history of this scope, this run included (``check`` fills it in so the
     HTML report and the summary issue can draw the trend; empty elsewhere)."""
+    read_error: TrackerError | None = None
+    """Why the tracker could not be read (nothing judged; also an ``errors[]`` entry)."""
 
     # -- derived -------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -105,7 +108,14 @@ class Report:
 
     @property
     def partial(self) -> bool:
-        return any(not error.judged for error in self.errors)
+        """Some listed item was not judged, or some planned write was not carried out."""
+        return any(not error.judged for error in self.errors) or bool(self.unwritten())
+
+    def unwritten(self) -> list[Action]:
+        """Writes of an ``--apply`` run that failed or were not done (circuit breaker)."""
+        if not self.applied:
+            return []
+        return [a for a in self.actions if a.status in ("failed", "planned")]
 
     def worst(self) -> Severity | None:
         worst: Severity | None = None
@@ -124,7 +134,8 @@ class Report:
         return worst is not None and worst >= Severity(threshold)
 
     def exit_code(self, fail_on: str | None = None) -> int:
-        """DESIGN.md: 3 partial scan, 1 findings at/above the threshold, else 0."""
+        """DESIGN.md: 3 partial run (an item not judged, a write not done), 1 findings
+        at/above the threshold, else 0."""
         if self.partial:
             return 3
         return 1 if self.failed(fail_on) else 0

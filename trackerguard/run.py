@@ -17,10 +17,17 @@ from pydantic import ValidationError
 
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
 from trackerguard.engine import Engine, Explanation, PolicyFinding
-from trackerguard.errors import ConfigError, TrackerError, UsageError, WriteDeferred
+from trackerguard.errors import (
+    AuthError,
+    ConfigError,
+    RateLimited,
+    TrackerError,
+    UsageError,
+    WriteDeferred,
+)
 from trackerguard.failures import describe, raising_function
 from trackerguard.graph import StrategyGraph
-from trackerguard.ledger import RUN_ITEM, name_gaps
+from trackerguard.ledger import RUN_ITEM, SCAN_ITEM, name_gaps
 from trackerguard.levels import LevelMap
 from trackerguard.model import WorkItem
 from trackerguard.planner import Planner
@@ -145,9 +152,13 @@ class Runner:
         self.state.close()
 
     # -- reading -------------------------------------------------------------------------------
-    def read(self, request: ScanRequest, progress: Progress) -> Scan:
+    def read(self, request: ScanRequest, progress: Progress, *, writing: bool = False) -> Scan:
         adapter = self.adapter
         adapter.check_connection()
+        if writing:
+            # Before any write: who trackerguard is decides which comments are its own
+            # (a ConfigError naming the key when the tracker cannot tell).
+            adapter.ensure_identity()
         progress.phase("Reading items", adapter.total_hint(request))
         scanned: list[WorkItem] = []
         known: dict[str, WorkItem] = {}
@@ -346,7 +357,11 @@ class Runner:
         for kind in adapter_ctx.requests:
             adapter_ctx.requests[kind] = 0
         try:
-            scan = self.read(request, progress)
+            try:
+                scan = self.read(request, progress, writing=apply)
+            except TrackerError as exc:
+                return self._unread_report(exc, context, apply)
+            self._note_foreign_markers(scan.scanned)
             self.use_waivers(scan, request, context)
             results, exempt, coverage = self.judge(scan, context, progress)
             self.notes.extend(self._broken_rules())
@@ -354,7 +369,7 @@ class Runner:
             self.text_cache.flush()
             name_gaps(adapter_ctx, {item.key for item, _ in results})
             actions = self._act(results, apply, progress)
-            self.adapter.flush()
+            actions = self._flush(actions)
         finally:
             progress.done()
         findings: list[Finding] = [p.finding for _, found in results for p in found]
@@ -374,6 +389,10 @@ class Runner:
             rules=[(a.rule.id, a.rule.name, a.applies_to) for a in self.engine.active],
             skip_label=self.engine.skip_label,
         )
+        return self._finish(report, context)
+
+    def _finish(self, report: Report, context: RunContext) -> Report:
+        adapter_ctx = self.adapter.context
         report.notes.extend(self.notes)
         report.notes.extend(n for n in getattr(self.adapter, "notes", []) if n not in self.notes)
         self._call_hook("trackerguard_run_finished", report=report, context=context)
@@ -391,6 +410,59 @@ class Runner:
                 f"first error: {first}"
             )
         return notes
+
+    def _unread_report(self, exc: TrackerError, context: RunContext, apply: bool) -> Report:
+        """The report of a run whose reading failed (an outage, rejected credentials).
+
+        Nothing was judged and nothing written, and the report says so: the error, every
+        item the scan had listed as not judged, ``partial: true`` (exit 3). A CI job that
+        archives the JSON report gets one either way.
+        """
+        adapter_ctx = self.adapter.context
+        name_gaps(adapter_ctx, set())
+        adapter_ctx.item_error(SCAN_ITEM, f"the {self.tracker} tracker could not be read: {exc}")
+        report = Report(
+            tracker=self.tracker,
+            items=[],
+            findings=[],
+            actions=[],
+            errors=list(adapter_ctx.errors),
+            applied=apply,
+            requests=dict(adapter_ctx.requests),
+            fail_on=self.settings.fail_on,
+            level_names=self.levels.names,
+            rules=[(a.rule.id, a.rule.name, a.applies_to) for a in self.engine.active],
+            skip_label=self.engine.skip_label,
+            read_error=exc,
+        )
+        return self._finish(report, context)
+
+    def _note_foreign_markers(self, items: Iterable[WorkItem]) -> None:
+        """One run note for comments that carry the marker but are not the bot's."""
+        foreign = [(i.key, i.bot.foreign_markers) for i in items if i.bot and i.bot.foreign_markers]
+        if not foreign:
+            return
+        count = sum(n for _, n in foreign)
+        keys = ", ".join(key for key, _ in foreign[:10]) + (", …" if len(foreign) > 10 else "")
+        self.notes.append(
+            f"{count} comment(s) carry the trackerguard marker but were written by someone "
+            f"else; they are ignored, never edited or deleted ({keys})"
+        )
+
+    def _flush(self, actions: list[Action]) -> list[Action]:
+        """Persist pending writes; if that fails, no write of this run was applied."""
+        try:
+            self.adapter.flush()
+        except TrackerError as exc:
+            errors = self.adapter.context
+            out = []
+            for action in actions:
+                if action.status == "applied":
+                    errors.item_error(action.item, f"{action.kind} failed: {exc}", judged=True)
+                    action = replace(action, status="failed", error=str(exc))
+                out.append(action)
+            return out
+        return actions
 
     def use_waivers(self, scan: Scan, request: ScanRequest, context: RunContext) -> None:
         """Waivers apply to the items just read (configured ones and those on the items)."""
@@ -427,10 +499,36 @@ class Runner:
             self.notes.append(self.adapter.labels_note())
         if not apply:
             return [action for _, action in planned]
+        return self._apply_all(planned, progress)
+
+    def _apply_all(
+        self, planned: list[tuple[WorkItem, Action]], progress: Progress
+    ) -> list[Action]:
+        """Apply the planned writes in order; every failure and every write not done is
+        named (the run is then partial, exit 3).
+
+        Writing stops for the rest of the run when the tracker refuses in a way no later
+        write can escape (rejected credentials, a rate limit longer than ``max_wait``, the
+        request budget) or after ``[actions] max_consecutive_failures`` failures in a row
+        (a tracker that went down mid-run): hammering it helps no one, and the report
+        lists every write that was not done.
+        """
         adapter = self.adapter
+        limit = self.settings.actions.max_consecutive_failures
         done: list[Action] = []
+        streak = 0
+        stopped: str | None = None
+        skipped = 0
         progress.phase("Applying actions", len(planned))
         for item, action in planned:
+            if stopped is not None:
+                skipped += 1
+                adapter.context.item_error(
+                    item.key, f"{action.kind} not done: {stopped}", judged=True
+                )
+                done.append(replace(action, error=f"not done: {stopped}"))
+                progress.advance()
+                continue
             try:
                 adapter.apply(item, action)
             except WriteDeferred as exc:
@@ -439,9 +537,20 @@ class Runner:
                 detail = str(exc) if isinstance(exc, TrackerError) else describe(exc)
                 adapter.context.item_error(item.key, f"{action.kind} failed: {detail}", judged=True)
                 done.append(replace(action, status="failed", error=detail))
+                streak += 1
+                if isinstance(exc, AuthError | RateLimited):
+                    stopped = f"writing stopped after '{exc}'"
+                elif limit and streak >= limit:
+                    stopped = (
+                        f"writing stopped after {streak} failed writes in a row "
+                        f"([actions] max_consecutive_failures = {limit})"
+                    )
             else:
+                streak = 0
                 done.append(replace(action, status="applied"))
             progress.advance()
+        if stopped is not None and skipped:
+            self.notes.append(f"{stopped}; {skipped} planned write(s) not done")
         return done
 
     # -- incremental runs ----------------------------------------------------------------------

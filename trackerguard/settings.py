@@ -130,6 +130,9 @@ class ActionsConfig(BaseModel):
     summary_issue_label: str = "trackerguard:summary"
     """The label that finds the summary issue again (it also carries ``skip_label``, so the
     summary issue is never judged itself)."""
+    max_consecutive_failures: int = Field(default=5, ge=0)
+    """Circuit breaker: after this many writes in a row failed, stop writing for the run
+    (the rest are reported as not done); 0 never stops."""
 
 
 class CustomRuleConfig(BaseModel):

@@ -9,7 +9,9 @@ issue, so the block actually stops a merge when the status is a required check.
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,7 @@ from trackerguard.adapter import (
     TrackerSettings,
     WebhookEvent,
 )
+from trackerguard.bot_comments import create_once
 from trackerguard.comment import is_trackerguard_comment
 from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
@@ -89,6 +92,8 @@ class GitHubAdapter(TrackerAdapter):
         """Repos whose trackerguard labels' existence the scan already saw (no GET needed)."""
         self._converter: Converter | None = None
         self._identified = False
+        self._no_user = False
+        """GET /user answered 403: an installation or Actions token, no user of its own."""
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -155,6 +160,8 @@ class GitHubAdapter(TrackerAdapter):
         self.identify()
 
     def identify(self) -> str | None:
+        """Who trackerguard writes as: ``bot_login``, the App's ``slug[bot]``, the token's
+        user (``GET /user``), or ``github-actions[bot]`` for the Actions ``GITHUB_TOKEN``."""
         if self._identified:
             return self.bot_login
         self._identified = True
@@ -172,19 +179,36 @@ class GitHubAdapter(TrackerAdapter):
                 except TrackerError as exc:
                     if exc.status != 403:
                         raise
-                    self.notes.append(
-                        "github: the token has no user (GET /user: 403); trackerguard's comment "
-                        "is recognised by its marker alone. Set [github] bot_login "
-                        "(e.g. 'github-actions[bot]') to also check the author."
-                    )
+                    self.bot_login = _actions_login(self.cfg.token.get_secret_value())
+                    self._no_user = True
             else:
                 self.notes.append("github: no token configured; reading anonymously")
         if self.bot_login and self.context.state is not None and self.cfg.bot_login is None:
             # The webhook service parses deliveries before any tracker call: it finds the
             # bot's login here to ignore trackerguard's own writes.
             self.context.state.remember("github", "bot_login", self.bot_login)
+        if self.bot_login is None and self._no_user:
+            self.notes.append(
+                "github: the token has no user of its own (GET /user: 403); set [github] "
+                "bot_login so trackerguard knows which comments are its own"
+            )
         self._converter = None
         return self.bot_login
+
+    def ensure_identity(self) -> None:
+        if self.identify() is not None:
+            return
+        if self._no_user:
+            why = "the token has no user of its own (GET /user answered 403)"
+        elif self.cfg.token is None and self.cfg.app_id is None:
+            why = "no token is configured (TRACKERGUARD_GITHUB__TOKEN)"
+        else:
+            why = "GitHub did not say who the token belongs to"
+        raise ConfigError(
+            f"github.bot_login: {why}, so trackerguard cannot tell its own comments from "
+            "other people's; set [github] bot_login (env TRACKERGUARD_GITHUB__BOT_LOGIN) to "
+            "the account that writes, e.g. 'github-actions[bot]' for the Actions GITHUB_TOKEN"
+        )
 
     # -- reading ----------------------------------------------------------------------------
     def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
@@ -484,7 +508,16 @@ class GitHubAdapter(TrackerAdapter):
                 return  # the content did not change: no write at all
             if self.rest.edit_comment(repo, comment_id, body):
                 return
-        self.rest.create_comment(repo, number, body)
+        create_once(
+            lambda: self.rest.create_comment(repo, number, body),
+            lambda: self._has_comment(repo, number, action.fingerprint),
+        )
+
+    def _has_comment(self, repo: str, number: int, fingerprint: str) -> bool:
+        """Re-read the issue's comments: is the bot's comment with ``fingerprint`` there?"""
+        comments = self.rest.list_comments(repo, number, cache=False)
+        found = self.converter.bot_comments(comments).comment
+        return found is not None and found.fingerprint == fingerprint
 
     def key_from_url(self, url: str) -> str | None:
         """``<web_url>/OWNER/REPO/issues/N`` → ``OWNER/REPO#N``."""
@@ -627,6 +660,20 @@ def _next_cursor_ok(cursor: str | None, used: set[str], where: str, ledger: Any)
         return False
     used.add(cursor)
     return True
+
+
+def _actions_login(token: str) -> str | None:
+    """``github-actions[bot]`` when the token is this workflow's own ``GITHUB_TOKEN``.
+
+    Only then is the writer known for sure: another App's installation token also answers
+    403 on ``GET /user`` but writes as that App, so it needs ``bot_login``.
+    """
+    if os.environ.get("GITHUB_ACTIONS") != "true":
+        return None
+    actions_token = os.environ.get("GITHUB_TOKEN") or ""
+    if actions_token and hmac.compare_digest(actions_token.encode(), token.encode()):
+        return "github-actions[bot]"
+    return None
 
 
 def _iso(moment: datetime | None) -> str | None:

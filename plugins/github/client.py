@@ -113,11 +113,14 @@ class GitHubClient(PoliteClient):
         cache: bool = False,
         token: str | None = None,
         write: bool | None = None,
+        idempotent: bool | None = None,
     ) -> Reply:
         """One REST call; 404 gives ``Reply(404, None)`` when ``missing_ok``.
 
         ``write`` overrides the method-based guess (minting a token is a POST that creates
-        no content: it is neither paced nor counted as a write).
+        no content: it is neither paced nor counted as a write). ``idempotent`` marks a POST
+        that may be resent after a lost answer (adding a label twice adds it once); other
+        POSTs raise :class:`~trackerguard.errors.AmbiguousWrite` instead.
         """
         url = path if path.startswith("http") else f"{self.api_url}{path}"
         headers: dict[str, str] = {}
@@ -125,7 +128,14 @@ class GitHubClient(PoliteClient):
         if cached is not None:
             headers["If-None-Match"] = cached[0]
         response = self._call(
-            method, url, params=params, body=body, headers=headers, token=token, write=write
+            method,
+            url,
+            params=params,
+            body=body,
+            headers=headers,
+            token=token,
+            write=write,
+            idempotent=idempotent,
         )
         if response.status_code == 304 and cached is not None:
             self.counters["not_modified"] = self.counters.get("not_modified", 0) + 1
@@ -191,6 +201,7 @@ class GitHubClient(PoliteClient):
         graphql: bool = False,
         token: str | None = None,
         write: bool | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         writes = (method in _WRITE_METHODS and not graphql) if write is None else write
         shown = "graphql" if graphql else url.removeprefix(self.api_url)
@@ -204,6 +215,7 @@ class GitHubClient(PoliteClient):
             content=None if body is None else json.dumps(body).encode(),
             headers=headers,
             auth=None if token is None else (lambda: _bearer(token)),
+            idempotent=idempotent,
         )
 
     def _auth_headers(self) -> dict[str, str]:

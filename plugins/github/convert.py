@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from trackerguard.adapter import MARKER
-from trackerguard.comment import parse_fingerprint
+from trackerguard.bot_comments import FoundComments, SeenComment, sort_comments
 from trackerguard.levels import LevelMap
 from trackerguard.model import BotComment, BotState, StatusCategory, WorkItem
 from trackerguard.status import StatusMap
@@ -37,6 +37,17 @@ def same_login(a: str | None, b: str | None) -> bool:
 
 
 parse_time = parse_timestamp
+
+
+def seen_comment(comment: dict[str, Any]) -> SeenComment:
+    """A GraphQL comment node (or a REST one reshaped like it) for :func:`sort_comments`."""
+    ident = str(comment.get("databaseId") or comment.get("id"))
+    return SeenComment(
+        id=ident,
+        body=str(comment.get("body") or ""),
+        author=(comment.get("author") or {}).get("login"),
+        order=(str(comment.get("createdAt") or ""), int(ident) if ident.isdigit() else 0),
+    )
 
 
 def parse_day(value: Any) -> date | None:
@@ -77,16 +88,15 @@ class Converter:
         author = (comment.get("author") or {}).get("login")
         return same_login(author, self.bot_login)
 
+    def bot_comments(self, comments: list[dict[str, Any]]) -> FoundComments:
+        """The bot's newest marked comment, its older duplicates, and foreign markers."""
+        return sort_comments(
+            (seen_comment(c) for c in comments),
+            lambda author: self.bot_login is None or same_login(author, self.bot_login),
+        )
+
     def bot_comment(self, comments: list[dict[str, Any]]) -> BotComment | None:
-        for comment in comments:
-            if self.is_bot_comment(comment):
-                body = str(comment.get("body") or "")
-                return BotComment(
-                    str(comment.get("databaseId") or comment.get("id")),
-                    body,
-                    parse_fingerprint(body),
-                )
-        return None
+        return self.bot_comments(comments).comment
 
     def needs_comment_lookup(self, node: dict[str, Any]) -> bool:
         """True when trackerguard's comment may sit beyond the comments read with the issue."""
@@ -108,7 +118,8 @@ class Converter:
         comments = list((node.get("comments") or {}).get("nodes") or [])
         if extra_comments:
             comments = extra_comments
-        bot_comment = self.bot_comment(comments)
+        found = self.bot_comments(comments)
+        bot_comment = found.comment
         prs = _closing_prs(node)
         status, hint = _status(node, prs)
         parent = node.get("parent")
@@ -122,6 +133,8 @@ class Converter:
             comment=bot_comment,
             blocked=blocked,
             extra={"pull_requests": prs, "block_label": has_label},
+            duplicates=found.duplicates,
+            foreign_markers=found.foreign,
         )
         created = parse_time(node.get("createdAt"))
         updated = parse_time(node.get("updatedAt"))

@@ -34,10 +34,10 @@ class Rest:
         return str(login) if login else None
 
     # -- comments -------------------------------------------------------------------------
-    def list_comments(self, repo: str, number: int) -> list[dict[str, Any]]:
+    def list_comments(self, repo: str, number: int, *, cache: bool = True) -> list[dict[str, Any]]:
         """Every comment of an issue, shaped like the GraphQL nodes the converter reads."""
         out = []
-        for c in self.client.paginate(f"/repos/{repo}/issues/{number}/comments", cache=True):
+        for c in self.client.paginate(f"/repos/{repo}/issues/{number}/comments", cache=cache):
             out.append(
                 {
                     "databaseId": c.get("id"),
@@ -50,6 +50,7 @@ class Rest:
         return out
 
     def create_comment(self, repo: str, number: int, body: str) -> str:
+        """Not idempotent: a lost answer raises ``AmbiguousWrite`` (the caller re-reads)."""
         reply = self.client.rest(
             "POST", f"/repos/{repo}/issues/{number}/comments", body={"body": body}, ok=(201,)
         )
@@ -110,12 +111,17 @@ class Rest:
             "POST",
             f"/repos/{repo}/labels",
             body={"name": name, "color": color, "description": description[:100]},
-            ok=(201, 422),  # 422: created meanwhile by someone else
+            ok=(201, 422),  # 422: created meanwhile by someone else (or by our lost reply)
+            idempotent=True,
         )
 
     def add_label(self, repo: str, number: int, name: str) -> None:
         self.client.rest(
-            "POST", f"/repos/{repo}/issues/{number}/labels", body={"labels": [name]}, ok=(200,)
+            "POST",
+            f"/repos/{repo}/issues/{number}/labels",
+            body={"labels": [name]},
+            ok=(200,),
+            idempotent=True,  # adding a label the issue has changes nothing
         )
 
     def remove_label(self, repo: str, number: int, name: str) -> None:
@@ -140,4 +146,5 @@ class Rest:
                 "target_url": target_url,
             },
             ok=(201,),
+            idempotent=True,  # the newest status of a context is the one that counts
         )

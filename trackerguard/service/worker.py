@@ -182,9 +182,12 @@ class WorkerPool:
             for kind, count in report.requests.items():
                 if count:
                     self.metrics.tracker_requests.labels(tracker, kind).inc(count)
+            if report.read_error is not None:
+                error = f"{type(report.read_error).__name__}: {report.read_error}"
+                retry_after = report.read_error.retry_after
             mine = [e for e in report.errors if e.item == job.item_key]
             real = [e for e in mine if _NOT_FOUND not in e.message]
-            if real:
+            if real and error is None:
                 error = "; ".join(e.message for e in real)
         if error is None:
             wrote = report is not None and any(
