@@ -33,9 +33,10 @@ from trackerguard.adapter import (
     SummaryIssue,
     TrackerAdapter,
 )
-from trackerguard.comment import is_trackerguard_comment, parse_fingerprint
+from trackerguard.bot_comments import SeenComment, sort_comments
+from trackerguard.comment import is_trackerguard_comment
 from trackerguard.errors import ConfigError, TrackerError, UsageError
-from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
+from trackerguard.model import BotState, Link, StatusCategory, WorkItem
 from trackerguard.text.normalize import normalize
 
 from .settings import FileSettings
@@ -196,16 +197,28 @@ class FileAdapter(TrackerAdapter):
 
     @staticmethod
     def _bot_state(raw: Mapping[str, Any], memo: Mapping[str, Any]) -> BotState:
-        comment: BotComment | None = None
-        for entry in raw.get("comments") or []:
-            if isinstance(entry, dict) and is_trackerguard_comment(str(entry.get("body", ""))):
-                body = str(entry["body"])
-                comment = BotComment(str(entry.get("id", "")), body, parse_fingerprint(body))
-                break
+        """trackerguard's comment is one it wrote (``author`` ``trackerguard``) with the
+        marker: a person's comment that quotes the marker is never edited or deleted."""
+        entries = raw.get("comments")
+        found = sort_comments(
+            (
+                SeenComment(
+                    str(entry.get("id", "")),
+                    str(entry.get("body", "")),
+                    str(entry.get("author") or ""),
+                    position,
+                )
+                for position, entry in enumerate(entries if isinstance(entries, list) else [])
+                if isinstance(entry, dict)
+            ),
+            lambda author: author == BOT_AUTHOR,
+        )
         return BotState(
-            comment=comment,
+            comment=found.comment,
             blocked=bool(memo.get("blocked")),
             status_before_block=memo.get("status_before_block"),
+            duplicates=found.duplicates,
+            foreign_markers=found.foreign,
         )
 
     # -- reading -------------------------------------------------------------------------------
@@ -296,23 +309,25 @@ class FileAdapter(TrackerAdapter):
 
     def _write_comment(self, raw: dict[str, Any], action: Action) -> None:
         comments = raw.setdefault("comments", [])
-        existing = next(
-            (
-                entry
-                for entry in comments
-                if isinstance(entry, dict) and is_trackerguard_comment(str(entry.get("body", "")))
-            ),
-            None,
-        )
+        mine = [entry for entry in comments if _is_own_comment(entry)]
+        by_id = {str(entry.get("id", "")): entry for entry in mine}
+        if action.comment_id is not None:
+            existing = by_id.get(action.comment_id)
+        else:
+            existing = mine[-1] if mine else None
         if action.body is None:
             if existing is not None:
                 comments.remove(existing)
             return
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if existing is None:
+            taken = {str(entry.get("id", "")) for entry in comments if isinstance(entry, dict)}
+            number = len(comments) + 1
+            while f"tg-{number}" in taken:
+                number += 1
             comments.append(
                 {
-                    "id": f"tg-{len(comments) + 1}",
+                    "id": f"tg-{number}",
                     "author": BOT_AUTHOR,
                     "body": action.body,
                     "created": now,
@@ -379,6 +394,15 @@ class FileAdapter(TrackerAdapter):
             Path(temp_name).unlink(missing_ok=True)
             raise TrackerError(f"cannot write '{self.path}': {exc.strerror}") from None
         self._dirty = False
+
+
+def _is_own_comment(entry: Any) -> bool:
+    """A comment trackerguard wrote: its author and its marker (either alone is not enough)."""
+    return (
+        isinstance(entry, dict)
+        and entry.get("author") == BOT_AUTHOR
+        and is_trackerguard_comment(str(entry.get("body", "")))
+    )
 
 
 def _date(value: Any, where: str) -> date | None:

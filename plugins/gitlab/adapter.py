@@ -40,6 +40,7 @@ from trackerguard.adapter import (
     TrackerSettings,
     WebhookEvent,
 )
+from trackerguard.bot_comments import create_once
 from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
 from trackerguard.model import BotState, Link, WorkItem
@@ -218,6 +219,15 @@ class GitLabAdapter(TrackerAdapter):
             self.context.state.remember("gitlab", "bot_username", self.bot_username)
         self._converter = None
         return self.bot_username
+
+    def ensure_identity(self) -> None:
+        if self.identify() is not None:
+            return
+        raise ConfigError(
+            "gitlab.bot_username: trackerguard cannot tell its own notes from other people's "
+            "without knowing who it writes as; configure a token (TRACKERGUARD_GITLAB__TOKEN), "
+            "whose user GET /user names, or set [gitlab] bot_username"
+        )
 
     # -- reading ----------------------------------------------------------------------------
     def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
@@ -546,7 +556,10 @@ class GitLabAdapter(TrackerAdapter):
                 )
                 if reply.status != 404:
                     return
-            self.client.rest("POST", f"{base}/notes", body={"body": body}, ok=(201,))
+            create_once(
+                lambda: self.client.rest("POST", f"{base}/notes", body={"body": body}, ok=(201,)),
+                lambda: self._has_note(item.key, action.fingerprint),
+            )
         elif action.kind == "uncomment":
             if action.comment_id is None:
                 return
@@ -571,6 +584,11 @@ class GitLabAdapter(TrackerAdapter):
                 self.client.rest("PUT", base, body={"remove_labels": label})
         else:  # pragma: no cover - Action.kind is a closed set
             raise TrackerError(f"unknown action {action.kind}")
+
+    def _has_note(self, key: str, fingerprint: str) -> bool:
+        """Re-read the issue's notes: is the bot's note with ``fingerprint`` there?"""
+        found = self.converter.bot_comments(self._notes(key)).comment
+        return found is not None and found.fingerprint == fingerprint
 
     def _label_of(self, action: Action) -> str:
         if action.kind in ("block", "unblock"):

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from trackerguard.adapter import MARKER
-from trackerguard.comment import parse_fingerprint
+from trackerguard.bot_comments import FoundComments, SeenComment, sort_comments
 from trackerguard.levels import LevelMap
 from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
 from trackerguard.status import StatusMap
@@ -167,13 +167,27 @@ class Converter:
         author = str((note.get("author") or {}).get("username") or "")
         return author.casefold() == self.bot_username.casefold()
 
+    def bot_comments(self, notes: list[dict[str, Any]]) -> FoundComments:
+        """The bot's newest marked note, its older duplicates, and foreign markers."""
+        users = [n for n in notes if not n.get("system")]
+        return sort_comments(
+            (
+                SeenComment(
+                    str(n.get("id")),
+                    str(n.get("body") or ""),
+                    str((n.get("author") or {}).get("username") or ""),
+                    (str(n.get("created_at") or ""), int(n.get("id") or 0)),
+                )
+                for n in users
+            ),
+            lambda author: (
+                self.bot_username is None
+                or (author or "").casefold() == self.bot_username.casefold()
+            ),
+        )
+
     def bot_comment(self, notes: list[dict[str, Any]]) -> BotComment | None:
-        mine = [n for n in notes if self.is_bot_note(n)]
-        if not mine:
-            return None
-        first = min(mine, key=lambda n: int(n.get("id") or 0))  # the oldest is the one
-        body = str(first.get("body") or "")
-        return BotComment(str(first.get("id")), body, parse_fingerprint(body))
+        return self.bot_comments(notes).comment
 
     def touched(self, labels: frozenset[str]) -> bool:
         return self.blocked_label in labels or self.trackerguard_label in labels
@@ -197,7 +211,8 @@ class Converter:
         ]
         if not assignees and isinstance(issue.get("assignee"), dict):
             assignees = [str(issue["assignee"].get("username"))]
-        bot_comment = self.bot_comment(notes or [])
+        found = self.bot_comments(notes or [])
+        bot_comment = found.comment
         created = parse_time(issue.get("created_at"))
         updated = parse_time(issue.get("updated_at"))
         closed = parse_time(issue.get("closed_at"))
@@ -231,7 +246,12 @@ class Converter:
             created=created,
             updated=updated,
             last_activity=self._activity(notes, bot_comment, labels, created, updated, closed),
-            bot=BotState(comment=bot_comment, blocked=self.blocked_label in labels),
+            bot=BotState(
+                comment=bot_comment,
+                blocked=self.blocked_label in labels,
+                duplicates=found.duplicates,
+                foreign_markers=found.foreign,
+            ),
             raw=issue,
         )
 

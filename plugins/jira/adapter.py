@@ -47,7 +47,7 @@ from trackerguard.adapter import (
     WebhookEvent,
 )
 from trackerguard.cross_tracker import path_under
-from trackerguard.errors import AuthError, TrackerError, UsageError, WriteDeferred
+from trackerguard.errors import AuthError, ConfigError, TrackerError, UsageError, WriteDeferred
 from trackerguard.graph import StrategyGraph
 from trackerguard.model import WorkItem
 from trackerguard.text.normalize import normalize
@@ -127,6 +127,14 @@ class JiraAdapter(TrackerAdapter):
         except (ZoneInfoNotFoundError, ValueError):
             self._tz = ZoneInfo("UTC")
         self.mapper  # noqa: B018 - discover custom fields up front (one request)
+
+    def ensure_identity(self) -> None:
+        if self._bot_id is None:
+            raise ConfigError(
+                "jira.bot_account_id: Jira did not name the token's account (GET myself), so "
+                "trackerguard cannot tell its own comments from other people's; set "
+                "[jira] bot_account_id (TRACKERGUARD_JIRA__BOT_ACCOUNT_ID)"
+            )
 
     @property
     def mapper(self) -> Mapper:

@@ -30,6 +30,7 @@ from trackerguard.adapter import (
     TrackerSettings,
     WebhookEvent,
 )
+from trackerguard.bot_comments import create_once
 from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError, UsageError
 from trackerguard.model import BotState, WorkItem
@@ -175,6 +176,15 @@ class LinearAdapter(TrackerAdapter):
             # bot's id here to ignore trackerguard's own writes.
             self.context.state.remember("linear", "bot_user_id", self.bot_user_id)
         self._converter = None
+
+    def ensure_identity(self) -> None:
+        self.identify()
+        if self.bot_user_id is None:
+            raise ConfigError(
+                "linear.bot_user_id: Linear did not name the API key's user (viewer), so "
+                "trackerguard cannot tell its own comments from other people's; set "
+                "[linear] bot_user_id"
+            )
 
     def teams(self) -> dict[str, dict[str, Any]]:
         """The scanned teams' workflow states and trackerguard labels (one request)."""
@@ -507,7 +517,15 @@ class LinearAdapter(TrackerAdapter):
     # -- acting -----------------------------------------------------------------------------
     def _write(self, document: str, variables: Mapping[str, Any], operation: str) -> Any:
         try:
-            data = self.client.execute(document, variables, write=True, operation=operation)
+            data = self.client.execute(
+                document,
+                variables,
+                write=True,
+                operation=operation,
+                # Creating (a comment, a label) twice makes two; updates, deletes and
+                # label moves end in the same state however often they are sent.
+                idempotent=not operation.endswith("Create"),
+            )
         except GraphQLErrors as exc:
             raise TrackerError(str(exc)) from None
         result = next(iter(data.values()), None) if data else None
@@ -560,7 +578,21 @@ class LinearAdapter(TrackerAdapter):
             except TrackerError:
                 log.info("trackerguard's comment %s is gone; creating a new one", comment_id)
         field = f"{kind}Id"  # issueId / projectId / initiativeId
-        self._write(q.COMMENT_CREATE, {"input": {field: target, "body": body}}, "commentCreate")
+        create_once(
+            lambda: self._write(
+                q.COMMENT_CREATE, {"input": {field: target, "body": body}}, "commentCreate"
+            ),
+            lambda: self._has_comment(kind, target, action.fingerprint),
+        )
+
+    def _has_comment(self, kind: str, target: str, fingerprint: str) -> bool:
+        """Re-read the item's marked comments: is the bot's one with ``fingerprint`` there?"""
+        data = self._execute(
+            q.comments_of(kind), {"id": target, "marker": MARKER}, f"{kind} comments"
+        )
+        comments = list((data.get("comments") or {}).get("nodes") or [])
+        found = self.converter.bot_comments(comments).comment
+        return found is not None and found.fingerprint == fingerprint
 
     def _team_of(self, item: WorkItem) -> dict[str, Any]:
         team = self.teams().get(str(item.fields.get("team_id") or ""))

@@ -111,11 +111,21 @@ class LinearClient(PoliteClient):
         *,
         write: bool = False,
         operation: str = "query",
+        idempotent: bool | None = None,
     ) -> dict[str, Any]:
-        """Run one document; return ``data`` or raise (``GraphQLErrors`` for ``errors[]``)."""
+        """Run one document; return ``data`` or raise (``GraphQLErrors`` for ``errors[]``).
+
+        A mutation (``write``) is not resent after a lost answer unless ``idempotent``.
+        """
         payload = json.dumps({"query": document, "variables": dict(variables or {})}).encode()
         response = self._send(
-            "POST", self.url, operation, write=write, scope=operation, content=payload
+            "POST",
+            self.url,
+            operation,
+            write=write,
+            scope=operation,
+            content=payload,
+            idempotent=idempotent,
         )
         status = response.status_code
         if status >= 500:  # still failing once the retries are spent

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from trackerguard.adapter import MARKER
-from trackerguard.comment import parse_fingerprint
+from trackerguard.bot_comments import FoundComments, SeenComment, sort_comments
 from trackerguard.levels import LevelMap
 from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkItem
 from trackerguard.status import StatusMap
@@ -131,12 +131,23 @@ class Converter:
             return True
         return (comment.get("user") or {}).get("id") == self.bot_user_id
 
+    def bot_comments(self, comments: list[dict[str, Any]]) -> FoundComments:
+        """The bot's newest marked comment, its older duplicates, and foreign markers."""
+        return sort_comments(
+            (
+                SeenComment(
+                    str(c.get("id")),
+                    str(c.get("body") or ""),
+                    (c.get("user") or {}).get("id"),
+                    str(c.get("createdAt") or ""),
+                )
+                for c in comments
+            ),
+            lambda author: self.bot_user_id is None or author == self.bot_user_id,
+        )
+
     def bot_comment(self, comments: list[dict[str, Any]]) -> BotComment | None:
-        for comment in comments:
-            if self.is_bot_comment(comment):
-                body = str(comment.get("body") or "")
-                return BotComment(str(comment["id"]), body, parse_fingerprint(body))
-        return None
+        return self.bot_comments(comments).comment
 
     def _activity(
         self,
@@ -163,7 +174,8 @@ class Converter:
         hint = _STATE_TYPES.get(str(state.get("type") or ""))
         comments = _nodes(node.get("comments"))
         comments.sort(key=lambda c: str(c.get("createdAt") or ""))
-        bot_comment = self.bot_comment(comments)
+        found = self.bot_comments(comments)
+        bot_comment = found.comment
         in_blocked_state = status.casefold() == self.blocked_state.casefold()
         memory = self.blocked_memory(str(node["id"])) if in_blocked_state else None
         has_block_label = self.block_label in labels
@@ -224,6 +236,8 @@ class Converter:
                 blocked=blocked,
                 status_before_block=(memory or {}).get("name") if in_blocked_state else None,
                 extra={"block_label": has_block_label, "blocked_state": in_blocked_state},
+                duplicates=found.duplicates,
+                foreign_markers=found.foreign,
             ),
             raw=node,
         )
@@ -237,7 +251,8 @@ class Converter:
         state_type = str(status_node.get("type") or node.get("state") or "").casefold()
         comments = _nodes(node.get("comments"))
         comments.sort(key=lambda c: str(c.get("createdAt") or ""))
-        bot_comment = self.bot_comment(comments)
+        found = self.bot_comments(comments)
+        bot_comment = found.comment
         initiatives = sorted(str(i["id"]) for i in _nodes(node.get("initiatives")))
         label_nodes = _nodes(node.get("labels"))
         labels = frozenset(str(label["name"]) for label in label_nodes)
@@ -276,7 +291,13 @@ class Converter:
             last_activity=self._activity(
                 moments, comments, bot_comment is not None or blocked, updated
             ),
-            bot=BotState(comment=bot_comment, blocked=blocked, extra={"block_label": blocked}),
+            bot=BotState(
+                comment=bot_comment,
+                blocked=blocked,
+                extra={"block_label": blocked},
+                duplicates=found.duplicates,
+                foreign_markers=found.foreign,
+            ),
             raw=node,
         )
 
@@ -286,7 +307,8 @@ class Converter:
     ) -> WorkItem:
         ident = str(node["id"])
         comments = sorted(comments or [], key=lambda c: str(c.get("createdAt") or ""))
-        bot_comment = self.bot_comment(comments)
+        found = self.bot_comments(comments)
+        bot_comment = found.comment
         label_nodes = _nodes(node.get("labels"))
         labels = frozenset(str(label["name"]) for label in label_nodes)
         blocked = self.block_label in labels
@@ -316,7 +338,13 @@ class Converter:
             },
             created=parse_time(node.get("createdAt")),
             updated=parse_time(node.get("updatedAt")),
-            bot=BotState(comment=bot_comment, blocked=blocked, extra={"block_label": blocked}),
+            bot=BotState(
+                comment=bot_comment,
+                blocked=blocked,
+                extra={"block_label": blocked},
+                duplicates=found.duplicates,
+                foreign_markers=found.foreign,
+            ),
             raw=node,
         )
 

@@ -249,6 +249,19 @@ query TrackerguardInitiativeComments($ids: [ID!], $marker: String!) {
 are found with one filtered ``comments`` query (only comments carrying the marker)."""
 
 
+def comments_of(kind: str) -> str:
+    """trackerguard's comments on one issue, project or initiative: the re-read after a
+    lost ``commentCreate`` answer (was it applied?)."""
+    return f"""
+query TrackerguardCommentsOf($id: ID!, $marker: String!) {{
+  comments(first: 100, filter: {{ {kind}: {{ id: {{ eq: $id }} }},
+                                 body: {{ contains: $marker }} }}) {{
+    {COMMENT_FIELDS}
+  }}
+}}
+"""
+
+
 def _label_documents(kind: str) -> tuple[str, str, str]:
     """addLabel, removeLabel and labelCreate mutations for projects or initiatives."""
     title = kind.capitalize()
@@ -278,6 +291,7 @@ LABEL_MUTATIONS = {
 
 ALL_DOCUMENTS = {
     "initiative_comments": INITIATIVE_COMMENTS_QUERY,
+    **{f"{kind}_comments_of": comments_of(kind) for kind in ("issue", "project", "initiative")},
     **{
         f"{kind}_{op}": doc
         for kind, docs in LABEL_MUTATIONS.items()

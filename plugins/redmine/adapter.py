@@ -45,6 +45,7 @@ from trackerguard.plugins.redmine.notes import (
 from trackerguard.plugins.redmine.settings import RedmineSettings
 
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
+from trackerguard.bot_comments import create_once
 from trackerguard.cross_tracker import path_under
 from trackerguard.errors import AuthError, ConfigError, TrackerError
 from trackerguard.model import BotComment, WorkItem
@@ -139,6 +140,10 @@ class RedmineAdapter(TrackerAdapter):
         if not user.get("id"):
             raise AuthError("Redmine did not identify the API user (is the REST API enabled?)")
         self._user_id = int(user["id"])
+
+    def ensure_identity(self) -> None:
+        """The API user (``/users/current``) writes every note: known before any write."""
+        _ = self.user_id
 
     @property
     def user_id(self) -> int:
@@ -384,7 +389,7 @@ class RedmineAdapter(TrackerAdapter):
             raise TrackerError(f"{item.key} is not a Redmine issue key")
         try:
             if action.kind in ("comment", "uncomment"):
-                self._write_note(number, action)
+                self._write_note(number, item, action)
             elif action.kind in ("label", "unlabel"):
                 self._write_label(number, item, action)
             elif action.kind == "block":
@@ -405,11 +410,21 @@ class RedmineAdapter(TrackerAdapter):
                 )
             raise TrackerError(str(exc)) from None
 
-    def _write_note(self, number: int, action: Action) -> None:
+    def _write_note(self, number: int, item: WorkItem, action: Action) -> None:
         if action.kind == "uncomment" and action.body is None:
             if action.comment_id:  # Redmine destroys a journal whose notes become empty
-                self.client.put(f"/journals/{action.comment_id}.json", {"journal": {"notes": ""}})
-                self.journal_cache.note_edited(number, None)
+                try:
+                    self.client.put(
+                        f"/journals/{action.comment_id}.json", {"journal": {"notes": ""}}
+                    )
+                except TrackerError as exc:
+                    if exc.status != 404:  # already gone: what we wanted
+                        raise
+                duplicate = item.bot is not None and action.comment_id in item.bot.duplicates
+                if duplicate:
+                    self.journal_cache.note_edited(number, None, deleted=action.comment_id)
+                else:
+                    self.journal_cache.note_edited(number, None)
             return
         body = render_note(action.body or "", action.fingerprint, self.config.text_formatting)
         if action.comment_id:
@@ -421,7 +436,25 @@ class RedmineAdapter(TrackerAdapter):
             except TrackerError as exc:
                 if exc.status != 404:  # our note was deleted meanwhile: post a new one
                     raise
-        self.client.put(f"/issues/{number}.json", {"issue": {"notes": body}})
+        create_once(
+            lambda: self.client.put(
+                f"/issues/{number}.json", {"issue": {"notes": body}}, idempotent=False
+            ),
+            lambda: self._has_note(number, action.fingerprint),
+        )
+
+    def _has_note(self, number: int, fingerprint: str) -> bool:
+        """Re-read the issue's journals: is the bot's note with ``fingerprint`` there?"""
+        full = self.client.get(f"/issues/{number}.json", {"include": "journals"})
+        facts = read_journals(
+            (full.get("issue") or {}).get("journals") or [],
+            bot_user_id=self.user_id,
+            current_status_id=None,
+            blocked_status_id=None,
+            status_names={},
+        )
+        found = facts.bot.comment
+        return found is not None and found.fingerprint == fingerprint
 
     def _write_label(self, number: int, item: WorkItem, action: Action) -> None:
         field_name = self.config.label_field

@@ -58,14 +58,24 @@ class JournalCache:
             log.warning("journal cache disabled: %s", exc)
             self.store = None
 
-    def note_edited(self, number: int, comment: BotComment | None) -> None:
-        """Our note changed in place (``updated_on`` did not move): keep the cache truthful."""
+    def note_edited(
+        self, number: int, comment: BotComment | None, *, deleted: str | None = None
+    ) -> None:
+        """Our note changed in place (``updated_on`` did not move): keep the cache truthful.
+
+        ``deleted`` names a duplicate note just removed (the comment itself stays).
+        """
         if self.store is None:
             return
         try:
             record = self.store.recall(self.namespace, str(number))
             if isinstance(record, dict):
-                record["comment"] = _comment(comment)
+                if deleted is not None:
+                    record["duplicates"] = [
+                        d for d in record.get("duplicates") or [] if d != deleted
+                    ]
+                else:
+                    record["comment"] = _comment(comment)
                 self.store.remember(self.namespace, str(number), record)
         except (ConfigError, OSError, ValueError) as exc:
             log.warning("journal cache disabled: %s", exc)
@@ -80,6 +90,8 @@ def _encode(facts: JournalFacts) -> dict[str, Any]:
     bot = facts.bot
     return {
         "comment": _comment(bot.comment),
+        "duplicates": list(bot.duplicates),
+        "foreign": bot.foreign_markers,
         "blocked": bot.blocked,
         "before": bot.status_before_block,
         "last": facts.last_activity.isoformat() if facts.last_activity else None,
@@ -91,6 +103,12 @@ def _decode(record: dict[str, Any]) -> JournalFacts:
     comment = BotComment(str(raw[0]), str(raw[1]), str(raw[2])) if raw else None
     last = record.get("last")
     return JournalFacts(
-        BotState(comment, bool(record.get("blocked")), record.get("before")),
+        BotState(
+            comment,
+            bool(record.get("blocked")),
+            record.get("before"),
+            duplicates=tuple(str(d) for d in record.get("duplicates") or []),
+            foreign_markers=int(record.get("foreign") or 0),
+        ),
         datetime.fromisoformat(last) if isinstance(last, str) else None,
     )

@@ -18,7 +18,8 @@ from typing import Any
 
 import httpx
 
-from trackerguard.errors import AuthError, TrackerError
+from trackerguard.errors import AmbiguousWrite, AuthError, TrackerError
+from trackerguard.http import NOT_SENT
 from trackerguard.ledger import ScanLedger
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
@@ -68,8 +69,14 @@ class RedmineClient:
         *,
         params: Params | None = None,
         json: Any = None,
+        idempotent: bool = True,
     ) -> httpx.Response:
-        """Send one request (retrying transient failures); raise ``TrackerError`` on failure."""
+        """Send one request (retrying transient failures); raise ``TrackerError`` on failure.
+
+        A request that is not ``idempotent`` (a PUT that adds a note creates a journal each
+        time) is never resent once it may have been applied: a lost answer raises
+        :class:`~trackerguard.errors.AmbiguousWrite` and the caller re-reads the issue.
+        """
         if self.down is not None:
             raise RedmineDown(self.down)
         kind = "read" if method == "GET" else "write"
@@ -79,6 +86,12 @@ class RedmineClient:
             try:
                 response = self._http.request(method, path, params=params, json=json)
             except httpx.TransportError as exc:
+                if not idempotent and not isinstance(exc, NOT_SENT):
+                    raise AmbiguousWrite(
+                        f"Redmine {method} {path}: the answer was lost ({type(exc).__name__}); "
+                        "the write may have been applied",
+                        retryable=True,
+                    ) from None
                 if attempt < self.retries:
                     attempt += 1
                     self._retry_pause(attempt)
@@ -88,6 +101,13 @@ class RedmineClient:
                     f"({type(exc).__name__} on {method} {path})"
                 )
                 raise RedmineDown(self.down) from None
+            if response.status_code >= 500 and not idempotent:
+                raise AmbiguousWrite(
+                    f"Redmine {method} {path}: HTTP {response.status_code}; "
+                    "the write may have been applied",
+                    status=response.status_code,
+                    retryable=True,
+                )
             if response.status_code in _RETRY_STATUSES and attempt < self.retries:
                 attempt += 1
                 self._retry_pause(attempt, response.headers.get("Retry-After"))
@@ -110,9 +130,9 @@ class RedmineClient:
             raise TrackerError(f"Redmine answered GET {path} with unexpected JSON")
         return body
 
-    def put(self, path: str, payload: Mapping[str, Any]) -> None:
+    def put(self, path: str, payload: Mapping[str, Any], *, idempotent: bool = True) -> None:
         """PUT answers 204 with an empty body: nothing to parse."""
-        self.request("PUT", path, json=payload)
+        self.request("PUT", path, json=payload, idempotent=idempotent)
 
     def post(self, path: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         response = self.request("POST", path, json=payload)

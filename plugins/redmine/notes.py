@@ -79,17 +79,19 @@ def read_journals(
     status_names: Mapping[int, str],
 ) -> JournalFacts:
     """Derive the bot state (our note, whether we blocked) from an issue's journals."""
-    comment: BotComment | None = None
+    mine: list[BotComment] = []
+    foreign = 0
     last_status_change: Mapping[str, Any] | None = None
     last_status_by_bot = False
     last_human: datetime | None = None
     for journal in journals:  # Redmine lists journals oldest first
         by_bot = (journal.get("user") or {}).get("id") == bot_user_id
         notes = str(journal.get("notes") or "")
-        if by_bot and notes:
-            fp = note_fingerprint(notes)
-            if fp is not None:
-                comment = BotComment(str(journal["id"]), notes, fp)
+        fp = note_fingerprint(notes) if notes else None
+        if fp is not None and by_bot:
+            mine.append(BotComment(str(journal["id"]), notes, fp))
+        elif fp is not None:
+            foreign += 1  # a person's note quoting ours: never edited or deleted
         for detail in journal.get("details") or []:
             if detail.get("property") == "attr" and detail.get("name") == "status_id":
                 last_status_change = detail
@@ -110,4 +112,9 @@ def read_journals(
         blocked = True
         old = str(last_status_change.get("old_value") or "")
         before = status_names.get(int(old)) if old.isdigit() else None
-    return JournalFacts(BotState(comment, blocked, before), last_human)
+    # Journals come oldest first: the newest note of the bot's own is its comment, any
+    # other is a duplicate (a lost reply an older version sent twice) to delete.
+    comment = mine[-1] if mine else None
+    duplicates = tuple(c.id for c in mine[:-1])
+    bot = BotState(comment, blocked, before, duplicates=duplicates, foreign_markers=foreign)
+    return JournalFacts(bot, last_human)

@@ -16,8 +16,17 @@ from trackerguard.adapter import MARKER
 
 from ..github_sim import REPOS, GitHubSimulator, build
 from ..github_sim.harness import Project as GitHubProject
+from ..gitlab_sim import PROJECTS as GITLAB_PROJECTS
+from ..gitlab_sim import GitLabSimulator
+from ..gitlab_sim import build as build_gitlab
+from ..gitlab_sim.harness import Project as GitLabProject
+from ..linear_sim import BOT_ID as LINEAR_BOT_ID
+from ..linear_sim import LinearSimulator
+from ..linear_sim import build as build_linear
+from ..linear_sim.harness import Project as LinearProject
 from ..sim_support.faults import Fault, FaultProxy
 
+LINEAR_COMMENTED = "ENG-3"
 FINGERPRINT = "<!-- trackerguard:fingerprint=0123456789abcdef -->"
 
 
@@ -108,4 +117,123 @@ def github(root: Path) -> Iterator[Driver]:
     assert sim.invalid_queries == [], sim.invalid_queries
 
 
-DRIVERS = {"github": github}
+class GitLabDriver(Driver):
+    name = "gitlab"
+    comment_create = Fault("-", "POST", r"/issues/\d+/notes$")
+    comment_reread = Fault("-", "GET", r"/issues/\d+/notes$")
+
+    def __init__(self, sim: GitLabSimulator, proxy: FaultProxy, root: Path) -> None:
+        self.sim = sim
+        self.proxy = proxy
+        self.project = GitLabProject(
+            sim,
+            root,
+            list(GITLAB_PROJECTS),
+            gitlab={"url": proxy.url, "timeout": 0.5, "max_retries": 2, "max_wait": 5},
+        )
+
+    def _issues(self) -> Iterator[Any]:
+        for project in self.sim.world.projects.values():
+            yield from project.issues.values()
+
+    def bot_comments(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for issue in self._issues():
+            n = sum(
+                1
+                for note in issue.notes
+                if MARKER in note.body and note.author == self.sim.bot_username
+            )
+            if n:
+                out[issue.key] = n
+        return out
+
+    def add_comment(self, key: str, body: str, *, by_bot: bool) -> None:
+        self.sim.world.note(key, body, self.sim.bot_username if by_bot else "dana")
+
+    def comment_bodies(self, key: str) -> list[tuple[str, str]]:
+        issue = self.sim.world.get(key)
+        assert issue is not None
+        return [(n.author, n.body) for n in issue.notes]
+
+    def commented_key(self) -> str:
+        return "acme/web#4"
+
+
+@contextmanager
+def gitlab(root: Path) -> Iterator[Driver]:
+    sim = GitLabSimulator().start()
+    build_gitlab(sim.world)
+    proxy = FaultProxy(sim.url)
+    try:
+        yield GitLabDriver(sim, proxy, root)
+    finally:
+        proxy.close()
+        sim.stop()
+
+
+class LinearDriver(Driver):
+    name = "linear"
+    comment_create = Fault("-", "POST", r"/graphql$", body="commentCreate")
+    comment_reread = Fault("-", "POST", r"/graphql$", body="TrackerguardCommentsOf")
+
+    def __init__(self, sim: LinearSimulator, proxy: FaultProxy, root: Path) -> None:
+        self.sim = sim
+        self.proxy = proxy
+        self.project = LinearProject(
+            sim,
+            root,
+            linear={
+                "api_url": proxy.url + "/graphql",
+                "timeout": 0.5,
+                "max_retries": 2,
+                "max_wait": 5,
+            },
+        )
+
+    def _key_of(self, comment: Any) -> str:
+        w = self.sim.world
+        if comment.issue_id:
+            return w.identifier(w.issues[comment.issue_id])
+        if comment.project_id:
+            return f"project:{w.projects[comment.project_id].slug}"
+        return f"initiative:{comment.initiative_id}"
+
+    def bot_comments(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.sim.world.comments.values():
+            if MARKER in c.body and c.user_id == LINEAR_BOT_ID:
+                key = self._key_of(c)
+                out[key] = out.get(key, 0) + 1
+        return out
+
+    def add_comment(self, key: str, body: str, *, by_bot: bool) -> None:
+        issue = self.sim.world.get(key)
+        author = LINEAR_BOT_ID if by_bot else self._person()
+        self.sim.world.comment(body, author, issue_id=issue.id)
+
+    def _person(self) -> str:
+        return next(u for u in self.sim.world.users if u != LINEAR_BOT_ID)
+
+    def comment_bodies(self, key: str) -> list[tuple[str, str]]:
+        issue = self.sim.world.get(key)
+        return [(c.user_id, c.body) for c in self.sim.world.comments_on(issue_id=issue.id)]
+
+    def commented_key(self) -> str:
+        return LINEAR_COMMENTED
+
+
+@contextmanager
+def linear(root: Path) -> Iterator[Driver]:
+    sim = LinearSimulator().start()
+    build_linear(sim.world)
+    proxy = FaultProxy(sim.url)
+    try:
+        yield LinearDriver(sim, proxy, root)
+    finally:
+        proxy.close()
+        sim.stop()
+    assert sim.invalid_queries == [], sim.invalid_queries
+
+
+DRIVERS = {"github": github, "gitlab": gitlab, "linear": linear}
