@@ -138,10 +138,13 @@ def test_bot_note_found_by_marker_and_author() -> None:
     item = conv.convert_issue(issue(user_notes_count=3), notes)
     assert item.bot is not None and item.bot.comment is not None
     assert item.bot.comment.id == "9" and item.bot.comment.fingerprint == "abc123"
-    # Without a known identity the marker alone decides (oldest note wins).
+    # Mallory's note carries the marker but is not the bot's: ignored, counted once.
+    assert item.bot.foreign_markers == 1 and item.bot.duplicates == ()
+    # Without a known identity (a dry run only: writing needs it) the marker alone decides:
+    # the newest marked note is the comment, older ones are duplicates.
     anonymous = converter(bot_username=None).convert_issue(issue(), notes)
     assert anonymous.bot is not None and anonymous.bot.comment is not None
-    assert anonymous.bot.comment.id == "6"
+    assert anonymous.bot.comment.id == "9" and anonymous.bot.duplicates == ("6",)
 
 
 def test_blocked_label_and_activity_excludes_the_bot() -> None:

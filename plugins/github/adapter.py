@@ -83,7 +83,7 @@ class GitHubAdapter(TrackerAdapter):
         self.web_url = (settings.web_url or web_url).rstrip("/")
         self.notes: list[str] = []
         self.issue_types = settings.issue_types
-        self.bot_login: str | None = settings.bot_login
+        self.bot_login: str | None = settings.bot_login or None  # "" (an unset CI variable) = unset
         self._client_options = client_options
         self._client: GitHubClient | None = None
         self._app: AppTokens | None = None
@@ -183,7 +183,7 @@ class GitHubAdapter(TrackerAdapter):
                     self._no_user = True
             else:
                 self.notes.append("github: no token configured; reading anonymously")
-        if self.bot_login and self.context.state is not None and self.cfg.bot_login is None:
+        if self.bot_login and self.context.state is not None and not self.cfg.bot_login:
             # The webhook service parses deliveries before any tracker call: it finds the
             # bot's login here to ignore trackerguard's own writes.
             self.context.state.remember("github", "bot_login", self.bot_login)

@@ -138,7 +138,7 @@ class GitLabAdapter(TrackerAdapter):
         self.cfg: GitLabSettings = settings
         self.web_url = settings.url.rstrip("/")
         self.notes: list[str] = []
-        self.bot_username: str | None = settings.bot_username
+        self.bot_username: str | None = settings.bot_username or None
         self.hierarchy = settings.hierarchy
         self._client_options = client_options
         self._client: GitLabClient | None = None

@@ -78,7 +78,7 @@ class LinearAdapter(TrackerAdapter):
         assert isinstance(settings, LinearSettings)
         self.cfg: LinearSettings = settings
         self.notes: list[str] = []
-        self.bot_user_id: str | None = settings.bot_user_id
+        self.bot_user_id: str | None = settings.bot_user_id or None
         self.web_url: str | None = settings.web_url.rstrip("/") if settings.web_url else None
         self._client_options = client_options
         self._client: LinearClient | None = None
