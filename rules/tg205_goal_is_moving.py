@@ -6,19 +6,29 @@ from datetime import timedelta
 
 from pydantic import Field
 
+from trackerguard.activity import Movement, newest_below, open_below
 from trackerguard.model import Severity, StatusCategory, WorkItem
 from trackerguard.rule import Rule, RuleContext, RuleOptions, Verdict, fail, ok
+
+_EVIDENCE_KEYS = 10
 
 
 class GoalIsMovingOptions(RuleOptions):
     days: int = Field(
-        default=30, ge=1, description="Days without child activity that count as stalled."
+        default=30,
+        ge=1,
+        description="Days without any movement below an in-progress goal that count as stalled.",
     )
 
 
 class GoalIsMoving(Rule):
-    """An in-progress goal is moving: its children changed recently and its horizon has not
-    passed with work still open.
+    """A goal is moving: work below it moves, and its horizon has not passed with work open.
+
+    Movement is the newest human activity anywhere below the goal (children, grandchildren,
+    ...); trackerguard's own comments, labels and blocks never count. A goal is stalled when
+    its horizon passed with open work below it, whether it is marked in progress or not, or
+    when it is in progress and nothing below it moved for ``days`` days. A goal that has not
+    started and has no horizon passed is not accused.
 
     **Why it matters**
     A goal marked in progress that nobody works on, or whose date slipped by unnoticed,
@@ -38,34 +48,56 @@ class GoalIsMoving(Rule):
     applies_to = "goal"
     Options = GoalIsMovingOptions
 
-    def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
-        if item.status_category is not StatusCategory.IN_PROGRESS:
-            return None
-        children = ctx.graph.children(item.key)
-        if not children:
-            return None
-        days = self.options.days  # type: ignore[attr-defined]
-        now = ctx.now
+    def _horizon_passed(self, item: WorkItem, ctx: RuleContext) -> bool:
         horizon = item.horizon
-        if horizon is not None and horizon < now.date():
-            open_children = [c for c in children if not c.is_closed]
-            if open_children:
+        return horizon is not None and horizon < ctx.now.date()
+
+    def _stale(self, movement: Movement | None, ctx: RuleContext) -> bool:
+        days: int = self.options.days  # type: ignore[attr-defined]
+        return movement is None or ctx.now - movement.at > timedelta(days=days)
+
+    def needs_subtree(self, item: WorkItem, ctx: RuleContext) -> bool:
+        """The whole subtree is needed unless what was read already shows recent movement."""
+        if self._horizon_passed(item, ctx):
+            return True
+        if item.status_category is not StatusCategory.IN_PROGRESS:
+            return False
+        return self._stale(newest_below(ctx.graph, item.key), ctx)
+
+    def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
+        graph = ctx.graph
+        if not graph.below(item.key):
+            return None  # no plan at all: TG201's business
+        in_progress = item.status_category is StatusCategory.IN_PROGRESS
+        horizon = item.horizon
+        if horizon is not None and self._horizon_passed(item, ctx):
+            still_open = open_below(graph, item.key)
+            if still_open:
+                marked = (
+                    "while it is marked in progress"
+                    if in_progress
+                    else "and it is not even marked in progress"
+                )
+                keys = ", ".join(i.key for i in still_open[:_EVIDENCE_KEYS])
+                more = len(still_open) - _EVIDENCE_KEYS
                 return fail(
                     f"Its horizon {horizon.isoformat()} has passed with "
-                    f"{len(open_children)} child item(s) still open.",
+                    f"{len(still_open)} item(s) still open below it, {marked}.",
                     hint="Re-plan it: move the horizon, cut scope, or close the finished goal.",
-                    evidence="open: " + ", ".join(c.key for c in open_children[:10]),
+                    evidence="open: " + keys + (f" and {more} more" if more > 0 else ""),
                 )
-        stamps = [c.activity for c in children if c.activity is not None]
-        if not stamps:
-            return None
-        latest = max(stamps)
-        if now - latest > timedelta(days=days):
-            idle = (now - latest).days
+        if not in_progress:
+            return None  # not started and no passed horizon: nothing to accuse
+        movement = newest_below(graph, item.key)
+        if movement is None:
+            return None  # nothing below carries a date: cannot tell
+        days: int = self.options.days  # type: ignore[attr-defined]
+        since = movement.at.date().isoformat()
+        if self._stale(movement, ctx):
             return fail(
-                f"It is in progress, but none of its child items changed in {idle} days "
-                f"(limit {days}).",
+                f"It is in progress, but nothing below it has moved since {since} "
+                f"(limit {days} days).",
                 hint="Move the work forward, or set the goal back to to-do if it is paused.",
-                evidence=f"last child activity {latest.date().isoformat()}",
+                evidence=f"last movement below it: {movement.key} on {since}",
             )
-        return ok(f"last child activity {latest.date().isoformat()}")
+        return ok(f"last movement below it: {movement.key} on {since}")

@@ -267,3 +267,53 @@ def test_journal_facts_are_cached_until_the_issue_changes(tmp_path: Path) -> Non
     bot = {item.key: item for item in third.scan(ScanRequest())}["#16"].bot
     assert bot is not None and bot.comment is not None and bot.comment.fingerprint == "new"
     store.close()
+
+
+def test_only_journals_made_of_trackerguard_writes_are_the_bots() -> None:
+    """A person running trackerguard with their own key still moves their issues."""
+    from trackerguard.plugins.redmine.notes import read_journals
+
+    def journal(jid: int, user: int, when: str, notes: str = "", details: Any = ()) -> Any:
+        return {
+            "id": jid,
+            "user": {"id": user},
+            "notes": notes,
+            "created_on": when,
+            "details": list(details),
+        }
+
+    ours = "Findings...\n\ntrackerguard \u00b7 3f2a9c0d1e2b4a5c"
+    block = {"property": "attr", "name": "status_id", "old_value": "2", "new_value": "9"}
+    label = {"property": "cf", "name": "7", "old_value": None, "new_value": "trackerguard"}
+    subject = {"property": "attr", "name": "subject", "old_value": "a", "new_value": "b"}
+    journals = [
+        journal(1, 5, "2026-01-01T00:00:00Z", "a person's reply"),
+        journal(2, 1, "2026-02-01T00:00:00Z", ours),
+        journal(3, 1, "2026-03-01T00:00:00Z", details=[block]),
+        journal(4, 1, "2026-04-01T00:00:00Z", details=[label]),
+    ]
+    facts = read_journals(
+        journals,
+        bot_user_id=1,
+        current_status_id=9,
+        blocked_status_id=9,
+        status_names={2: "In Progress", 9: "Blocked"},
+        label_field_id=7,
+    )
+    assert facts.last_activity is not None and facts.last_activity.month == 1
+    assert facts.bot.blocked and facts.bot.status_before_block == "In Progress"
+    # The same account editing the subject, or writing a note of its own, is a person.
+    for extra in (
+        journal(5, 1, "2026-05-01T00:00:00Z", details=[subject]),
+        journal(5, 1, "2026-05-01T00:00:00Z", "moving this to next sprint"),
+        journal(5, 1, "2026-05-01T00:00:00Z", details=[label, subject]),
+    ):
+        moved = read_journals(
+            [*journals, extra],
+            bot_user_id=1,
+            current_status_id=9,
+            blocked_status_id=9,
+            status_names={2: "In Progress", 9: "Blocked"},
+            label_field_id=7,
+        )
+        assert moved.last_activity is not None and moved.last_activity.month == 5

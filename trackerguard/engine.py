@@ -194,6 +194,16 @@ class Engine:
             return graph.levels.is_goal(item.level)
         return True
 
+    def needs_subtree(self, item: WorkItem, ctx: RuleContext) -> bool:
+        """Whether some active rule needs the whole subtree below ``item`` to judge it."""
+        level = item.level
+        if level is None or item.is_closed or self.skip_label in item.labels:
+            return False
+        rules = self._by_level.get(level)
+        if rules is None:
+            rules = self._by_level[level] = self._rules_for(level, ctx.graph)
+        return any(active.rule.needs_subtree(item, ctx) for active in rules)
+
     def evaluate(
         self, item: WorkItem, ctx: RuleContext, errors: list[ItemError] | None = None
     ) -> list[PolicyFinding]:

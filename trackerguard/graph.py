@@ -119,6 +119,26 @@ class StrategyGraph:
         """Items that serve ``key`` directly (by parent or goal link)."""
         return [self.items[k] for k in self._children.get(key, ()) if k in self.items]
 
+    def below(self, key: str) -> list[str]:
+        """Keys of every item below ``key`` (children, their children, ...), cycle-safe.
+
+        Breadth-first, each key once, ``key`` itself never (even inside a cycle).
+        """
+        seen = {key}
+        out: list[str] = []
+        frontier = [key]
+        children = self._children
+        while frontier:
+            following: list[str] = []
+            for current in frontier:
+                for child in children.get(current, ()):
+                    if child not in seen and child in self.items:
+                        seen.add(child)
+                        out.append(child)
+                        following.append(child)
+            frontier = following
+        return out
+
     def has_live_child(self, key: str) -> bool:
         """Whether some child of ``key`` is not cancelled: the goal has a plan (TG201)."""
         return any(

@@ -159,6 +159,17 @@ class Rule:
     docs: ClassVar[str | None] = None
     """Where a plugin rule's documentation lives (a URL); built-in rules link to ours."""
 
+    def needs_subtree(self, item: WorkItem, ctx: RuleContext) -> bool:
+        """Whether judging ``item`` needs *everything* below it, not just what was read.
+
+        A scan holds only part of a goal's subtree (a query's slice, no closed items, an
+        incremental run's changes). The runner reads the whole subtree, in batch, for the
+        goals where some rule answers True, so the verdict is the same in every kind of run.
+        Answer True only when what is missing could change the verdict (TG205: nothing
+        known below moved recently, or the horizon passed); the default reads nothing more.
+        """
+        return False
+
     @classmethod
     def summary(cls) -> str:
         """The docstring's first paragraph (a sentence may span lines), on one line."""

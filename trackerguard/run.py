@@ -37,7 +37,7 @@ from trackerguard.report import Coverage, Report, RunContext
 from trackerguard.rule import Finding, RuleContext
 from trackerguard.settings import Settings
 from trackerguard.state import StateStore, scope_of
-from trackerguard.status import StatusMap
+from trackerguard.status import StatusMap, as_people_left_it
 from trackerguard.text.cache import VerdictCache
 
 if TYPE_CHECKING:
@@ -152,7 +152,14 @@ class Runner:
         self.state.close()
 
     # -- reading -------------------------------------------------------------------------------
-    def read(self, request: ScanRequest, progress: Progress, *, writing: bool = False) -> Scan:
+    def read(
+        self,
+        request: ScanRequest,
+        progress: Progress,
+        now: datetime | None = None,
+        *,
+        writing: bool = False,
+    ) -> Scan:
         adapter = self.adapter
         adapter.check_connection()
         if writing:
@@ -179,6 +186,10 @@ class Runner:
                     adapter.context.item_error(key, f"{key} was not found in the tracker")
         unreachable = self._link_foreign_goals(known, scanned)
         self._complete_context(known, scanned, request, unreachable)
+        self._as_people_left_them(known)
+        self._complete_subtrees(known, scanned, now)
+        self._as_people_left_them(known)
+        scanned = [known[item.key] for item in scanned]
         graph = StrategyGraph(
             known, self.levels, self.settings.graph.goal_link_types, [i.key for i in scanned]
         )
@@ -251,6 +262,43 @@ class Runner:
             if need:
                 for item in adapter.fetch_children(need):
                     known.setdefault(item.key, item)
+
+    def _as_people_left_them(self, known: dict[str, WorkItem]) -> None:
+        for key, item in known.items():
+            known[key] = as_people_left_it(item, self.statuses)
+
+    def _complete_subtrees(
+        self, known: dict[str, WorkItem], scanned: list[WorkItem], now: datetime | None
+    ) -> None:
+        """Read everything below the scanned goals whose verdict depends on the whole subtree.
+
+        A rule says which goals need it (:meth:`Rule.needs_subtree`, e.g. TG205 when nothing
+        read so far moved recently). What was read is a subset of the subtree, and more items
+        can only add movement or open work, so a goal that is settled by what is known keeps
+        its verdict, and every other goal is judged on its complete subtree: a full, an
+        incremental and a keyed run reach the same verdict. One batch read per level.
+        """
+        link_types = self.settings.graph.goal_link_types
+        probe = StrategyGraph(known, self.levels, link_types)
+        ctx = RuleContext(probe, self.settings, now)
+        roots = [
+            item.key
+            for item in scanned
+            if self.levels.is_goal(item.level)
+            and not item.is_closed
+            and self.engine.needs_subtree(probe.items.get(item.key, item), ctx)
+        ]
+        expanded: set[str] = set()
+        frontier = roots
+        for _ in range(self.settings.graph.max_fetch_rounds):
+            todo = sorted(set(frontier) - expanded)
+            if not todo:
+                break
+            expanded.update(todo)
+            for item in self.adapter.fetch_children(todo):
+                known.setdefault(item.key, item)
+            probe = StrategyGraph(known, self.levels, link_types)
+            frontier = [child.key for key in todo for child in probe.children(key)]
 
     # -- judging -------------------------------------------------------------------------------
     def judge(
@@ -358,7 +406,7 @@ class Runner:
             adapter_ctx.requests[kind] = 0
         try:
             try:
-                scan = self.read(request, progress, writing=apply)
+                scan = self.read(request, progress, context.started, writing=apply)
             except TrackerError as exc:
                 return self._unread_report(exc, context, apply)
             self._note_foreign_markers(scan.scanned)

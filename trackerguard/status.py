@@ -7,9 +7,11 @@ under its done category and a cancelled goal must not count as delivered.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from trackerguard.model import StatusCategory
+from trackerguard.model import StatusCategory, WorkItem
 
 
 class StatusConfig(BaseModel):
@@ -64,3 +66,21 @@ class StatusMap:
         if hint is not None:
             return hint
         return by_name or StatusCategory.TODO
+
+
+def as_people_left_it(item: WorkItem, statuses: StatusMap) -> WorkItem:
+    """The item judged with the status a person gave it, not trackerguard's own block.
+
+    While trackerguard holds an item in its blocked status, the item's *category* is that of
+    the status it had before the block (the status name stays, adapters need it to lift the
+    block). Without this, blocking an in-progress goal would make it "not started" on the
+    next run and change its verdicts: the bot's own write would move a verdict. An item a
+    person closed meanwhile is judged as closed.
+    """
+    bot = item.bot
+    if bot is None or not bot.blocked or not bot.status_before_block or item.is_closed:
+        return item
+    category = statuses.categorize(bot.status_before_block)
+    if category is item.status_category or category.is_closed:
+        return item
+    return replace(item, status_category=category)

@@ -310,12 +310,18 @@ class RedmineAdapter(TrackerAdapter):
                 self.context.item_error(issue_key(number), f"cannot read its notes: {exc}")
                 continue
             journals = (full.get("issue") or {}).get("journals") or []
+            label_cf = (
+                find_custom_field(issue, self.config.label_field)
+                if self.config.label_field
+                else None
+            )
             facts = read_journals(
                 journals,
                 bot_user_id=self.user_id,
                 current_status_id=(issue.get("status") or {}).get("id"),
                 blocked_status_id=blocked_id,
                 status_names=names,
+                label_field_id=int(label_cf["id"]) if label_cf and label_cf.get("id") else None,
             )
             self.journal_cache.put(number, stamp, facts)
             items.append(_with_facts(to_item(issue, ctx, facts.bot), facts))
@@ -367,11 +373,15 @@ class RedmineAdapter(TrackerAdapter):
         ]
         try:
             issues = self._list(scopes)
+            # The same activity as in a scan: issues the API user wrote on are read through
+            # their journals, so trackerguard's own notes never count as movement below a goal.
+            touched = (
+                self._list([{**s, "updated_by": self.user_id} for s in scopes]) if issues else {}
+            )
             self._load_versions(issues.values())
+            return self._with_bot_state(issues, touched.keys() & issues.keys())
         except RedmineDown as exc:
             raise TrackerError(self._down_message(str(exc), self._scanned)) from None
-        ctx = self._mapping()
-        return [to_item(issue, ctx) for issue in issues.values()]
 
     def fetch_items(self, keys: Sequence[str]) -> list[WorkItem]:
         """Goals outside the scan, 100 ids per request (``issue_id=1,2,3``)."""

@@ -24,7 +24,7 @@ from trackerguard.model import BotComment, BotState
 from trackerguard.state import StateStore
 
 log = logging.getLogger("trackerguard.redmine")
-_VERSION = 1
+_VERSION = 2
 
 
 class JournalCache:

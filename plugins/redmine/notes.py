@@ -58,7 +58,7 @@ class JournalFacts:
 
     bot: BotState
     last_activity: datetime | None
-    """Newest journal that is not the bot's (None: no human journal)."""
+    """Newest journal that is not trackerguard's own (None: no human journal)."""
 
 
 def _time(value: Any) -> datetime | None:
@@ -70,6 +70,41 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
+def is_bot_journal(
+    journal: Mapping[str, Any],
+    *,
+    bot_user_id: int,
+    blocked_status_id: int | None,
+    label_field_id: int | None,
+) -> bool:
+    """Whether a journal holds nothing but trackerguard's own writes.
+
+    Written by the API user *and* made only of what trackerguard writes: its note (marker
+    line), a move into or out of the blocked status, a change of the label field. Teams often
+    run trackerguard with a person's own API key; that person's real edits (a new subject, a
+    reply, a status move) are then journals of the API user too, and they are human activity.
+    """
+    if (journal.get("user") or {}).get("id") != bot_user_id:
+        return False
+    notes = str(journal.get("notes") or "")
+    if notes and note_fingerprint(notes) is None:
+        return False
+    blocked = str(blocked_status_id) if blocked_status_id is not None else None
+    for detail in journal.get("details") or []:
+        prop, name = detail.get("property"), str(detail.get("name"))
+        if (
+            prop == "attr"
+            and name == "status_id"
+            and blocked is not None
+            and blocked in (str(detail.get("new_value")), str(detail.get("old_value")))
+        ):
+            continue
+        if prop == "cf" and label_field_id is not None and name == str(label_field_id):
+            continue
+        return False
+    return True
+
+
 def read_journals(
     journals: Iterable[Mapping[str, Any]],
     *,
@@ -77,8 +112,13 @@ def read_journals(
     current_status_id: int | None,
     blocked_status_id: int | None,
     status_names: Mapping[int, str],
+    label_field_id: int | None = None,
 ) -> JournalFacts:
-    """Derive the bot state (our note, whether we blocked) from an issue's journals."""
+    """Derive the bot state (our note, whether we blocked) from an issue's journals.
+
+    The last human activity is the newest journal that is not trackerguard's own
+    (:func:`is_bot_journal`), so the bot's writes never count as movement.
+    """
     mine: list[BotComment] = []
     foreign = 0
     last_status_change: Mapping[str, Any] | None = None
@@ -96,7 +136,12 @@ def read_journals(
             if detail.get("property") == "attr" and detail.get("name") == "status_id":
                 last_status_change = detail
                 last_status_by_bot = by_bot
-        if not by_bot:
+        if not is_bot_journal(
+            journal,
+            bot_user_id=bot_user_id,
+            blocked_status_id=blocked_status_id,
+            label_field_id=label_field_id,
+        ):
             created = _time(journal.get("created_on"))
             if created is not None and (last_human is None or created > last_human):
                 last_human = created
