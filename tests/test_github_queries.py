@@ -49,3 +49,16 @@ def test_keys_are_parsed_strictly() -> None:
     assert gql.parse_key("acme/web#12") == ("acme", "web", 12)
     for bad in ("acme/web", "acme#1", 'acme/we"b#1', "acme/web#x", "a/b/c#1"):
         assert gql.parse_key(bad) is None
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_documents_with_a_project_validate_against_the_shared_schema(name: str) -> None:
+    """The Projects (v2) fragment needs nothing newer than the shared snapshot."""
+    fragment = gql.project_fragment("Status", ["Target date", 'Sprint "2"', "Iteration"])
+    document = parse(gql.with_fragments(DOCUMENTS[name], False, fragment))
+    assert [e.message for e in validate(shared_schema(), document)] == []
+    assert validate_document(gql.with_fragments(DOCUMENTS[name], True, fragment)) == []
+
+
+def test_project_lookup_validates_against_the_shared_schema() -> None:
+    assert [e.message for e in validate(shared_schema(), parse(gql.PROJECT_QUERY))] == []

@@ -94,6 +94,13 @@ class GitHubAdapter(TrackerAdapter):
         self._identified = False
         self._no_user = False
         """GET /user answered 403: an installation or Actions token, no user of its own."""
+        self.project_id: str | None = None
+        project = settings.project
+        self._project_fragment = (
+            gql.project_fragment(project.status_field, project.horizon_fields)
+            if project is not None
+            else None
+        )
 
     # -- plumbing ---------------------------------------------------------------------------
     @property
@@ -144,6 +151,8 @@ class GitHubAdapter(TrackerAdapter):
                 ),
                 block_label=self.cfg.block_label,
                 bot_login=self.bot_login,
+                project_id=self.project_id,
+                horizon_fields=tuple(self.cfg.project.horizon_fields) if self.cfg.project else (),
             )
         return self._converter
 
@@ -192,6 +201,7 @@ class GitHubAdapter(TrackerAdapter):
                 "github: the token has no user of its own (GET /user: 403); set [github] "
                 "bot_login so trackerguard knows which comments are its own"
             )
+        self._resolve_project()
         self._converter = None
         return self.bot_login
 
@@ -209,6 +219,25 @@ class GitHubAdapter(TrackerAdapter):
             "other people's; set [github] bot_login (env TRACKERGUARD_GITHUB__BOT_LOGIN) to "
             "the account that writes, e.g. 'github-actions[bot]' for the Actions GITHUB_TOKEN"
         )
+
+    def _resolve_project(self) -> None:
+        """Find the configured Project (v2)'s node id (one request per run)."""
+        project = self.cfg.project
+        if project is None:
+            return
+        data, errors = self.client.graphql(
+            gql.PROJECT_QUERY, {"owner": project.owner, "number": project.number}
+        )
+        owner = (data or {}).get("repositoryOwner") or {}
+        found = owner.get("projectV2") or {}
+        if not found.get("id"):
+            reason = "; ".join(str(e.get("message", "?")) for e in errors) or "not found"
+            raise ConfigError(
+                f"github.project: no project number {project.number} owned by "
+                f"'{project.owner}' is visible to trackerguard ({reason}); check owner and "
+                "number, and that the token may read projects (scope read:project)"
+            )
+        self.project_id = str(found["id"])
 
     # -- reading ----------------------------------------------------------------------------
     def scan(self, request: ScanRequest) -> Iterator[WorkItem]:
@@ -425,7 +454,8 @@ class GitHubAdapter(TrackerAdapter):
         while True:
             try:
                 data, errors = self.client.graphql(
-                    gql.with_fragments(document, self.issue_types), variables
+                    gql.with_fragments(document, self.issue_types, self._project_fragment),
+                    variables,
                 )
             except TrackerError as exc:
                 if self.issue_types and _NO_ISSUE_TYPE in str(exc):

@@ -9,13 +9,19 @@ Mapping decisions (GitHub has no status names, only ``state`` + ``state_reason``
   ``[github] default_level`` for issues with no type at all;
 * ``last_activity`` ignores trackerguard's own writes: when the bot left traces on an issue,
   its ``updatedAt`` may be ours, so activity is rebuilt from creation, body edits, closing and
-  human comments.
+  human comments;
+* with ``[github] project``, an open issue in that Project (v2) takes its status from the
+  project's Status option (mapped through ``[status]``: "In Progress" → in progress, "Done" →
+  done, "Todo" → to do) and its horizon from the first set date or iteration field (an
+  iteration ends on its last day); a person moving the card or its date is activity
+  (trackerguard never writes project fields). Issues outside the project keep the mapping
+  above.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from trackerguard.adapter import MARKER
@@ -67,6 +73,9 @@ class Converter:
     default_level: str | None
     block_label: str
     bot_login: str | None
+    project_id: str | None = None
+    """Node id of the configured Project (v2), when one is configured and was found."""
+    horizon_fields: tuple[str, ...] = ()
 
     def key_of(self, repo: str, number: int) -> str:
         return f"{repo}#{number}"
@@ -138,6 +147,12 @@ class Converter:
         )
         created = parse_time(node.get("createdAt"))
         updated = parse_time(node.get("updatedAt"))
+        plan = self.project_plan(node)
+        category = self.statuses.categorize(status, hint)
+        if plan.status and node.get("state") != "CLOSED":
+            status, category = plan.status, self.statuses.categorize(plan.status)
+        activity = self._activity(node, comments, bot_comment, labels, created, updated)
+        moved = [m for m in (activity, *plan.moved) if m is not None]
         return WorkItem(
             tracker=self.tracker,
             key=self.key_of(repo, number),
@@ -146,7 +161,7 @@ class Converter:
             url=self.url_of(repo, number),
             level=self.level_of(type_name, labels),
             status=status,
-            status_category=self.statuses.categorize(status, hint),
+            status_category=category,
             description=normalize(node.get("body") or "", "markdown"),
             parent=(
                 self.key_of(str(parent["repository"]["nameWithOwner"]), int(parent["number"]))
@@ -154,6 +169,7 @@ class Converter:
                 else None
             ),
             assignee=assignees[0] if assignees else None,
+            due=plan.horizon,
             milestone=str(milestone["title"]) if milestone else None,
             milestone_due=parse_day(milestone.get("dueOn")) if milestone else None,
             labels=labels,
@@ -168,13 +184,39 @@ class Converter:
                 "sub_issues_total": int(summary.get("total") or 0),
                 "sub_issues_completed": int(summary.get("completed") or 0),
                 "milestone_number": milestone.get("number") if milestone else None,
+                "project_status": plan.status,
+                "project_horizon_field": plan.horizon_field,
             },
             created=created,
             updated=updated,
-            last_activity=self._activity(node, comments, bot_comment, labels, created, updated),
+            last_activity=max(moved) if moved else None,
             bot=bot,
             raw=node,
         )
+
+    def project_plan(self, node: dict[str, Any]) -> ProjectPlan:
+        """Status and horizon of the issue in the configured project (empty when not in it)."""
+        if self.project_id is None:
+            return ProjectPlan()
+        for membership in (node.get("projectItems") or {}).get("nodes") or []:
+            if not membership or (membership.get("project") or {}).get("id") != self.project_id:
+                continue
+            value = membership.get("status") or {}
+            status = str(value.get("name") or "") or None
+            moved = [parse_time(value.get("updatedAt"))] if status else []
+            horizon: date | None = None
+            horizon_field: str | None = None
+            for index, name in enumerate(self.horizon_fields):
+                field_value = membership.get(f"h{index}") or {}
+                horizon = _horizon(field_value)
+                if horizon is not None:
+                    horizon_field = name
+                    moved.append(parse_time(field_value.get("updatedAt")))
+                    break
+            return ProjectPlan(
+                status, horizon, horizon_field, tuple(m for m in moved if m is not None)
+            )
+        return ProjectPlan()
 
     def _activity(
         self,
@@ -194,6 +236,33 @@ class Converter:
                 moments.append(parse_time(comment.get("updatedAt") or comment.get("createdAt")))
         known = [m for m in moments if m is not None]
         return max(known) if known else updated
+
+
+@dataclass(frozen=True)
+class ProjectPlan:
+    """What the configured project says about one issue."""
+
+    status: str | None = None
+    horizon: date | None = None
+    horizon_field: str | None = None
+    moved: tuple[datetime, ...] = ()
+    """When people last set those project fields (activity trackerguard never causes)."""
+
+
+def _horizon(value: dict[str, Any]) -> date | None:
+    """A date field's date, or an iteration's last day (start + duration - 1)."""
+    if value.get("date"):
+        try:
+            return date.fromisoformat(str(value["date"])[:10])
+        except ValueError:
+            return None
+    if value.get("startDate") and value.get("duration"):
+        try:
+            start = date.fromisoformat(str(value["startDate"])[:10])
+        except ValueError:
+            return None
+        return start + timedelta(days=int(value["duration"]) - 1)
+    return None
 
 
 def _closing_prs(node: dict[str, Any]) -> list[dict[str, Any]]:

@@ -64,6 +64,7 @@ fragment IssueFields on Issue {
     }
   }
   TYPE_SPREAD
+  PROJECT_SPREAD
 }
 """
 
@@ -141,11 +142,58 @@ _KEY = re.compile(r"^(?P<owner>[A-Za-z0-9_.-]+)/(?P<name>[A-Za-z0-9_.-]+)#(?P<nu
 _BATCH_VARS = "$commentWindow: Int!, $statusContext: String!"
 
 
-def with_fragments(document: str, issue_types: bool) -> str:
-    """Attach the issue fragment (and, when enabled, the newer issue-type fragment)."""
+PROJECT_QUERY = """
+query TrackerguardProject($owner: String!, $number: Int!) {
+  repositoryOwner(login: $owner) {
+    login
+    ... on User { projectV2(number: $number) { id title } }
+    ... on Organization { projectV2(number: $number) { id title } }
+  }
+}
+"""
+"""Resolves ``[github] project`` (a user's or an organisation's) to its node id, once a run."""
+
+PROJECT_ITEMS = 20
+"""Project memberships read per issue (an issue sits in a handful of projects at most)."""
+
+
+def project_fragment(status_field: str, horizon_fields: Sequence[str]) -> str:
+    """The issue's memberships in Projects (v2), with the configured fields by name.
+
+    Field names are inlined as JSON-quoted literals (they come from the configuration), each
+    read with ``fieldValueByName``, so one issue page carries its project status and horizon:
+    no per-item look-up. The adapter keeps the membership of the configured project.
+    """
+    horizons = "\n".join(
+        f"      h{index}: fieldValueByName(name: {json.dumps(name)}) {{\n"
+        "        ... on ProjectV2ItemFieldDateValue { date updatedAt }\n"
+        "        ... on ProjectV2ItemFieldIterationValue { startDate duration updatedAt }\n"
+        "      }"
+        for index, name in enumerate(horizon_fields)
+    )
+    return (
+        "\nfragment ProjectFields on Issue {\n"
+        f"  projectItems(first: {PROJECT_ITEMS}) {{\n"
+        "    nodes {\n"
+        "      project { id }\n"
+        f"      status: fieldValueByName(name: {json.dumps(status_field)}) {{\n"
+        "        ... on ProjectV2ItemFieldSingleSelectValue { name updatedAt }\n"
+        "      }\n"
+        f"{horizons}\n"
+        "    }\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def with_fragments(document: str, issue_types: bool, project: str | None = None) -> str:
+    """Attach the issue fragment (and, when enabled, the newer issue-type fragment and the
+    Projects fragment built by :func:`project_fragment`)."""
     spread = "...IssueTypeFields" if issue_types else ""
-    fields = _ISSUE_FIELDS.replace("TYPE_SPREAD", spread)
-    return document + fields + (ISSUE_TYPE_FRAGMENT if issue_types else "")
+    fields = _ISSUE_FIELDS.replace("TYPE_SPREAD", spread).replace(
+        "PROJECT_SPREAD", "...ProjectFields" if project else ""
+    )
+    return document + fields + (ISSUE_TYPE_FRAGMENT if issue_types else "") + (project or "")
 
 
 def parse_key(key: str) -> tuple[str, str, int] | None:

@@ -8,9 +8,27 @@ file and are masked in ``trackerguard config``.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from trackerguard.adapter import TrackerSettings
+
+
+class GitHubProjectSettings(BaseModel):
+    """``[github.project]``: the Project (v2) whose fields give status and horizon."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner: str = Field(min_length=1)
+    """The user or organisation that owns the project (its login)."""
+    number: int = Field(ge=1)
+    """The project's number (``https://github.com/orgs/OWNER/projects/NUMBER``)."""
+    status_field: str = "Status"
+    """Single-select field whose option names are mapped through ``[status]``."""
+    horizon_fields: list[str] = Field(
+        default_factory=lambda: ["Target date", "End date", "Iteration"]
+    )
+    """Date or iteration fields giving the horizon, first set one wins (an iteration's
+    horizon is its last day)."""
 
 
 class GitHubSettings(TrackerSettings):
@@ -50,6 +68,10 @@ class GitHubSettings(TrackerSettings):
     page_size: int = Field(default=100, ge=1, le=100)
     comment_window: int = Field(default=20, ge=1, le=100)
     """Comments read with each issue to find trackerguard's comment; more are paged by REST."""
+
+    project: GitHubProjectSettings | None = None
+    """Read status and horizon from this Project (v2); issues not in it keep the default
+    mapping (state, sub-issues, closing pull requests; milestone due date)."""
 
     # How to act.
     block_label: str = "trackerguard: blocked"

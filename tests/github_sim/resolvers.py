@@ -133,6 +133,13 @@ class QueryRoot:
     def rateLimit(self, info: Any, dryRun: bool = False) -> dict[str, Any]:
         return self.sim.rate
 
+    def repositoryOwner(self, info: Any, login: str) -> OwnerNode | None:
+        world = self.sim.world
+        kinds = {p.owner_type for (owner, _), p in world.projects.items() if owner == login}
+        if not kinds and not any(r.split("/")[0] == login for r in world.repos):
+            return None
+        return OwnerNode(self.sim, login, kinds.pop() if kinds else "Organization")
+
     def repository(self, info: Any, owner: str, name: str, followRenames: bool = True) -> Any:
         repo = self.sim.world.repos.get(f"{owner}/{name}")
         if repo is None:
@@ -154,6 +161,34 @@ class QueryRoot:
         )
         page["issueCount"] = len(found)
         return page
+
+
+class OwnerNode:
+    """A user or organisation (``RepositoryOwner``), as far as projects go."""
+
+    def __init__(self, sim: Sim, login: str, typename: str) -> None:
+        self.sim = sim
+        self.login = login
+        self.typename = typename
+        self.id = f"{typename[0]}_{login}"
+
+    def projectV2(self, info: Any, number: int) -> dict[str, Any]:
+        found = self.sim.world.projects.get((self.login, number))
+        if found is None or found.owner_type != self.typename:
+            raise NotFound(f"Could not resolve to a ProjectV2 with the number {number}.")
+        return {"id": found.id, "title": found.title, "number": found.number}
+
+
+class ProjectItemNode:
+    """One issue's membership in one project; field values are looked up by field name."""
+
+    def __init__(self, project: Any, values: dict[str, dict[str, Any]]) -> None:
+        self.project = {"id": project.id, "number": project.number, "title": project.title}
+        self.id = f"PVTI_{project.id}"
+        self._values = values
+
+    def fieldValueByName(self, info: Any, name: str) -> dict[str, Any] | None:
+        return self._values.get(name)
 
 
 class RepoNode:
@@ -295,6 +330,17 @@ class IssueNode:
             for c in self.sim.world.comments_of(self.issue.repo, self.issue.number)
         ]
         return connection(nodes, first, after, last)
+
+    def projectItems(
+        self, info: Any, first: int | None = None, after: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        key = self.issue.key
+        nodes = [
+            ProjectItemNode(project, project.values[key])
+            for project in self.sim.world.projects.values()
+            if key in project.values
+        ]
+        return connection(nodes, first, after)
 
     def closedByPullRequestsReferences(
         self, info: Any, first: int | None = None, includeClosedPrs: bool = False, **_: Any

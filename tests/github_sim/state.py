@@ -83,6 +83,45 @@ class Issue:
 
 
 @dataclass
+class Project:
+    """A Project (v2): fields set per issue, as GitHub's field values (with ``__typename``)."""
+
+    id: str
+    owner: str
+    owner_type: str
+    number: int
+    title: str = "Roadmap"
+    values: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Issue key → field name → value (``name``/``date``/``startDate``+``duration``)."""
+
+    def add(self, key: str) -> None:
+        self.values.setdefault(key, {})
+
+    def status(self, key: str, option: str, when: datetime | None = None) -> None:
+        self.values.setdefault(key, {})["Status"] = {
+            "__typename": "ProjectV2ItemFieldSingleSelectValue",
+            "name": option,
+            "updatedAt": iso(when or now()),
+        }
+
+    def date(self, key: str, field_name: str, day: str, when: datetime | None = None) -> None:
+        self.values.setdefault(key, {})[field_name] = {
+            "__typename": "ProjectV2ItemFieldDateValue",
+            "date": day,
+            "updatedAt": iso(when or now()),
+        }
+
+    def iteration(self, key: str, field_name: str, start: str, duration: int) -> None:
+        self.values.setdefault(key, {})[field_name] = {
+            "__typename": "ProjectV2ItemFieldIterationValue",
+            "startDate": start,
+            "duration": duration,
+            "title": f"Iteration from {start}",
+            "updatedAt": iso(now()),
+        }
+
+
+@dataclass
 class Repo:
     full_name: str
     labels: dict[str, Label] = field(default_factory=dict)
@@ -102,12 +141,20 @@ class World:
         self.pulls: list[PullRequest] = []
         self.statuses: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
         self.children: dict[str, list[str]] = {}
+        self.projects: dict[tuple[str, int], Project] = {}
         self._ids = itertools.count(1000)
         self._comment_ids = itertools.count(50_000)
 
     # -- building ---------------------------------------------------------------------------
     def repo(self, full_name: str) -> Repo:
         return self.repos.setdefault(full_name, Repo(full_name))
+
+    def project(self, owner: str, number: int, owner_type: str = "Organization") -> Project:
+        found = self.projects.get((owner, number))
+        if found is None:
+            found = Project(f"PVT_{owner}_{number}", owner, owner_type, number)
+            self.projects[(owner, number)] = found
+        return found
 
     def milestone(self, repo: str, title: str, due_on: datetime | None = None) -> int:
         r = self.repo(repo)
