@@ -220,3 +220,19 @@ def test_links_are_seen_from_the_asking_issue() -> None:
 def test_key_parsing(key: str, issue_part: Any, epic_part: Any) -> None:
     assert split_issue_key(key) == issue_part
     assert split_epic_key(key) == epic_part
+
+
+def test_horizon_is_the_due_date_else_the_iteration_end() -> None:
+    sprint = {"id": 9, "title": "Sprint 14", "start_date": "2026-11-02", "due_date": "2026-11-15"}
+    item = converter().convert_issue(issue(iteration=sprint))
+    assert item.due == date(2026, 11, 15) and item.fields["iteration"] == "Sprint 14"
+    own = converter().convert_issue(issue(iteration=sprint, due_date="2026-12-01"))
+    assert own.due == date(2026, 12, 1)
+    assert converter().convert_issue(issue()).due is None
+
+
+def test_workflow_scoped_label_gives_the_status_category() -> None:
+    moving = converter().convert_issue(issue(labels=["workflow::In Progress"]))
+    assert moving.status == "In Progress"
+    assert moving.status_category is StatusCategory.IN_PROGRESS
+    assert converter().convert_issue(issue()).status_category is StatusCategory.TODO

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -260,3 +260,35 @@ def test_parse_time_reads_jira_timestamps(when: Any) -> None:
 def test_strip_order_keeps_conditions(condition: str) -> None:
     jql = f'{condition} AND summary ~ "order by x" ORDER BY rank DESC'
     assert strip_order(jql) == jql[: jql.rindex(" ORDER BY")].strip()
+
+
+def test_horizon_from_due_date_else_plans_target_end_and_fix_version() -> None:
+    ids = FieldIds("customfield_1", "customfield_2", "customfield_3", "customfield_9")
+    m = mapper(ids=ids)
+    assert "customfield_9" in m.request_fields(flagged=False)
+    planned = m.item(issue(customfield_9="2027-03-31"))
+    assert planned.due == date(2027, 3, 31)
+    own = m.item(issue(duedate="2027-01-15", customfield_9="2027-03-31"))
+    assert own.due == date(2027, 1, 15)
+    release = m.item(issue(fixVersions=[{"name": "2027.1", "releaseDate": "2027-02-01"}]))
+    assert release.due is None and release.milestone_due == date(2027, 2, 1)
+    assert release.horizon == date(2027, 2, 1)
+    # The field is found on a site by its Jira Plans type, whatever it is called there.
+    found = discover_fields(
+        [
+            {
+                "id": "customfield_77",
+                "name": "Ziel-Ende",
+                "custom": True,
+                "schema": {"custom": "com.atlassian.jpo:jpo-custom-field-baseline-end"},
+            }
+        ]
+    )
+    assert found.target_end == "customfield_77"
+
+
+def test_status_category_is_the_category_hint() -> None:
+    review = issue(status={"name": "Peer check", "statusCategory": {"key": "indeterminate"}})
+    assert mapper().item(review).status_category is StatusCategory.IN_PROGRESS
+    done = issue(status={"name": "Shipped", "statusCategory": {"key": "done"}})
+    assert mapper().item(done).status_category is StatusCategory.DONE

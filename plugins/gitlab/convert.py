@@ -14,6 +14,8 @@ Mapping decisions (GitLab issues have a state, not a status):
   ``cancelled_labels`` or a status label (``workflow::Won't do``) naming a cancelled status;
   an open item takes its status from a ``workflow::``/``status::`` scoped label when it has
   one (``workflow::In Progress`` → in progress), else ``Open`` (todo).
+* **Horizon**: the issue's due date, else its iteration's end (``iteration.due_date``,
+  Premium), and its milestone's due date; an epic's due (or end) date.
 * **Blocked** means the configured scoped ``blocked_label`` is on the item.
 * ``last_activity`` ignores trackerguard's own writes: when the bot left traces on an item
   its ``updated_at`` may be ours, so activity is rebuilt from creation, closing and human
@@ -206,6 +208,7 @@ class Converter:
         state = str(issue.get("state") or "opened")
         status, hint = self.status_of(state, labels)
         milestone = issue.get("milestone") or None
+        iteration = issue.get("iteration") or {}
         assignees = [
             str(a.get("username")) for a in issue.get("assignees") or [] if a and a.get("username")
         ]
@@ -229,11 +232,12 @@ class Converter:
             parent=parent or epic_key_of_issue(issue),
             links=links,
             assignee=assignees[0] if assignees else None,
-            due=parse_day(issue.get("due_date")),
+            due=parse_day(issue.get("due_date")) or parse_day(iteration.get("due_date")),
             milestone=str(milestone["title"]) if milestone else None,
             milestone_due=parse_day(milestone.get("due_date")) if milestone else None,
             labels=labels,
             fields={
+                "iteration": iteration.get("title") or iteration.get("id") or None,
                 "project_id": issue.get("project_id"),
                 "iid": issue.get("iid"),
                 "id": issue.get("id"),

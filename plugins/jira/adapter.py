@@ -141,7 +141,7 @@ class JiraAdapter(TrackerAdapter):
         if self._mapper is None:
             client = self.client
             cloud = client.cloud
-            needs_fields = not cloud or self.cfg.block == "flag"
+            needs_fields = not cloud or self.cfg.block == "flag" or bool(self.cfg.target_end_field)
             ids = FieldIds()
             if needs_fields:
                 ids = discover_fields(
@@ -149,6 +149,7 @@ class JiraAdapter(TrackerAdapter):
                     epic_link=self.cfg.epic_link_field,
                     parent_link=self.cfg.parent_link_field,
                     flagged=self.cfg.flagged_field,
+                    target_end=self.cfg.target_end_field,
                 )
                 if not cloud and not (ids.epic_link or ids.parent_link):
                     self.notes.append(

@@ -56,6 +56,8 @@ class FieldIds:
     epic_link: str | None = None
     parent_link: str | None = None
     flagged: str | None = None
+    target_end: str | None = None
+    """Jira Plans (Advanced Roadmaps) "Target end" field, where the site has it."""
 
     def clause(self, field_id: str | None) -> str | None:
         """The JQL clause name of a custom field: ``cf[12345]``."""
@@ -70,6 +72,7 @@ def discover_fields(
     epic_link: str | None = None,
     parent_link: str | None = None,
     flagged: str | None = None,
+    target_end: str | None = None,
 ) -> FieldIds:
     """Find Epic Link / Parent Link / Flagged by their type key, then by name.
 
@@ -97,6 +100,9 @@ def discover_fields(
         parent_link=find(parent_link, "com.atlassian.jpo:jpo-custom-field-parent", "Parent Link"),
         flagged=find(
             flagged, "com.atlassian.jira.plugin.system.customfieldtypes:multicheckboxes", "Flagged"
+        ),
+        target_end=find(
+            target_end, "com.atlassian.jpo:jpo-custom-field-baseline-end", "Target end"
         ),
     )
 
@@ -185,6 +191,8 @@ class Mapper:
             out += [f for f in (self.ids.epic_link, self.ids.parent_link) if f]
         if flagged and self.ids.flagged:
             out.append(self.ids.flagged)
+        if self.ids.target_end:
+            out.append(self.ids.target_end)
         out += [f for f in self.extra_fields if f not in out]
         return out
 
@@ -265,7 +273,8 @@ class Mapper:
             parent=self.parent_of(f),
             links=tuple(links),
             assignee=_user(f.get("assignee")),
-            due=parse_date(f.get("duedate")),
+            due=parse_date(f.get("duedate"))
+            or (parse_date(f.get(self.ids.target_end)) if self.ids.target_end else None),
             milestone=milestone,
             milestone_due=milestone_due,
             labels=labels,

@@ -40,6 +40,9 @@ class JiraSettings(TrackerSettings):
     epic_link_field: str | None = None
     """DC: id or name of the Epic Link field (discovered from ``/field`` when omitted)."""
     parent_link_field: str | None = None
+    target_end_field: str | None = None
+    """Jira Plans' "Target end" field (id or name), a horizon where the due date is empty;
+    found by its type on Data Center, read on Cloud when set (Cloud reads no field list)."""
     """DC: id or name of the Parent Link field (discovered from ``/field`` when omitted)."""
     flagged_field: str | None = None
     """Id or name of the Flagged field (discovered from ``/field`` when omitted)."""

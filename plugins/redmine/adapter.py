@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from trackerguard.plugins.redmine.cache import JournalCache
 from trackerguard.plugins.redmine.client import RedmineClient, RedmineDown
+from trackerguard.plugins.redmine.formatting import check_formatting
 from trackerguard.plugins.redmine.mapping import (
     MappingContext,
     Version,
@@ -274,6 +275,7 @@ class RedmineAdapter(TrackerAdapter):
             self._scanned = [issue_key(i) for i in issues]
             touched = self._list([{**s, "updated_by": self.user_id} for s in scopes])
             self._load_versions(issues.values())
+            self._check_formatting(issues.values())
             items = self._with_bot_state(issues, touched.keys() & issues.keys())
         except RedmineDown as exc:
             raise TrackerError(
@@ -347,6 +349,13 @@ class RedmineAdapter(TrackerAdapter):
                 if notes and not by_bot and note_fingerprint(notes) is None:
                     out.setdefault(item.key, []).append(notes)
         return out
+
+    def _check_formatting(self, issues: Iterable[Mapping[str, Any]]) -> None:
+        """One run note when the descriptions are clearly in another format than configured."""
+        found = check_formatting(str(issue.get("description") or "") for issue in issues)
+        note = found.note(self.config.text_formatting)
+        if note and note not in self.notes:
+            self.notes.append(note)
 
     def _down_message(self, reason: str, read: Sequence[str]) -> str:
         keys = list(read or self._scanned)
