@@ -170,3 +170,51 @@ def test_settings_accept_one_repo_string_and_reject_bad_names() -> None:
     assert GitHubSettings(repos="acme/web, acme/api").repos == ["acme/web", "acme/api"]  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="owner/name"):
         GitHubSettings(repos=["acme"])
+
+
+def test_activity_sees_the_newest_human_comments_past_the_comment_window() -> None:
+    ours = {
+        "databaseId": 9,
+        "body": f"{MARKER}\n<!-- trackerguard:fingerprint=abc -->\nhi",
+        "author": {"login": "tg-bot"},
+        "createdAt": "2026-02-01T00:00:00Z",
+    }
+    latest = [
+        {"body": "picked this up", "author": {"login": "ana"}, "createdAt": "2026-02-20T00:00:00Z"},
+        {**ours, "createdAt": "2026-03-01T00:00:00Z"},
+    ]
+    item = make().converter.convert(
+        node(
+            comments={"totalCount": 40, "nodes": [ours]},
+            latestComments={"nodes": latest},
+        )
+    )
+    assert item.last_activity is not None
+    assert item.last_activity.isoformat().startswith("2026-02-20")  # the person, not the bot
+
+
+def test_project_status_and_iteration_horizon_for_issues_in_the_project() -> None:
+    adapter = make(project={"owner": "acme", "number": 7})
+    adapter.project_id = "PVT_1"
+    membership = {
+        "project": {"id": "PVT_1"},
+        "status": {"name": "In Progress", "updatedAt": "2026-04-02T00:00:00Z"},
+        "h0": None,
+        "h1": {},
+        "h2": {"startDate": "2026-05-04", "duration": 14, "updatedAt": "2026-04-01T00:00:00Z"},
+    }
+    other = {"project": {"id": "PVT_other"}, "status": {"name": "Done"}}
+    item = adapter.converter.convert(node(projectItems={"nodes": [other, membership]}))
+    assert item.status == "In Progress"
+    assert item.status_category is StatusCategory.IN_PROGRESS
+    assert item.due is not None and item.due.isoformat() == "2026-05-17"
+    assert item.fields["project_horizon_field"] == "Iteration"
+    assert item.last_activity is not None and item.last_activity.isoformat().startswith(
+        "2026-04-02"
+    )
+    outside = adapter.converter.convert(node(projectItems={"nodes": [other]}))
+    assert outside.status == "Open" and outside.due is None
+    closed = adapter.converter.convert(
+        node(state="CLOSED", stateReason="COMPLETED", projectItems={"nodes": [membership]})
+    )
+    assert closed.status_category is StatusCategory.DONE  # a closed issue stays closed

@@ -236,3 +236,36 @@ def test_workflow_scoped_label_gives_the_status_category() -> None:
     assert moving.status == "In Progress"
     assert moving.status_category is StatusCategory.IN_PROGRESS
     assert converter().convert_issue(issue()).status_category is StatusCategory.TODO
+
+
+def test_a_persons_system_notes_are_movement_the_bots_are_not() -> None:
+    marker = f"{MARKER}\n<!-- trackerguard:fingerprint=abc -->\nfindings"
+    notes = [
+        {
+            "id": 1,
+            "body": marker,
+            "author": {"username": "tg-bot"},
+            "system": False,
+            "created_at": "2026-11-21T10:00:00Z",
+        },
+        {
+            "id": 2,
+            "body": "added ~trackerguard label",
+            "author": {"username": "tg-bot"},
+            "system": True,
+            "created_at": "2026-11-25T10:00:00Z",
+        },
+    ]
+    item = converter().convert_issue(issue(updated_at="2026-11-25T10:00:00Z"), notes=notes)
+    assert item.last_activity is not None and item.last_activity.day == 1  # creation
+    person = {
+        "id": 3,
+        "body": "changed the description",
+        "author": {"username": "ana"},
+        "system": True,
+        "created_at": "2026-11-24T10:00:00Z",
+    }
+    moved = converter().convert_issue(
+        issue(updated_at="2026-11-25T10:00:00Z"), notes=[*notes, person]
+    )
+    assert moved.last_activity is not None and moved.last_activity.day == 24

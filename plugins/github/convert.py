@@ -231,8 +231,9 @@ class Converter:
         if not touched:
             return updated
         moments = [created, parse_time(node.get("lastEditedAt")), parse_time(node.get("closedAt"))]
-        for comment in comments:
-            if not self.is_bot_comment(comment):
+        latest = list((node.get("latestComments") or {}).get("nodes") or [])
+        for comment in [*comments, *latest]:  # the newest ones even past the comment window
+            if comment and not self.is_bot_comment(comment):
                 moments.append(parse_time(comment.get("updatedAt") or comment.get("createdAt")))
         known = [m for m in moments if m is not None]
         return max(known) if known else updated

@@ -53,6 +53,9 @@ fragment IssueFields on Issue {
     totalCount
     nodes { databaseId body createdAt updatedAt author { login } }
   }
+  latestComments: comments(last: 5) {
+    nodes { body createdAt updatedAt author { login } }
+  }
   closedByPullRequestsReferences(first: 10) {
     nodes {
       number

@@ -298,9 +298,18 @@ class Converter:
         if bot_comment is None and not self.touched(labels):
             return updated
         moments = [created, closed]
+        bot = (self.bot_username or "").casefold()
         for note in notes or []:
-            if not note.get("system") and not self.is_bot_note(note):
-                moments.append(parse_time(note.get("updated_at") or note.get("created_at")))
+            if note.get("system"):
+                # A system note records a change and who made it ("changed the description",
+                # "added ~label"): a person's change is movement, the bot's label or block is
+                # not. Without the bot's identity no system note can be told apart.
+                author = str((note.get("author") or {}).get("username") or "").casefold()
+                if not bot or author == bot:
+                    continue
+            elif self.is_bot_note(note):
+                continue
+            moments.append(parse_time(note.get("updated_at") or note.get("created_at")))
         known = [m for m in moments if m is not None]
         return max(known) if known else updated
 
