@@ -22,7 +22,7 @@ class GoalIsMovingOptions(RuleOptions):
 
 
 class GoalIsMoving(Rule):
-    """A goal is moving: work below it moves, and its horizon has not passed with work open.
+    """A goal is moving: work below it moves, and its horizon has not passed with work still open.
 
     Movement is the newest human activity anywhere below the goal (children, grandchildren,
     ...); trackerguard's own comments, labels and blocks never count. A goal is stalled when
