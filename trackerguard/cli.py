@@ -24,7 +24,7 @@ from trackerguard import __version__
 from trackerguard.adapter import ScanRequest
 from trackerguard.errors import TrackerguardError, UsageError
 from trackerguard.plugins_manager import Registry, build_registry
-from trackerguard.settings import Settings, load_settings
+from trackerguard.settings import Settings, load_settings, plugin_tracker_models
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS_HELP = "text|json|markdown|junit|html (or a plugin's format)"
@@ -89,6 +89,9 @@ def _setup(
         overrides["plugins_dir"] = plugins_dir
     settings = load_settings(config_file, overrides)
     registry = build_registry(settings.plugins_dir)
+    models = plugin_tracker_models(registry.trackers)
+    if models:  # again, now that the plugins' own settings models are known
+        settings = load_settings(config_file, overrides, tracker_models=models)
     from trackerguard.env_check import check_environment
 
     check_environment(

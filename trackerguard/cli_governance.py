@@ -11,16 +11,23 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import BaseModel
 
 from trackerguard.adapter import ScanRequest
 from trackerguard.cli import _errors, _setup, config_options, main
 from trackerguard.errors import UsageError
-from trackerguard.settings import Settings, find_config_file, load_settings
+from trackerguard.settings import (
+    Settings,
+    find_config_file,
+    load_settings,
+    plugin_tracker_models,
+)
 from trackerguard.state import scope_of
 
 
@@ -122,12 +129,15 @@ def waivers_command(
 
 # -- diff ----------------------------------------------------------------------------------------
 def _against_settings(
-    against: str, config_file: Path | None, overrides: dict[str, Any]
+    against: str,
+    config_file: Path | None,
+    overrides: dict[str, Any],
+    tracker_models: Mapping[str, type[BaseModel]],
 ) -> Settings:
     """``--against FILE`` or ``--against REV`` (the config file as of a git revision)."""
     candidate = Path(against)
     if candidate.is_file():
-        return load_settings(candidate, overrides)
+        return load_settings(candidate, overrides, tracker_models=tracker_models)
     current = config_file or find_config_file()
     if current is None:
         raise UsageError(
@@ -157,7 +167,7 @@ def _against_settings(
         handle.write(shown.stdout)
         temp = Path(handle.name)
     try:
-        return load_settings(temp, overrides)
+        return load_settings(temp, overrides, tracker_models=tracker_models)
     finally:
         temp.unlink(missing_ok=True)
 
@@ -198,7 +208,9 @@ def diff_command(
     with _errors():
         overrides: dict[str, Any] = {"tracker": tracker, "query": query}
         settings, registry = _setup(config_file, plugins_dir, **overrides)
-        other = _against_settings(against, config_file, overrides)
+        other = _against_settings(
+            against, config_file, overrides, plugin_tracker_models(registry.trackers)
+        )
         check_same_shape(settings, other, against)
         base = Runner(settings, registry)
         proposal = Runner(other, registry)

@@ -227,8 +227,10 @@ class Settings(BaseSettings):
     redmine: RedmineSettings = Field(default_factory=RedmineSettings)
     gitlab: GitLabSettings = Field(default_factory=GitLabSettings)
     linear: LinearSettings = Field(default_factory=LinearSettings)
-    trackers: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    """Sections of third-party tracker adapters (``[trackers.NAME]``)."""
+    trackers: dict[str, Any] = Field(default_factory=dict)
+    """Sections of third-party tracker adapters (``[trackers.NAME]``): tables as read, then
+    each one validated as its adapter's own ``Settings`` model once the plugins are loaded
+    (see :func:`load_settings`'s ``tracker_models``), so its secrets are protected too."""
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     _files: tuple[tuple[str, dict[str, Any]], ...] = PrivateAttr(default=())
     """(label, data) of the config files this was loaded from, highest priority first."""
@@ -269,6 +271,14 @@ class Settings(BaseSettings):
         names = [level.name for level in value]
         if len(set(names)) != len(names):
             raise ValueError(f"level names must be unique, got {names}")
+        return value
+
+    @field_validator("trackers")
+    @classmethod
+    def _tracker_tables(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name, section in value.items():
+            if not isinstance(section, Mapping | BaseModel):
+                raise ValueError(f"[trackers.{name}] must be a table, got {section!r}")
         return value
 
     @field_validator("waivers")
@@ -366,7 +376,7 @@ class _EnvWithoutSecretFiles(EnvSettingsSource):
     """The environment, minus ``…_FILE`` variables (the loader reads those files itself)."""
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        names = {_env_name(path).lower() + "_file" for path in _secret_paths(Settings)}
+        names = {_env_name(path).lower() + "_file" for path in _SECRETS.get()}
         return {k: v for k, v in super()._load_env_vars().items() if k.lower() not in names}
 
 
@@ -386,6 +396,8 @@ class _DictSource(PydanticBaseSettingsSource):
 
 # (label, data) of each config file, highest priority first, for the current load.
 _FILES: ContextVar[tuple[tuple[str, dict[str, Any]], ...]] = ContextVar("_FILES", default=())
+# Key paths of every secret the current load knows (built-in and plugin trackers).
+_SECRETS: ContextVar[tuple[tuple[str, ...], ...]] = ContextVar("_SECRETS", default=())
 
 _PATH_KEYS: tuple[tuple[str, ...], ...] = (
     ("state_path",),
@@ -448,10 +460,37 @@ def _env_name(path: Sequence[str | int]) -> str:
     return ENV_PREFIX + "__".join(str(part) for part in path).upper()
 
 
-def _secret_files_from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+def all_secret_paths(
+    tracker_models: Mapping[str, type[BaseModel]] | None = None,
+) -> tuple[tuple[str, ...], ...]:
+    """Key paths of every secret: the built-in sections' and, under ``trackers.NAME``, those
+    of each third-party tracker's own settings model."""
+    found = list(_secret_paths(Settings))
+    for name, model in (tracker_models or {}).items():
+        found.extend(("trackers", name, *path) for path in _secret_paths(model))
+    return tuple(found)
+
+
+def plugin_tracker_models(
+    adapters: Mapping[str, Any],
+) -> dict[str, type[BaseModel]]:
+    """The settings model of each registered tracker that lives under ``[trackers.NAME]``
+    (every one whose name is not a built-in section)."""
+    return {
+        name: adapter.Settings
+        for name, adapter in adapters.items()
+        if (name not in Settings.model_fields or name in _NOT_TRACKERS)
+        and isinstance(getattr(adapter, "Settings", None), type)
+        and issubclass(adapter.Settings, BaseModel)
+    }
+
+
+def _secret_files_from_env(
+    environ: Mapping[str, str], secrets: Sequence[tuple[str, ...]]
+) -> dict[str, Any]:
     """``TRACKERGUARD_X__TOKEN_FILE=/path`` → ``{"x": {"token": <file content>}}``."""
     overrides: dict[str, Any] = {}
-    for path in _secret_paths(Settings):
+    for path in secrets:
         variable = _env_name(path) + "_FILE"
         file_name = environ.get(variable)
         if not file_name:
@@ -487,8 +526,15 @@ def load_settings(
     *,
     cwd: Path | None = None,
     use_pyproject: bool = True,
+    tracker_models: Mapping[str, type[BaseModel]] | None = None,
 ) -> Settings:
-    """Build the effective settings; raise :class:`ConfigError` naming key and source."""
+    """Build the effective settings; raise :class:`ConfigError` naming key and source.
+
+    :param tracker_models: the settings model of each third-party tracker (known once the
+        plugins are loaded, see :func:`plugin_tracker_models`): its ``[trackers.NAME]``
+        section is validated as that model, its secrets refused in files, read from
+        ``TRACKERGUARD_TRACKERS__NAME__KEY`` or ``…_FILE`` and masked like the built-ins'.
+    """
     cwd = cwd or Path.cwd()
     files: list[tuple[str, dict[str, Any]]] = []
     path = config_file if config_file is not None else find_config_file(cwd)
@@ -502,36 +548,50 @@ def load_settings(
         if isinstance(table, dict):
             _relative_paths(table, cwd.resolve())
             files.append((f"{pyproject} [tool.trackerguard]", table))
+    secrets = all_secret_paths(tracker_models)
     for label, data in files:
-        for secret in _secret_paths(Settings):
+        for secret in secrets:
             if _lookup(data, secret):
                 dotted = ".".join(secret)
                 raise ConfigError(
                     f"{label}: key '{dotted}' holds a secret; config files must not contain "
                     f"secrets: set {_env_name(secret)} or {_env_name(secret)}_FILE instead"
                 )
-    init: dict[str, Any] = _secret_files_from_env(os.environ)
+    init: dict[str, Any] = _secret_files_from_env(os.environ, secrets)
     for key, value in (overrides or {}).items():
         if value is not None:
             init[key] = value
     token = _FILES.set(tuple(files))
+    secrets_token = _SECRETS.set(secrets)
     try:
         settings = Settings(**init)
         settings._files = tuple(files)
+        for name, model in (tracker_models or {}).items():
+            section = settings.trackers.get(name)
+            if isinstance(section, Mapping):
+                try:
+                    settings.trackers[name] = model.model_validate(dict(section))
+                except ValidationError as exc:
+                    raise ConfigError(_explain(exc, files, init, ("trackers", name))) from None
         return settings
     except ValidationError as exc:
         raise ConfigError(_explain(exc, files, init)) from None
     finally:
+        _SECRETS.reset(secrets_token)
         _FILES.reset(token)
 
 
 def _explain(
-    exc: ValidationError, files: Sequence[tuple[str, dict[str, Any]]], init: Mapping[str, Any]
+    exc: ValidationError,
+    files: Sequence[tuple[str, dict[str, Any]]],
+    init: Mapping[str, Any],
+    prefix: tuple[str, ...] = (),
 ) -> str:
-    """One line per problem: source, dotted key, what is wrong."""
+    """One line per problem: source, dotted key, what is wrong (``prefix``: where the
+    validated model sits, for a section validated on its own)."""
     lines = []
-    for error in exc.errors():
-        loc = [part for part in error["loc"] if not isinstance(part, str) or part]
+    for error in exc.errors(include_input=True):
+        loc = [*prefix, *(part for part in error["loc"] if not isinstance(part, str) or part)]
         dotted = ".".join(str(part) for part in loc) or "(top level)"
         source = "configuration"
         if _lookup(init, loc):
@@ -552,7 +612,7 @@ def _explain(
             message = "unknown key"
         else:
             given = error.get("input")
-            secret = tuple(str(part) for part in loc) in _secret_paths(Settings)
+            secret = tuple(str(part) for part in loc) in _SECRETS.get()
             shown = "" if secret or isinstance(given, dict | list) else f" (got {given!r})"
             message = f"{error['msg']}{shown}"
         lines.append(f"{source}: key '{dotted}': {message}")
