@@ -11,15 +11,23 @@ tracker, and is the reference adapter for plugin authors. Schema (``docs/file-tr
 With ``--apply`` the adapter edits only what it owns (its comment, its label, the status
 while blocked, and a ``trackerguard`` memo per item) and writes the file back atomically
 (temp file in the same directory, fsync, rename): an interrupted run never leaves a torn
-backlog, and every other field, including unknown ones, is kept as it was.
+backlog, and every other field, including unknown ones, is kept as it was. The file stays
+the person's: the text is edited in place (``rewrite.py``: only the members written change,
+so a git diff shows just them, YAML comments included), the mode and owner are kept, and a
+symlinked backlog is written through (the link stays a link).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import signal
+import stat
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -39,6 +47,7 @@ from trackerguard.errors import ConfigError, TrackerError, UsageError
 from trackerguard.model import BotState, Link, StatusCategory, WorkItem
 from trackerguard.text.normalize import normalize
 
+from .rewrite import rewrite
 from .settings import FileSettings
 
 BOT_AUTHOR = "trackerguard"
@@ -62,6 +71,8 @@ class FileAdapter(TrackerAdapter):
         self.settings: FileSettings = settings
         self.path = settings.path
         self._document: dict[str, Any] | None = None
+        self._text = ""
+        self._read_items: list[dict[str, Any]] = []
         self._raw_by_key: dict[str, dict[str, Any]] = {}
         self._items: dict[str, WorkItem] = {}
         self._dirty = False
@@ -109,6 +120,8 @@ class FileAdapter(TrackerAdapter):
                 "fields are plain data a few levels deep"
             )
         self._document = document
+        self._text = text
+        self._read_items = copy.deepcopy(document["items"])
         for index, raw in enumerate(document["items"]):
             item = self._to_item(raw, index)
             if item.key in self._items:
@@ -373,27 +386,73 @@ class FileAdapter(TrackerAdapter):
     def flush(self) -> None:
         if not self._dirty or self._document is None:
             return
-        if self._format() == "yaml":
-            text = yaml.safe_dump(self._document, sort_keys=False, allow_unicode=True)
-        else:
-            text = json.dumps(self._document, indent=2, ensure_ascii=False) + "\n"
-        directory = self.path.resolve().parent
-        handle, temp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
+        fmt = self._format()
+        text = rewrite(self._text, fmt, self._read_items, self._document["items"], self._document)
+        if text is None:  # a layout the in-place editor cannot follow: dump it all
+            if fmt == "yaml":
+                text = yaml.safe_dump(self._document, sort_keys=False, allow_unicode=True)
+            else:
+                text = json.dumps(self._document, indent=2, ensure_ascii=False) + "\n"
+        self._replace(text)
+        self._text = text
+        self._read_items = copy.deepcopy(self._document["items"])
+        self._dirty = False
+
+    def _replace(self, text: str) -> None:
+        """Atomically replace the backlog (through a symlink), keeping its mode and owner;
+        the temp file is gone on any exit: an error, Ctrl-C, or SIGTERM."""
+        target = Path(os.path.realpath(self.path))
+        directory = target.parent
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp_name, self.path)
+            before = target.stat()
+        except OSError as exc:
+            raise TrackerError(f"cannot write '{self.path}': {exc.strerror}") from None
+        temp_name = ""
+        try:
+            with _terminate_as_exit():
+                handle, temp_name = tempfile.mkstemp(
+                    prefix=f".{target.name}.", suffix=".tmp", dir=directory
+                )
+                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                    os.fchmod(out.fileno(), stat.S_IMODE(before.st_mode))
+                    if (before.st_uid, before.st_gid) != (os.geteuid(), os.getegid()):
+                        with suppress(PermissionError):  # only root may give a file away
+                            os.fchown(out.fileno(), before.st_uid, before.st_gid)
+                    out.write(text)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(temp_name, target)
+                temp_name = ""
             dir_fd = os.open(directory, os.O_RDONLY)
             try:
                 os.fsync(dir_fd)
             finally:
                 os.close(dir_fd)
         except OSError as exc:
-            Path(temp_name).unlink(missing_ok=True)
             raise TrackerError(f"cannot write '{self.path}': {exc.strerror}") from None
-        self._dirty = False
+        finally:
+            if temp_name:
+                Path(temp_name).unlink(missing_ok=True)
+
+
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """While the backlog is being replaced, SIGTERM unwinds like Ctrl-C (so ``finally``
+    removes the temp file) instead of killing the process mid-write. Only the main thread
+    can handle signals; elsewhere (service workers) the service's own shutdown applies."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _exit(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _is_own_comment(entry: Any) -> bool:
