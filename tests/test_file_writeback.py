@@ -353,3 +353,24 @@ def test_an_odd_layout_falls_back_to_a_correct_full_write(tmp_path: Path) -> Non
     document: dict[str, Any] = json.loads((tmp_path / "backlog.json").read_text())
     (s1,) = document["items"]
     assert s1["title"] == "Orphan" and "trackerguard" in s1["labels"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"), [("backlog.json", HAND_WRITTEN), ("backlog.yaml", YAML_BACKLOG)]
+)
+def test_the_summary_issue_is_appended_without_reformatting_the_rest(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    config = project(tmp_path, name, text)
+    config.write_text(config.read_text() + "[actions]\nsummary_issue = true\n")
+    result = invoke("check", "--config", str(config), "--apply", "--format", "json")
+    assert result.exit_code in (0, 1), result.stderr
+    assert json.loads(result.stdout)["summary_issue"]["status"] == "created"
+    new_text = (tmp_path / name).read_text(encoding="utf-8")
+    assert "TRACKERGUARD-SUMMARY" in new_text
+    first_item = text.splitlines()[3]
+    assert first_item in new_text
+    if name.endswith("yaml"):
+        assert "# Our backlog" in new_text and "# trailing note about S-4" in new_text
+    else:
+        assert '"x-custom": {"keep": [1, 2, 3]}' in new_text and '    "version": 3,' in new_text

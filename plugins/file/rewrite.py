@@ -68,14 +68,22 @@ def rewrite(
     after: Sequence[dict[str, Any]],
     document: Any,
 ) -> str | None:
-    """``text`` with the items that differ between ``before`` and ``after`` edited in place,
-    or ``None`` when no safe minimal edit exists (the caller then dumps ``document``)."""
+    """``text`` with the items that differ between ``before`` and ``after`` edited in place
+    and items added at the end appended, or ``None`` when no safe minimal edit exists (the
+    caller then dumps ``document``)."""
     try:
         spans = _json_spans(text) if fmt == "json" else _yaml_spans(text)
-        if len(spans) != len(before) or len(before) != len(after):
+        if len(spans) != len(before) or len(after) < len(before) or not spans:
             return None
         edits: list[_Edit] = []
-        for span, old, new in zip(spans, before, after, strict=True):
+        appended = list(after[len(before) :])
+        if appended:
+            edits.append(
+                _json_append(text, spans, appended)
+                if fmt == "json"
+                else _yaml_append(text, spans, appended)
+            )
+        for span, old, new in zip(spans, before, after[: len(before)], strict=True):
             if old != new:
                 edits.extend(
                     _json_item_edits(text, span, old, new)
@@ -206,6 +214,28 @@ def _json_item_edits(
     return edits
 
 
+def _json_append(text: str, spans: Sequence[ItemSpan], items: Sequence[Any]) -> _Edit:
+    """New items after the last one, laid out like it."""
+    last = spans[-1]
+    if len(spans) >= 2:
+        separator = text[text.index(",", spans[-2].end) + 1 : last.start]
+    else:
+        separator = text[text.rindex("[", 0, last.start) + 1 : last.start]
+    item_indent = _line_indent(text, last.start)
+    members = last.members
+    multiline = bool(members) and "\n" in text[last.start : members[0].start]
+    unit = max(len(_line_indent(text, members[0].start)) - len(item_indent), 1) if members else 2
+    out = []
+    for item in items:
+        if multiline:
+            dumped = json.dumps(item, indent=unit, ensure_ascii=False)
+            dumped = dumped.replace("\n", "\n" + item_indent)
+        else:
+            dumped = json.dumps(item, ensure_ascii=False)
+        out.append(f",{separator}{dumped}")
+    return _Edit(last.end, last.end, "".join(out))
+
+
 def _no_overlap(edits: list[_Edit]) -> None:
     ordered = sorted(edits, key=lambda e: (e.start, e.end))
     for first, second in itertools.pairwise(ordered):
@@ -270,6 +300,26 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 
 
 _BlockDumper.add_representer(str, _represent_str)
+
+
+def _yaml_append(text: str, spans: Sequence[ItemSpan], items: Sequence[Any]) -> _Edit:
+    """New items after the last one, as ``- key: …`` blocks at the same indentation."""
+    last = spans[-1]
+    if not last.block or text[last.start - 2 : last.start] != "- ":
+        raise _Unsupported("the last item is not a '- key: value' block")
+    dash = _column(text, last.start) - 2
+    dumped: str = yaml.dump(
+        list(items),
+        Dumper=_BlockDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=10**6,
+    )
+    lines = dumped.removesuffix("\n").split("\n")
+    block = "\n".join((" " * dash + line) if line else line for line in lines)
+    end = _trimmed(text, last.end)
+    return _Edit(end, end, "\n" + block)
 
 
 def _flat(value: list[Any] | dict[str, Any]) -> bool:
