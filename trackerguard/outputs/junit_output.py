@@ -6,9 +6,34 @@ or ``block`` are failures; ``info`` findings pass with the finding in ``system-o
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from trackerguard.report import Report
+
+# Characters XML 1.0 cannot carry at all (not even as references): C0 controls other than
+# tab/newline/return, lone surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """Tracker text as something an XML parser accepts: each forbidden character shown as
+    ``\\xNN`` (a title holding a bell or a NUL would otherwise make the whole report
+    unreadable to GitLab or Jenkins)."""
+    return _NOT_XML.sub(_shown, text)
+
+
+def _shown(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _sanitise(root: ET.Element) -> None:
+    for element in root.iter():
+        if element.text:
+            element.text = _xml_safe(element.text)
+        for name, value in element.attrib.items():
+            element.set(name, _xml_safe(value))
 
 
 def write_junit(report: Report) -> str:
@@ -73,5 +98,6 @@ def write_junit(report: Report) -> str:
     root.set("tests", str(total_tests + len(report.errors)))
     root.set("failures", str(total_failures))
     root.set("errors", str(len(report.errors)))
+    _sanitise(root)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

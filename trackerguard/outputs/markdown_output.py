@@ -8,7 +8,9 @@ more findings") with a pointer to the JSON and HTML reports, which are never cut
 
 from __future__ import annotations
 
+import html
 import re
+from urllib.parse import quote
 
 from trackerguard.outputs.grouping import NO_GOAL, actions_by_item, group_by_goal, natural_key
 from trackerguard.report import Report
@@ -24,10 +26,22 @@ MORE_HINT = (
 )
 MAX_MAP_NODES = 60
 _ICON = {"block": "⛔", "warn": "⚠️", "info": "ℹ️"}
+_URL_SAFE = "/:?#[]@!$&'*+,;=%~-._"
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Tracker text as inert Markdown: HTML escaped (a title like ``<img onerror=…>`` or
+    ``</summary><script>`` must never become markup in a step summary or PR comment),
+    table pipes escaped, on one line."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def _link(text: str, url: str) -> str:
+    """``[text](url)`` for a tracker URL: only http(s), characters that would end the link
+    percent-encoded; anything else is shown as plain text."""
+    if not url.lower().startswith(("https://", "http://")):
+        return _cell(text)
+    return f"[{_cell(text)}]({quote(url, safe=_URL_SAFE)})"
 
 
 def _node_id(key: str) -> str:
@@ -35,8 +49,12 @@ def _node_id(key: str) -> str:
 
 
 def _label(text: str) -> str:
-    clean = text.replace('"', "'").replace("\n", " ")
-    return clean if len(clean) <= 40 else clean[:39] + "…"
+    """A Mermaid node label: quotes and angle brackets as Mermaid entities (no HTML)."""
+    clean = text.replace("\n", " ")
+    clean = clean if len(clean) <= 40 else clean[:39] + "…"
+    return (
+        clean.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    )
 
 
 def goal_map(report: Report) -> str:
@@ -158,7 +176,7 @@ def write_markdown(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
         full = True
         for item_key, found in group.items.items():
             for finding in found:
-                item = f"[{item_key}]({finding.url})" if finding.url else item_key
+                item = _link(item_key, finding.url) if finding.url else _cell(item_key)
                 flags = " (low confidence)" if finding.confidence == "low" else ""
                 if not finding.rejudged:
                     flags += " (earlier run)"
@@ -190,7 +208,7 @@ def write_markdown(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
         out.force("### Actions", "", "| Item | Actions | Status | Detail |", "|---|---|---|---|")
         for index, entry in enumerate(rows):
             line = (
-                f"| {entry.item} | {', '.join(entry.kinds)} | {entry.status} | "
+                f"| {_cell(entry.item)} | {', '.join(entry.kinds)} | {entry.status} | "
                 f"{_cell(entry.detail)} |"
             )
             if not out.add(line):
