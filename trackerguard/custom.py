@@ -50,6 +50,7 @@ from trackerguard.cel_item import (
     sample_item,
     timestamp,
 )
+from trackerguard.cel_limits import ExpressionTooCostly, check_limits
 from trackerguard.errors import ConfigError
 from trackerguard.model import WorkItem
 from trackerguard.rule import Rule, RuleContext, RuleEvaluationError, Verdict, fail, ok
@@ -377,8 +378,14 @@ def _compile(source: str, where: str, key: str) -> cel.Program:
     if not source.strip():
         raise ConfigError(f"{where}: key '{key}': the expression is empty")
     try:
+        check_limits(source)
+    except ExpressionTooCostly as exc:
+        raise ConfigError(f"{where}: key '{key}': {exc}") from None
+    try:
         program = cel.compile(source)
-    except Exception as exc:
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # the native parser panics (a BaseException) on odd input
         text = str(exc)
         match = _POSITION.search(text)
         if match is None:
