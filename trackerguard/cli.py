@@ -25,6 +25,7 @@ from trackerguard.adapter import ScanRequest
 from trackerguard.errors import TrackerguardError, UsageError
 from trackerguard.plugins_manager import Registry, build_registry
 from trackerguard.settings import Settings, load_settings, plugin_tracker_models
+from trackerguard.urls import install_url_redaction
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS_HELP = "text|json|markdown|junit|html (or a plugin's format)"
@@ -87,6 +88,7 @@ def _setup(
         raise UsageError(f"--config: file '{config_file}' does not exist")
     if plugins_dir is not None:
         overrides["plugins_dir"] = plugins_dir
+    install_url_redaction()
     settings = load_settings(config_file, overrides)
     registry = build_registry(settings.plugins_dir)
     models = plugin_tracker_models(registry.trackers)

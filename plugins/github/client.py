@@ -30,6 +30,7 @@ import httpx
 
 from trackerguard.errors import RateLimited, TrackerError
 from trackerguard.http import PoliteClient, Reply, decode_json, failure, parse_retry_after
+from trackerguard.urls import redacted, same_origin
 
 __all__ = ["EtagCache", "GitHubClient", "Politeness", "Reply"]
 
@@ -122,7 +123,18 @@ class GitHubClient(PoliteClient):
         that may be resent after a lost answer (adding a label twice adds it once); other
         POSTs raise :class:`~trackerguard.errors.AmbiguousWrite` instead.
         """
-        url = path if path.startswith("http") else f"{self.api_url}{path}"
+        if path.startswith(("http://", "https://")) or "://" in path:
+            # An absolute URL comes from an answer (a ``Link`` header): the token goes
+            # only to the configured origin, never wherever a reply points.
+            if not same_origin(path, self.api_url):
+                raise TrackerError(
+                    f"GitHub sent a link to {redacted(path)!r}, outside the configured "
+                    f"api_url {redacted(self.api_url)!r}; not followed (the token is sent only "
+                    "to the configured origin)"
+                )
+            url = path
+        else:
+            url = f"{self.api_url}{path}"
         headers: dict[str, str] = {}
         cached = self.etags.get(url, params) if cache and method == "GET" else None
         if cached is not None:

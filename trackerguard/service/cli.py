@@ -13,6 +13,7 @@ import click
 
 from trackerguard.errors import UsageError
 from trackerguard.service.backend import QueueStore, open_queue
+from trackerguard.urls import install_url_redaction
 
 if TYPE_CHECKING:
     from trackerguard.plugins_manager import Registry
@@ -35,6 +36,7 @@ def run_serve(
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    install_url_redaction()  # tracker URLs appear in request lines at INFO
     app = create_app(settings, registry)
     service = app.state.service
     cfg = settings.service
