@@ -86,3 +86,18 @@ class RateLimited(TrackerError):
 
 class BudgetExhausted(RateLimited):
     """The per-run request budget is spent; remaining items are reported as not judged."""
+
+
+DATA_ERRORS: tuple[type[Exception], ...] = (
+    TrackerError,
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    RecursionError,
+)
+"""What converting one tracker item may raise on data of an unexpected shape (a field null,
+a string where an object was due, nesting too deep). Adapters catch exactly these around
+each item's conversion and record an ``errors[]`` entry for that item, so odd data never
+ends a run with a traceback (see ``tests/test_converter_fuzz.py``)."""

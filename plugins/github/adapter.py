@@ -29,7 +29,7 @@ from trackerguard.adapter import (
 from trackerguard.bot_comments import create_once
 from trackerguard.comment import is_trackerguard_comment
 from trackerguard.cross_tracker import path_under
-from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
+from trackerguard.errors import DATA_ERRORS, AuthError, ConfigError, RateLimited, TrackerError
 from trackerguard.model import BotComment, BotState, WorkItem
 
 from . import graphql as gql
@@ -493,8 +493,8 @@ class GitHubAdapter(TrackerAdapter):
                 items.append(converter.convert(node, extra))
             except (AuthError, RateLimited):
                 raise
-            except (TrackerError, KeyError, TypeError, ValueError) as exc:
-                self.context.item_error(key, f"{key}: could not read the issue: {exc}")
+            except DATA_ERRORS as exc:
+                self.context.item_error(key, f"{key}: could not read the issue: {exc!r}")
         return items
 
     # -- acting -----------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from trackerguard.adapter import (
 )
 from trackerguard.bot_comments import create_once
 from trackerguard.cross_tracker import path_under
-from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
+from trackerguard.errors import DATA_ERRORS, AuthError, ConfigError, RateLimited, TrackerError
 from trackerguard.model import BotState, Link, WorkItem
 from trackerguard.service.signatures import verify_gitlab
 
@@ -459,7 +459,7 @@ class GitLabAdapter(TrackerAdapter):
                 items.append(item)
             except (AuthError, RateLimited):
                 raise
-            except (TrackerError, KeyError, TypeError, ValueError) as exc:
+            except DATA_ERRORS as exc:
                 self.context.item_error(key, f"{key}: could not read the issue: {exc}")
         return items
 

@@ -47,7 +47,14 @@ from trackerguard.adapter import (
     WebhookEvent,
 )
 from trackerguard.cross_tracker import path_under
-from trackerguard.errors import AuthError, ConfigError, TrackerError, UsageError, WriteDeferred
+from trackerguard.errors import (
+    DATA_ERRORS,
+    AuthError,
+    ConfigError,
+    TrackerError,
+    UsageError,
+    WriteDeferred,
+)
 from trackerguard.graph import StrategyGraph
 from trackerguard.model import WorkItem
 from trackerguard.text.normalize import normalize
@@ -404,7 +411,11 @@ class JiraAdapter(TrackerAdapter):
                 item=ident,
             )
             return None
-        return self._remember(raw)
+        try:
+            return self._remember(raw)
+        except DATA_ERRORS as exc:  # a field of an unexpected shape: this issue only
+            self.context.item_error(key, f"{key}: could not read the issue: {exc!r}")
+            return None
 
     def _remember(self, raw: Mapping[str, Any]) -> WorkItem:
         item: WorkItem = self.mapper.item(raw)
@@ -588,7 +599,7 @@ class JiraAdapter(TrackerAdapter):
                 self._last_error = exc
                 failed.extend(chunk)
                 continue
-            found.extend(self._remember(raw) for raw in raws)
+            found.extend(item for raw in raws if (item := self._remember_checked(raw)))
             self._children_done.update(chunk)
             for key in chunk:
                 goal = known.get(key)

@@ -32,7 +32,14 @@ from trackerguard.adapter import (
 )
 from trackerguard.bot_comments import create_once
 from trackerguard.cross_tracker import path_under
-from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError, UsageError
+from trackerguard.errors import (
+    DATA_ERRORS,
+    AuthError,
+    ConfigError,
+    RateLimited,
+    TrackerError,
+    UsageError,
+)
 from trackerguard.model import BotState, WorkItem
 from trackerguard.service.signatures import verify_linear
 
@@ -391,8 +398,8 @@ class LinearAdapter(TrackerAdapter):
             if kind == "project":
                 return converter.project(node)
             return converter.initiative(node, comments)
-        except (KeyError, TypeError, ValueError) as exc:
-            self.context.item_error(key, f"{key}: could not read the {kind}: {exc}")
+        except DATA_ERRORS as exc:
+            self.context.item_error(key, f"{key}: could not read the {kind}: {exc!r}")
             return None
 
     def _batch_variables(self, keys: Sequence[str]) -> list[dict[str, Any]]:

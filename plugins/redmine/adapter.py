@@ -48,7 +48,7 @@ from trackerguard.plugins.redmine.settings import RedmineSettings
 from trackerguard.adapter import Action, AdapterContext, ScanRequest, TrackerAdapter
 from trackerguard.bot_comments import create_once
 from trackerguard.cross_tracker import path_under
-from trackerguard.errors import AuthError, ConfigError, TrackerError
+from trackerguard.errors import DATA_ERRORS, AuthError, ConfigError, TrackerError
 from trackerguard.model import BotComment, WorkItem
 
 log = logging.getLogger("trackerguard.redmine")
@@ -293,7 +293,7 @@ class RedmineAdapter(TrackerAdapter):
         items: list[WorkItem] = []
         for number, issue in issues.items():
             if number not in touched:
-                items.append(to_item(issue, ctx))
+                self._append_item(items, issue, ctx)
                 continue
             stamp = {
                 "updated_on": issue.get("updated_on"),
@@ -302,7 +302,7 @@ class RedmineAdapter(TrackerAdapter):
             }
             facts = self.journal_cache.get(number, stamp)
             if facts is not None:
-                items.append(_with_facts(to_item(issue, ctx, facts.bot), facts))
+                self._append_item(items, issue, ctx, facts)
                 continue
             try:
                 full = self.client.get(f"/issues/{number}.json", {"include": "journals"})
@@ -326,8 +326,24 @@ class RedmineAdapter(TrackerAdapter):
                 label_field_id=int(label_cf["id"]) if label_cf and label_cf.get("id") else None,
             )
             self.journal_cache.put(number, stamp, facts)
-            items.append(_with_facts(to_item(issue, ctx, facts.bot), facts))
+            self._append_item(items, issue, ctx, facts)
         return items
+
+    def _append_item(
+        self,
+        items: list[WorkItem],
+        issue: Mapping[str, Any],
+        ctx: MappingContext,
+        facts: JournalFacts | None = None,
+    ) -> None:
+        """Map one issue; data of an unexpected shape is an error for that issue only."""
+        try:
+            item = to_item(issue, ctx, facts.bot if facts else None)
+        except DATA_ERRORS as exc:
+            key = issue_key(str(issue.get("id", "?")))
+            self.context.item_error(key, f"{key}: could not read the issue: {exc!r}")
+            return
+        items.append(_with_facts(item, facts) if facts else item)
 
     def key_from_url(self, url: str) -> str | None:
         """``<url>/issues/N`` → ``#N``."""
