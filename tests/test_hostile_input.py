@@ -149,3 +149,14 @@ def test_a_binary_secret_file_is_a_config_error(
     result = invoke("config", "--config", str(config))
     assert result.exit_code == 2
     assert "TRACKERGUARD_JIRA__TOKEN_FILE" in result.stderr and "not UTF-8" in result.stderr
+
+
+def test_a_tracker_answer_nested_too_deeply_is_a_tracker_error() -> None:
+    import httpx
+
+    from trackerguard.errors import TrackerError
+    from trackerguard.http import decode_json
+
+    deep = httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(TrackerError, match="nested too deeply"):
+        decode_json(deep, "GitHub")

@@ -291,6 +291,10 @@ def decode_json(response: httpx.Response, name: str) -> Any:
         raise TrackerError(
             f"{name} answered HTTP {response.status_code} with a body that is not JSON"
         ) from None
+    except RecursionError:
+        raise TrackerError(
+            f"{name} answered HTTP {response.status_code} with JSON nested too deeply to read"
+        ) from None
 
 
 def failure(
