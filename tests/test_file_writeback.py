@@ -374,3 +374,14 @@ def test_the_summary_issue_is_appended_without_reformatting_the_rest(
         assert "# Our backlog" in new_text and "# trailing note about S-4" in new_text
     else:
         assert '"x-custom": {"keep": [1, 2, 3]}' in new_text and '    "version": 3,' in new_text
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can give a file to another owner")
+def test_the_owner_is_kept(tmp_path: Path) -> None:
+    config = project(tmp_path)
+    backlog = tmp_path / "backlog.json"
+    os.chown(backlog, 4321, 4322)
+    result = invoke("check", "--config", str(config), "--apply")
+    assert result.exit_code in (0, 1), result.stderr
+    assert '"trackerguard"' in backlog.read_text(encoding="utf-8"), "it was written"
+    assert (backlog.stat().st_uid, backlog.stat().st_gid) == (4321, 4322)
