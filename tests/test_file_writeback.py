@@ -385,3 +385,14 @@ def test_the_owner_is_kept(tmp_path: Path) -> None:
     assert result.exit_code in (0, 1), result.stderr
     assert '"trackerguard"' in backlog.read_text(encoding="utf-8"), "it was written"
     assert (backlog.stat().st_uid, backlog.stat().st_gid) == (4321, 4322)
+
+
+def test_a_crlf_backlog_stays_crlf(tmp_path: Path) -> None:
+    crlf = HAND_WRITTEN.replace("\n", "\r\n")
+    config = project(tmp_path)
+    (tmp_path / "backlog.json").write_bytes(crlf.encode("utf-8"))
+    invoke("check", "--config", str(config), "--apply")
+    data = (tmp_path / "backlog.json").read_bytes()
+    assert b'"trackerguard"' in data
+    assert data.count(b"\r\n") == data.count(b"\n"), "every line ends in CRLF"
+    assert b'"x-custom": {"keep": [1, 2, 3]}' in data

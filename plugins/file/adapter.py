@@ -87,7 +87,8 @@ class FileAdapter(TrackerAdapter):
         if self._document is not None:
             return
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with self.path.open(encoding="utf-8", newline="") as handle:  # keep CRLF as written
+                text = handle.read()
         except FileNotFoundError:
             raise ConfigError(f"file.path: backlog file '{self.path}' does not exist") from None
         except OSError as exc:
@@ -413,7 +414,7 @@ class FileAdapter(TrackerAdapter):
                 handle, temp_name = tempfile.mkstemp(
                     prefix=f".{target.name}.", suffix=".tmp", dir=directory
                 )
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
                     os.fchmod(out.fileno(), stat.S_IMODE(before.st_mode))
                     if (before.st_uid, before.st_gid) != (os.geteuid(), os.getegid()):
                         with suppress(PermissionError):  # only root may give a file away

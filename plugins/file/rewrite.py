@@ -71,6 +71,9 @@ def rewrite(
     """``text`` with the items that differ between ``before`` and ``after`` edited in place
     and items added at the end appended, or ``None`` when no safe minimal edit exists (the
     caller then dumps ``document``)."""
+    if "\r\n" in text and text.count("\r\n") == text.count("\n"):  # a CRLF file stays CRLF
+        edited = rewrite(text.replace("\r\n", "\n"), fmt, before, after, document)
+        return None if edited is None else edited.replace("\n", "\r\n")
     try:
         spans = _json_spans(text) if fmt == "json" else _yaml_spans(text)
         if len(spans) != len(before) or len(after) < len(before) or not spans:
