@@ -229,3 +229,25 @@ def test_redmine_issue_of_an_unexpected_shape_is_one_error_and_the_rest_is_read(
     assert len(items) == 36 and "#4" not in items
     (error,) = adapter.context.errors
     assert error.item == "#4" and "could not read the issue" in error.message
+
+
+@FUZZ
+@given(
+    st.sampled_from(["backlog.json", "backlog.yaml"]),
+    st.text(max_size=200) | st.binary(max_size=200),
+)
+def test_file_tracker_reader_on_arbitrary_bytes(
+    tmp_path_factory: Any, name: str, content: str | bytes
+) -> None:
+    path = Path(tmp_path_factory.mktemp("fuzz")) / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", errors="surrogatepass")
+    context = AdapterContext(Settings(), LevelMap(DEFAULT_LEVELS), StatusMap())
+    adapter = FileAdapter(FileSettings(path=path), context)
+    try:
+        items = list(adapter.scan(ScanRequest()))
+    except ConfigError:
+        return
+    assert all(isinstance(item, WorkItem) for item in items)
