@@ -271,8 +271,9 @@ class Browser:
         self._connection = connect(pages[0]["webSocketDebuggerUrl"], max_size=None)
         self.socket = self._connection.__enter__()
         self.ids = iter(range(1, 10_000))
-        while self.eval("document.readyState") != "complete":
-            assert time.monotonic() < deadline
+        # The first page may still be about:blank on a loaded machine: wait for OUR page.
+        while self.eval("location.href") != url or self.eval("document.readyState") != "complete":
+            assert time.monotonic() < deadline, "the report page did not load"
             time.sleep(0.1)
 
     def eval(self, expression: str) -> Any:
