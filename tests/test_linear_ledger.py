@@ -3,7 +3,7 @@
 
 Linear's connections announce no total and its nodes are non-null with a non-null
 ``identifier``, so the shape of the paging is what can go wrong (see
-docs/decisions/0019-spec-minimum-simulators.md); an entry whose identifier does not parse
+docs/decisions/0011-spec-minimum-simulators.md); an entry whose identifier does not parse
 is named by the adapter's ``_listed`` check.
 """
 
