@@ -151,8 +151,25 @@ def test_the_sweep_runs_once_per_cluster_per_tick(
 
 def test_readiness_probe_writes_and_rolls_back(stores: tuple[PostgresQueue, PostgresQueue]) -> None:
     a, _ = stores
-    assert a.writable()
+    assert a.writable() and a.write_probe() is None
     assert a.get_meta("readyz") is None  # rolled back
+
+
+def test_prune_keeps_what_retention_keeps(stores: tuple[PostgresQueue, PostgresQueue]) -> None:
+    a, _ = stores
+    now = time.time()
+    a.enqueue_many([Incoming("github", "old", ("acme/web#1",), True)], now=now - 7200)
+    a.enqueue_many([Incoming("github", "new", ("acme/web#2",), True)], now=now - 60)
+    a._exec(
+        "INSERT INTO tg_dead (id, tracker, item_key, origin, first_received, attempts, died) "
+        "VALUES (1, 'github', 'acme/web#1', 'delivery', 0, 6, %s), "
+        "(2, 'github', 'acme/web#2', 'delivery', 0, 6, %s)",
+        (now - 40 * 86400, now - 86400),
+    )
+    removed = a.prune(now, dedupe_seconds=3600, dead_seconds=30 * 86400)
+    assert removed == {"deliveries": 1, "echoes": 0, "dead": 1}
+    assert [d["id"] for d in a.list_dead()] == [2]
+    assert a.enqueue_many([Incoming("github", "old", ("acme/web#1",), True)]) == ["queued"]
 
 
 def test_database_lost_while_running_then_back_without_a_restart(

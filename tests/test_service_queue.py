@@ -161,3 +161,46 @@ def test_sweep_queues_items_updated_since_last_sweep(
     path.write_text(json.dumps(doc))
     assert sweeper.sweep_once("webfile") == 1
     assert [(j["item"], j["origin"]) for j in q.list_jobs()] == [("S-2", "sweep")]
+
+
+def test_write_probe_leaves_nothing_and_sees_a_deleted_file(tmp_path: Path) -> None:
+    q = _q(tmp_path)
+    assert q.write_probe() is None and q.writable()
+    assert q.get_meta("readyz") is None  # rolled back: the probe writes nothing durable
+    (tmp_path / "q.db").unlink()  # the open connection would go on writing to the inode
+    reason = q.write_probe()
+    assert reason is not None and "q.db" in reason
+    assert not q.writable()
+    q.close()
+
+
+def test_a_queue_that_cannot_be_created_is_a_queue_error_naming_it(tmp_path: Path) -> None:
+    from trackerguard.service.queue import QueueError
+
+    (tmp_path / "not-a-dir").write_text("x")
+    with pytest.raises(QueueError, match="not-a-dir"):
+        SQLiteQueue(tmp_path / "not-a-dir" / "q.db")
+
+
+def test_prune_keeps_what_retention_keeps(tmp_path: Path) -> None:
+    q = _q(tmp_path, echo_window_seconds=5.0)
+    now = 1_000_000.0
+    q.enqueue_many([Incoming("t", "old", ("K-1",), True)], now=now - 7200)
+    q.enqueue_many([Incoming("t", "new", ("K-2",), True)], now=now - 60)
+    with q._tx() as conn:
+        conn.execute(
+            "INSERT INTO echoes VALUES ('t', 'K-1', ?), ('t', 'K-2', ?)", (now - 1, now + 9)
+        )
+        conn.execute(
+            "INSERT INTO dead (id, tracker, item_key, origin, deliveries, first_received, "
+            "attempts, died) VALUES (1, 't', 'K-1', 'delivery', 1, 0, 6, ?), "
+            "(2, 't', 'K-2', 'delivery', 1, 0, 6, ?)",
+            (now - 40 * 86400, now - 86400),
+        )
+    removed = q.prune(now, dedupe_seconds=3600, dead_seconds=30 * 86400)
+    assert removed == {"deliveries": 1, "echoes": 1, "dead": 1}
+    assert [r[0] for r in q.conn.execute("SELECT delivery_id FROM deliveries")] == ["new"]
+    assert [r["id"] for r in q.list_dead()] == [2]
+    assert q.prune(now, dedupe_seconds=3600) == {"deliveries": 0, "echoes": 0}  # dead kept
+    assert q.enqueue_many([Incoming("t", "old", ("K-1",), True)], now=now) == ["queued"]
+    q.close()

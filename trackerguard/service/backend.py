@@ -38,9 +38,19 @@ class QueueStore(Protocol):
     def list_dead(self) -> list[dict[str, Any]]: ...
     def retry_dead(self, job_id: int | None = None) -> int: ...
     def purge_dead(self) -> int: ...
-    def prune(self, now: float | None = None) -> None: ...
+    def prune(
+        self,
+        now: float | None = None,
+        *,
+        dedupe_seconds: float = ...,
+        dead_seconds: float | None = None,
+    ) -> dict[str, int]: ...
     def get_meta(self, key: str) -> str | None: ...
     def set_meta(self, key: str, value: str) -> None: ...
+    def write_probe(self) -> str | None:
+        """None when a write (insert, read back, rolled back) succeeds; else the reason."""
+        ...
+
     def writable(self) -> bool: ...
     def start_checkpointer(self, interval: float = 0.5) -> None: ...
     def close(self) -> None: ...
@@ -49,16 +59,20 @@ class QueueStore(Protocol):
 def open_queue(
     cfg: ServiceSettings, *, background_checkpoint: bool = False, check_schema: bool = True
 ) -> QueueStore:
-    """The configured queue; an unreachable or unmigrated database is a config error (exit 2)
-    that names the URL without its password."""
+    """The configured queue; a queue file that cannot be opened or created, or an
+    unreachable or unmigrated database, is a config error (exit 2) that names the file, or
+    the URL without its password."""
     if not cfg.queue_url:
-        return SQLiteQueue(
-            cfg.queue_path,
-            synchronous=cfg.synchronous,
-            coalesce_seconds=cfg.coalesce_seconds,
-            echo_window_seconds=cfg.echo_window_seconds,
-            background_checkpoint=background_checkpoint,
-        )
+        try:
+            return SQLiteQueue(
+                cfg.queue_path,
+                synchronous=cfg.synchronous,
+                coalesce_seconds=cfg.coalesce_seconds,
+                echo_window_seconds=cfg.echo_window_seconds,
+                background_checkpoint=background_checkpoint,
+            )
+        except QueueError as exc:
+            raise ConfigError(f"service.queue_path: {exc}") from None
     if not cfg.queue_url.startswith(("postgresql://", "postgres://")):
         raise ConfigError(
             "service.queue_url: expected a postgresql://USER@HOST:PORT/DATABASE URL "

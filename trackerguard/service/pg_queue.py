@@ -470,10 +470,25 @@ class PostgresQueue:
     def purge_dead(self) -> int:
         return self._exec("DELETE FROM tg_dead")
 
-    def prune(self, now: float | None = None) -> None:
+    def prune(
+        self,
+        now: float | None = None,
+        *,
+        dedupe_seconds: float = DEDUPE_SECONDS,
+        dead_seconds: float | None = None,
+    ) -> dict[str, int]:
         now = time.time() if now is None else now
-        self._exec("DELETE FROM tg_deliveries WHERE received < %s", (now - DEDUPE_SECONDS,))
-        self._exec("DELETE FROM tg_echoes WHERE until < %s", (now,))
+        removed = {
+            "deliveries": self._exec(
+                "DELETE FROM tg_deliveries WHERE received < %s", (now - dedupe_seconds,)
+            ),
+            "echoes": self._exec("DELETE FROM tg_echoes WHERE until < %s", (now,)),
+        }
+        if dead_seconds is not None:
+            removed["dead"] = self._exec(
+                "DELETE FROM tg_dead WHERE died < %s", (now - dead_seconds,)
+            )
+        return removed
 
     def get_meta(self, key: str) -> str | None:
         rows = self._all("SELECT value FROM tg_meta WHERE key = %s", (key,))
@@ -486,8 +501,10 @@ class PostgresQueue:
             (key, value),
         )
 
-    def writable(self) -> bool:
-        """Readiness: a write into the queue's tables succeeds (then is rolled back)."""
+    def write_probe(self) -> str | None:
+        """Readiness: a write into the queue's tables succeeds and reads back (then is rolled
+        back); else why not."""
+        stamp = str(time.time())
         try:
             with (
                 self._connector.pool.connection(timeout=2) as conn,
@@ -496,8 +513,14 @@ class PostgresQueue:
                 conn.execute(
                     "INSERT INTO tg_meta (key, value) VALUES ('readyz', %s) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (str(time.time()),),
+                    (stamp,),
                 )
-        except Exception:
-            return False
-        return True
+                row = conn.execute("SELECT value FROM tg_meta WHERE key = 'readyz'").fetchone()
+                if row is None or row[0] != stamp:
+                    return "queue write probe: the row written could not be read back"
+        except Exception as exc:
+            return f"queue database {self.shown_url}: {type(exc).__name__}: {str(exc)[:200]}"
+        return None
+
+    def writable(self) -> bool:
+        return self.write_probe() is None

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import queue as stdqueue
 import sqlite3
 import threading
@@ -146,8 +147,16 @@ class SQLiteQueue:
         # Writers of this process queue on a Python lock rather than on SQLite's busy
         # handler, which sleeps in growing steps (1, 2, 5, 10... ms) and ruins ack latency.
         self._write_lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn.executescript(_SCHEMA)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn.executescript(_SCHEMA)
+            stat = os.stat(path)
+        except (sqlite3.Error, OSError) as exc:
+            self.close()
+            raise QueueError(f"cannot open the queue {path}: {exc}") from None
+        self._identity = (stat.st_dev, stat.st_ino)
+        """The file opened: a deleted or replaced queue file is not ready (its unlinked inode
+        would go on taking writes that nobody will ever read)."""
 
     # -- connections ---------------------------------------------------------------------------
     @property
@@ -428,12 +437,27 @@ class SQLiteQueue:
         with self._tx() as conn:
             return int(conn.execute("DELETE FROM dead").rowcount)
 
-    def prune(self, now: float | None = None) -> None:
-        """Forget old delivery ids and expired echo windows."""
+    def prune(
+        self,
+        now: float | None = None,
+        *,
+        dedupe_seconds: float = DEDUPE_SECONDS,
+        dead_seconds: float | None = None,
+    ) -> dict[str, int]:
+        """Forget delivery ids older than ``dedupe_seconds``, expired echo windows and (with
+        ``dead_seconds``) dead letters that died longer ago; return the rows removed."""
         now = time.time() if now is None else now
+        removed: dict[str, int] = {}
         with self._tx() as conn:
-            conn.execute("DELETE FROM deliveries WHERE received < ?", (now - DEDUPE_SECONDS,))
-            conn.execute("DELETE FROM echoes WHERE until < ?", (now,))
+            removed["deliveries"] = conn.execute(
+                "DELETE FROM deliveries WHERE received < ?", (now - dedupe_seconds,)
+            ).rowcount
+            removed["echoes"] = conn.execute("DELETE FROM echoes WHERE until < ?", (now,)).rowcount
+            if dead_seconds is not None:
+                removed["dead"] = conn.execute(
+                    "DELETE FROM dead WHERE died < ?", (now - dead_seconds,)
+                ).rowcount
+        return removed
 
     def get_meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -447,18 +471,41 @@ class SQLiteQueue:
                 (key, value),
             )
 
-    def writable(self) -> bool:
-        """Readiness: a write transaction can be taken and committed."""
+    def write_probe(self) -> str | None:
+        """Readiness: None when the queue file is still the one opened and a write
+        transaction can be taken, written and read back (then rolled back: the probe leaves
+        nothing behind); else why not."""
         try:
-            with self._tx() as conn:
+            stat = os.stat(self.path)
+        except OSError as exc:
+            return f"queue file {self.path}: {exc.strerror or exc}"
+        if (stat.st_dev, stat.st_ino) != self._identity:
+            return f"queue file {self.path} was replaced or deleted since the service opened it"
+        stamp = str(time.time())
+        with self._write_lock:
+            conn = self.conn
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                return f"queue write probe: {exc}"
+            try:
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES ('readyz', ?) "
                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (str(time.time()),),
+                    (stamp,),
                 )
-        except (sqlite3.Error, OSError):
-            return False
-        return True
+                row = conn.execute("SELECT value FROM meta WHERE key = 'readyz'").fetchone()
+                if row is None or row[0] != stamp:
+                    return "queue write probe: the row written could not be read back"
+            except sqlite3.Error as exc:
+                return f"queue write probe: {exc}"
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+        return None
+
+    def writable(self) -> bool:
+        return self.write_probe() is None
 
 
 class _Transaction:
