@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         cache = VerdictCache(store)
         t0 = clock()
         for body, title in bodies:
-            cache.purpose(body, title, None, config)
+            cache.verdict("purpose", body, title, None, config)
         cold_cached = clock() - t0
         t0 = clock()
         written = cache.flush()
@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
         warm = VerdictCache(StateStore(Path(tmp) / "state.db"))
         t0 = clock()
         for body, title in bodies:
-            warm.purpose(body, title, None, config)
+            warm.verdict("purpose", body, title, None, config)
         rescan = clock() - t0
         assert warm.analysed == 0, warm.analysed
 

@@ -73,7 +73,7 @@ class HasPurpose(Rule):
             return None
         cache = ctx.text_cache
         verdict = (
-            cache.purpose(item.description, item.title, item.fields, ctx.settings.text)
+            cache.verdict("purpose", item.description, item.title, item.fields, ctx.settings.text)
             if cache is not None
             else analyze_purpose(item.description, item.title, item.fields, ctx.settings.text)
         )

@@ -49,7 +49,7 @@ class GoalHasSuccessMeasure(Rule):
     def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
         cache = ctx.text_cache
         verdict = (
-            cache.success_measure(item.description, item.title, item.fields, ctx.settings.text)
+            cache.verdict("measure", item.description, item.title, item.fields, ctx.settings.text)
             if cache is not None
             else analyze_success_measure(
                 item.description, item.title, item.fields, ctx.settings.text

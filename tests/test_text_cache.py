@@ -22,39 +22,41 @@ CFG = TextAnalysisConfig()
 
 def test_same_inputs_are_analysed_once_and_give_the_same_verdict() -> None:
     cache = VerdictCache()
-    first = cache.purpose(BODY, "CSV export", None, CFG)
-    again = cache.purpose(BODY, "CSV export", None, CFG)
+    first = cache.verdict("purpose", BODY, "CSV export", None, CFG)
+    again = cache.verdict("purpose", BODY, "CSV export", None, CFG)
     assert first == again == analyze_purpose(BODY, "CSV export")
     assert cache.analysed == 1
 
 
 def test_every_part_of_the_key_invalidates() -> None:
     cache = VerdictCache()
-    cache.purpose(BODY, "CSV export", None, CFG)
-    cache.purpose(BODY + " Today.", "CSV export", None, CFG)  # description
-    cache.purpose(BODY, "CSV export v2", None, CFG)  # title (restatement depends on it)
+    cache.verdict("purpose", BODY, "CSV export", None, CFG)
+    cache.verdict("purpose", BODY + " Today.", "CSV export", None, CFG)  # description
+    cache.verdict("purpose", BODY, "CSV export v2", None, CFG)  # title (restatement depends on it)
     strict = TextAnalysisConfig(strictness="strict")
-    cache.purpose(BODY, "CSV export", None, strict)  # settings
+    cache.verdict("purpose", BODY, "CSV export", None, strict)  # settings
     with_field = TextAnalysisConfig(purpose_field="why")
-    cache.purpose(BODY, "CSV export", {"why": "Finance asked."}, with_field)  # field value
-    cache.purpose(BODY, "CSV export", {"why": "Audit asked."}, with_field)
-    cache.success_measure(BODY, "CSV export", None, CFG)  # the other rule
+    cache.verdict(
+        "purpose", BODY, "CSV export", {"why": "Finance asked."}, with_field
+    )  # field value
+    cache.verdict("purpose", BODY, "CSV export", {"why": "Audit asked."}, with_field)
+    cache.verdict("measure", BODY, "CSV export", None, CFG)  # the other rule
     assert cache.analysed == 7
     # an equal but distinct settings object maps to the same key
-    cache.purpose(BODY, "CSV export", None, TextAnalysisConfig())
+    cache.verdict("purpose", BODY, "CSV export", None, TextAnalysisConfig())
     assert cache.analysed == 7
 
 
 def test_verdicts_survive_in_the_state_store(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "state.db")
     cold = VerdictCache(store)
-    verdict = cold.purpose(BODY, "CSV export", None, CFG)
-    cold.success_measure("Roll out to all tenants.", "Epic", None, CFG)
+    verdict = cold.verdict("purpose", BODY, "CSV export", None, CFG)
+    cold.verdict("measure", "Roll out to all tenants.", "Epic", None, CFG)
     assert cold.flush() == 2 and cold.flush() == 0
     store.close()
 
     warm = VerdictCache(StateStore(tmp_path / "state.db"))
-    assert warm.purpose(BODY, "CSV export", None, CFG) == verdict
+    assert warm.verdict("purpose", BODY, "CSV export", None, CFG) == verdict
     assert warm.analysed == 0
 
 
@@ -71,8 +73,8 @@ def test_an_unusable_state_store_leaves_the_cache_in_memory(tmp_path: Path) -> N
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")
     cache = VerdictCache(StateStore(blocker / "state.db"))  # parent is a file
-    assert cache.purpose(BODY, "CSV export", None, CFG).present
-    assert cache.purpose(BODY, "CSV export", None, CFG).present
+    assert cache.verdict("purpose", BODY, "CSV export", None, CFG).present
+    assert cache.verdict("purpose", BODY, "CSV export", None, CFG).present
     assert cache.analysed == 1
     assert cache.flush() == 1  # nothing to write to, and no error
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping
 from hashlib import sha256
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from trackerguard.errors import ConfigError
 from trackerguard.text.analysis import TextVerdict, analyze_purpose, analyze_success_measure
@@ -24,13 +24,22 @@ from trackerguard.text.cues import CUE_DATA_DIGEST
 if TYPE_CHECKING:
     from trackerguard.state import StateStore
 
-__all__ = ["ANALYSER_VERSION", "VerdictCache"]
+__all__ = ["ANALYSER_VERSION", "Check", "VerdictCache"]
 
 ANALYSER_VERSION = "2026-12-03.1"
 """Part of every cache key: bump it with any change to the analyser's code that can alter a
 verdict (changes to the cue files are covered by ``CUE_DATA_DIGEST`` automatically)."""
 
 _Analyse = Callable[[str, str, Mapping[str, object] | None, TextAnalysisConfig | None], TextVerdict]
+
+
+Check = Literal["purpose", "measure"]
+"""Which detector a verdict is asked of: ``purpose`` (TG103) or ``measure`` (TG204)."""
+
+_ANALYSERS: dict[str, _Analyse] = {
+    "purpose": analyze_purpose,
+    "measure": analyze_success_measure,
+}
 
 
 class VerdictCache:
@@ -41,70 +50,56 @@ class VerdictCache:
         self._verdicts: dict[bytes, TextVerdict] | None = None
         self._new: dict[bytes, TextVerdict] = {}
         self._config: TextAnalysisConfig | None = None
-        self._purpose_prefix = self._measure_prefix = ""
-        self._purpose_field: str | None = None
-        self._measure_field: str | None = None
+        # Per check: (hash state of the key prefix, configured field name, detector).
+        self._specs: dict[str, tuple[Any, str | None, _Analyse]] = {}
         self.analysed = 0
         """How many verdicts this cache had to compute (the rest came from the cache)."""
 
-    def purpose(
+    def verdict(
         self,
+        check: Check,
         description: str,
         title: str,
         fields: Mapping[str, object] | None,
         config: TextAnalysisConfig,
     ) -> TextVerdict:
+        """The verdict of one detector (``check``) on one item, computed at most once per
+        content hash. One method for both rules: they differ only in the key prefix, the
+        configured field and the detector, so a rule names its check instead of a twin."""
         if config is not self._config:
             self._use(config)
-        field = repr(fields.get(self._purpose_field)) if fields and self._purpose_field else ""
-        return self._get(self._purpose_prefix, analyze_purpose, description, title, field, fields)
-
-    def success_measure(
-        self,
-        description: str,
-        title: str,
-        fields: Mapping[str, object] | None,
-        config: TextAnalysisConfig,
-    ) -> TextVerdict:
-        if config is not self._config:
-            self._use(config)
-        field = repr(fields.get(self._measure_field)) if fields and self._measure_field else ""
-        return self._get(
-            self._measure_prefix, analyze_success_measure, description, title, field, fields
-        )
+        prefix, field_name, analyse = self._specs[check]
+        field = repr(fields.get(field_name)) if fields and field_name else ""
+        # sha256(prefix + rest) == prefix state copied, then updated with rest: the long
+        # settings prefix is hashed once per settings object, not once per item.
+        h = prefix.copy()
+        h.update(f"{title}\x00{field}\x00{description}".encode("utf-8", "surrogatepass"))
+        key = h.digest()
+        verdicts = self._verdicts
+        if verdicts is None:
+            verdicts = self._verdicts = self._load()
+        verdict = verdicts.get(key)
+        if verdict is None:
+            verdict = analyse(description, title, fields, config)
+            self.analysed += 1
+            verdicts[key] = verdict
+            self._new[key] = verdict
+        return verdict
 
     def _use(self, config: TextAnalysisConfig) -> None:
         """Key prefixes for a settings object (computed once per object, not per item)."""
         settings = config.model_dump_json()
         self._config = config
         base = f"{ANALYSER_VERSION}\x00{CUE_DATA_DIGEST}"
-        self._purpose_prefix = f"{base}\x00p\x00{settings}\x00"
-        self._measure_prefix = f"{base}\x00m\x00{settings}\x00"
-        self._purpose_field = config.purpose_field
-        self._measure_field = config.measure_field
-
-    def _get(
-        self,
-        prefix: str,
-        analyse: _Analyse,
-        description: str,
-        title: str,
-        field: str,
-        fields: Mapping[str, object] | None,
-    ) -> TextVerdict:
-        key = sha256(
-            f"{prefix}{title}\x00{field}\x00{description}".encode("utf-8", "surrogatepass")
-        ).digest()
-        verdicts = self._verdicts
-        if verdicts is None:
-            verdicts = self._verdicts = self._load()
-        verdict = verdicts.get(key)
-        if verdict is None:
-            verdict = analyse(description, title, fields, self._config)
-            self.analysed += 1
-            verdicts[key] = verdict
-            self._new[key] = verdict
-        return verdict
+        fields = {"purpose": config.purpose_field, "measure": config.measure_field}
+        self._specs = {
+            check: (
+                sha256(f"{base}\x00{check[0]}\x00{settings}\x00".encode("utf-8", "surrogatepass")),
+                fields[check],
+                analyse,
+            )
+            for check, analyse in _ANALYSERS.items()
+        }
 
     def _load(self) -> dict[bytes, TextVerdict]:
         if self._store is None:
