@@ -1,7 +1,8 @@
 """Where the test Redmine is, and whether a test may skip when it is not there.
 
-``scripts/redmine-test-server start`` prints ``REDMINE_URL``/``REDMINE_API_KEY`` and writes
-them to ``/tmp/redmine-ci/env``; the environment wins over the file. In CI (``CI`` set) a
+``scripts/redmine-test-server start`` prints ``REDMINE_URL``/``REDMINE_API_KEY`` (and the
+instance's ``REDMINE_CI_DIR``) and writes them to ``$REDMINE_CI_DIR/env`` (default
+``/tmp/redmine-ci/env``); the environment wins over the file. In CI (``CI`` set) a
 missing or unreachable server is a failure, never a skip: a suite that silently skipped its
 only real-tracker tests would report green for an adapter nobody ran.
 """
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import httpx
 
-ENV_FILE = Path(os.environ.get("REDMINE_CI_DIR", "/tmp/redmine-ci")) / "env"
+CI_DIR = Path(os.environ.get("REDMINE_CI_DIR", "/tmp/redmine-ci"))
+"""The instance directory of the server under test (``scripts/redmine-test-server``)."""
+ENV_FILE = CI_DIR / "env"
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,15 @@ def locate() -> tuple[RedmineServer | None, str]:
 
 def in_ci() -> bool:
     return bool(os.environ.get("CI"))
+
+
+def require() -> RedmineServer:
+    """The server for a test: in CI its absence fails the test, elsewhere it skips it."""
+    import pytest
+
+    found, reason = locate()
+    if found is None:
+        if in_ci():
+            pytest.fail(f"CI is set but {reason}")
+        pytest.skip(reason)
+    return found
