@@ -3,14 +3,20 @@
 Every driver starts its tracker with a backlog on which a first ``check --apply`` writes
 trackerguard comments, and points the project at the proxy, never at the tracker itself, so
 each request can be made to fail *after* the tracker applied it.
+
+What the scenarios ask is the same for every tracker and lives in :class:`Driver` once: a
+subclass only says how to start its tracker (:meth:`Driver.launch`), which requests create
+and re-read comments (two :class:`~tests.sim_support.faults.Fault` patterns), and how its
+tracker stores comments (:meth:`Driver.comments`, :meth:`Driver.seed`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from trackerguard.adapter import MARKER
 
@@ -26,214 +32,203 @@ from ..linear_sim import build as build_linear
 from ..linear_sim.harness import Project as LinearProject
 from ..sim_support.faults import Fault, FaultProxy
 
-LINEAR_COMMENTED = "ENG-3"
 FINGERPRINT = "<!-- trackerguard:fingerprint=0123456789abcdef -->"
+CLIENT = {"timeout": 0.5, "max_retries": 2, "max_wait": 5}
+"""Client settings every driver gives its tracker: short timeouts (a ``hang`` fault is past
+them), few retries, and a ``max_wait`` far below the ``limit`` fault's Retry-After."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """One comment as the tracker stores it."""
+
+    key: str
+    author: str
+    body: str
+    properties: Mapping[str, Any] = field(default_factory=dict)
+    """Comment properties (Jira); empty elsewhere."""
 
 
 class Driver:
-    """What a scenario needs from one adapter."""
+    """What a scenario needs from one adapter; subclasses fill in the tracker's details."""
 
-    name: str
-    comment_create: Fault
+    name: ClassVar[str]
+    comment_create: ClassVar[Fault]
     """Matches the request that creates trackerguard's comment (the fault's mode is unused)."""
-    comment_reread: Fault
+    comment_reread: ClassVar[Fault]
     """Matches the request that re-reads an item's comments after a lost answer."""
-    proxy: FaultProxy
-    project: Any
+    commented: ClassVar[str]
+    """An item the first clean run comments on (and none other touches)."""
+    reads_comments: ClassVar[bool] = True
+    """Whether a scan reads the items' comments (so it can see duplicates and foreign
+    markers); Jira reads its issue property instead and never lists comments on a scan."""
+    bot: str
+    """The bot's identity as the tracker records comment authors."""
+    person: str
+    """Someone else (a person writing comments)."""
+
+    def __init__(self, sim: Any, proxy: FaultProxy, root: Path) -> None:
+        self.sim = sim
+        self.proxy = proxy
+        self.project = self.make_project(root)
+
+    # -- per tracker --------------------------------------------------------------------------
+    @classmethod
+    def launch(cls) -> Any:
+        """Start the tracker with its backlog; the object has ``url`` and ``stop()``."""
+        raise NotImplementedError
+
+    @classmethod
+    def verify(cls, sim: Any) -> None:
+        """After the test: the tracker saw no invalid request (schema, spec)."""
+        problems = getattr(sim, "invalid_queries", [])
+        assert problems == [], problems
+
+    def make_project(self, root: Path) -> Any:
+        """The harness project pointed at :attr:`proxy` (``check()`` runs the CLI)."""
+        raise NotImplementedError
+
+    def comments(self) -> Iterable[Note]:
+        """Every comment in the tracker."""
+        raise NotImplementedError
+
+    def seed(self, key: str, body: str, author: str) -> None:
+        """Write a comment on ``key`` as ``author``, straight into the tracker's state."""
+        raise NotImplementedError
+
+    def marked(self, note: Note) -> bool:
+        """Whether a comment carries trackerguard's mark (the body's marker by default)."""
+        return MARKER in note.body
+
+    # -- shared -------------------------------------------------------------------------------
+    @classmethod
+    @contextmanager
+    def started(cls, root: Path) -> Iterator[Driver]:
+        sim = cls.launch()
+        proxy = FaultProxy(sim.url)
+        try:
+            yield cls(sim, proxy, root)
+        finally:
+            proxy.close()
+            sim.stop()
+        cls.verify(sim)
 
     def check(self, *extra: str, apply: bool = True) -> tuple[int, dict[str, Any]]:
         code, doc = self.project.check(*extra, apply=apply)
         return int(code), doc
 
     def bot_comments(self) -> dict[str, int]:
-        """Item key → number of comments by the bot carrying the marker (0 omitted)."""
-        raise NotImplementedError
+        """Item key → number of comments by the bot carrying the mark (0 omitted)."""
+        out: dict[str, int] = {}
+        for note in self.comments():
+            if note.author == self.bot and self.marked(note):
+                out[note.key] = out.get(note.key, 0) + 1
+        return out
 
     def add_comment(self, key: str, body: str, *, by_bot: bool) -> None:
         """Write a comment on ``key`` as the bot or as a person, straight to the tracker."""
-        raise NotImplementedError
+        self.seed(key, body, self.bot if by_bot else self.person)
 
     def comment_bodies(self, key: str) -> list[tuple[str, str]]:
         """(author, body) of every comment on ``key``, oldest first."""
-        raise NotImplementedError
+        return [(n.author, n.body) for n in self.comments() if n.key == key]
 
     def commented_key(self) -> str:
-        """An item the first clean run comments on (and none other touches)."""
-        raise NotImplementedError
+        return self.commented
 
 
 class GitHubDriver(Driver):
     name = "github"
     comment_create = Fault("-", "POST", r"/issues/\d+/comments$")
     comment_reread = Fault("-", "GET", r"/issues/\d+/comments$")
+    commented = "acme/web#4"
+    person = "dana"
 
-    def __init__(self, sim: GitHubSimulator, proxy: FaultProxy, root: Path) -> None:
-        self.sim = sim
-        self.proxy = proxy
-        self.project = GitHubProject(
-            sim,
-            root,
-            list(REPOS),
-            github={
-                "api_url": proxy.url,
-                "graphql_url": proxy.url + sim.graphql_path,
-                "timeout": 0.5,
-                "max_retries": 2,
-                "max_wait": 5,
-            },
-        )
+    @classmethod
+    def launch(cls) -> GitHubSimulator:
+        sim = GitHubSimulator().start()
+        build(sim.world)
+        return sim
 
-    def bot_comments(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for c in self.sim.world.comments.values():
-            if MARKER in c.body and c.author == self.sim.bot_login:
-                key = f"{c.repo}#{c.number}"
-                out[key] = out.get(key, 0) + 1
-        return out
+    def make_project(self, root: Path) -> GitHubProject:
+        self.bot = self.sim.bot_login
+        api = self.proxy.url
+        urls = {"api_url": api, "graphql_url": api + self.sim.graphql_path}
+        return GitHubProject(self.sim, root, list(REPOS), github={**urls, **CLIENT})
 
-    def add_comment(self, key: str, body: str, *, by_bot: bool) -> None:
+    def comments(self) -> Iterable[Note]:
+        for c in sorted(self.sim.world.comments.values(), key=lambda c: c.id):
+            yield Note(f"{c.repo}#{c.number}", c.author, c.body)
+
+    def seed(self, key: str, body: str, author: str) -> None:
         repo, number = key.split("#")
-        author = self.sim.bot_login if by_bot else "dana"
         self.sim.world.comment(repo, int(number), body, author)
-
-    def comment_bodies(self, key: str) -> list[tuple[str, str]]:
-        repo, number = key.split("#")
-        return [(c.author, c.body) for c in self.sim.world.comments_of(repo, int(number))]
-
-    def commented_key(self) -> str:
-        return "acme/web#4"
-
-
-@contextmanager
-def github(root: Path) -> Iterator[Driver]:
-    sim = GitHubSimulator().start()
-    build(sim.world)
-    proxy = FaultProxy(sim.url)
-    try:
-        yield GitHubDriver(sim, proxy, root)
-    finally:
-        proxy.close()
-        sim.stop()
-    assert sim.invalid_queries == [], sim.invalid_queries
 
 
 class GitLabDriver(Driver):
     name = "gitlab"
     comment_create = Fault("-", "POST", r"/issues/\d+/notes$")
     comment_reread = Fault("-", "GET", r"/issues/\d+/notes$")
+    commented = "acme/web#4"
+    person = "dana"
 
-    def __init__(self, sim: GitLabSimulator, proxy: FaultProxy, root: Path) -> None:
-        self.sim = sim
-        self.proxy = proxy
-        self.project = GitLabProject(
-            sim,
-            root,
-            list(GITLAB_PROJECTS),
-            gitlab={"url": proxy.url, "timeout": 0.5, "max_retries": 2, "max_wait": 5},
-        )
+    @classmethod
+    def launch(cls) -> GitLabSimulator:
+        sim = GitLabSimulator().start()
+        build_gitlab(sim.world)
+        return sim
 
-    def _issues(self) -> Iterator[Any]:
+    def make_project(self, root: Path) -> GitLabProject:
+        self.bot = self.sim.bot_username
+        options = {"url": self.proxy.url, **CLIENT}
+        return GitLabProject(self.sim, root, list(GITLAB_PROJECTS), gitlab=options)
+
+    def comments(self) -> Iterable[Note]:
         for project in self.sim.world.projects.values():
-            yield from project.issues.values()
+            for issue in project.issues.values():
+                for note in issue.notes:
+                    yield Note(issue.key, note.author, note.body)
 
-    def bot_comments(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for issue in self._issues():
-            n = sum(
-                1
-                for note in issue.notes
-                if MARKER in note.body and note.author == self.sim.bot_username
-            )
-            if n:
-                out[issue.key] = n
-        return out
-
-    def add_comment(self, key: str, body: str, *, by_bot: bool) -> None:
-        self.sim.world.note(key, body, self.sim.bot_username if by_bot else "dana")
-
-    def comment_bodies(self, key: str) -> list[tuple[str, str]]:
-        issue = self.sim.world.get(key)
-        assert issue is not None
-        return [(n.author, n.body) for n in issue.notes]
-
-    def commented_key(self) -> str:
-        return "acme/web#4"
-
-
-@contextmanager
-def gitlab(root: Path) -> Iterator[Driver]:
-    sim = GitLabSimulator().start()
-    build_gitlab(sim.world)
-    proxy = FaultProxy(sim.url)
-    try:
-        yield GitLabDriver(sim, proxy, root)
-    finally:
-        proxy.close()
-        sim.stop()
+    def seed(self, key: str, body: str, author: str) -> None:
+        self.sim.world.note(key, body, author)
 
 
 class LinearDriver(Driver):
     name = "linear"
     comment_create = Fault("-", "POST", r"/graphql$", body="commentCreate")
     comment_reread = Fault("-", "POST", r"/graphql$", body="TrackerguardCommentsOf")
+    commented = "ENG-3"
+    bot = LINEAR_BOT_ID
 
-    def __init__(self, sim: LinearSimulator, proxy: FaultProxy, root: Path) -> None:
-        self.sim = sim
-        self.proxy = proxy
-        self.project = LinearProject(
-            sim,
-            root,
-            linear={
-                "api_url": proxy.url + "/graphql",
-                "timeout": 0.5,
-                "max_retries": 2,
-                "max_wait": 5,
-            },
+    @classmethod
+    def launch(cls) -> LinearSimulator:
+        sim = LinearSimulator().start()
+        build_linear(sim.world)
+        return sim
+
+    def make_project(self, root: Path) -> LinearProject:
+        self.person = next(u for u in self.sim.world.users if u != LINEAR_BOT_ID)
+        return LinearProject(
+            self.sim, root, linear={"api_url": self.proxy.url + "/graphql", **CLIENT}
         )
 
     def _key_of(self, comment: Any) -> str:
         w = self.sim.world
         if comment.issue_id:
-            return w.identifier(w.issues[comment.issue_id])
+            return str(w.identifier(w.issues[comment.issue_id]))
         if comment.project_id:
             return f"project:{w.projects[comment.project_id].slug}"
         return f"initiative:{comment.initiative_id}"
 
-    def bot_comments(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for c in self.sim.world.comments.values():
-            if MARKER in c.body and c.user_id == LINEAR_BOT_ID:
-                key = self._key_of(c)
-                out[key] = out.get(key, 0) + 1
-        return out
+    def comments(self) -> Iterable[Note]:
+        for c in sorted(self.sim.world.comments.values(), key=lambda c: c.created):
+            yield Note(self._key_of(c), c.user_id, c.body)
 
-    def add_comment(self, key: str, body: str, *, by_bot: bool) -> None:
-        issue = self.sim.world.get(key)
-        author = LINEAR_BOT_ID if by_bot else self._person()
-        self.sim.world.comment(body, author, issue_id=issue.id)
-
-    def _person(self) -> str:
-        return next(u for u in self.sim.world.users if u != LINEAR_BOT_ID)
-
-    def comment_bodies(self, key: str) -> list[tuple[str, str]]:
-        issue = self.sim.world.get(key)
-        return [(c.user_id, c.body) for c in self.sim.world.comments_on(issue_id=issue.id)]
-
-    def commented_key(self) -> str:
-        return LINEAR_COMMENTED
+    def seed(self, key: str, body: str, author: str) -> None:
+        self.sim.world.comment(body, author, issue_id=self.sim.world.get(key).id)
 
 
-@contextmanager
-def linear(root: Path) -> Iterator[Driver]:
-    sim = LinearSimulator().start()
-    build_linear(sim.world)
-    proxy = FaultProxy(sim.url)
-    try:
-        yield LinearDriver(sim, proxy, root)
-    finally:
-        proxy.close()
-        sim.stop()
-    assert sim.invalid_queries == [], sim.invalid_queries
-
-
-DRIVERS = {"github": github, "gitlab": gitlab, "linear": linear}
+DRIVERS: dict[str, Callable[[Path], AbstractContextManager[Driver]]] = {
+    cls.name: cls.started for cls in (GitHubDriver, GitLabDriver, LinearDriver)
+}
+"""Adapter name → a context manager starting its driver (the suite's parameters)."""
