@@ -97,19 +97,24 @@ def run_trackerguard(
     sim.reset_counts()
     before = _child_peak_mb()
     cpu_before = _child_cpu()
+    sim_cpu_before = time.process_time()  # the simulator's threads live in this process
     t0 = time.perf_counter()
     proc = subprocess.run(argv, env=env, cwd=workdir, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
     cpu = _child_cpu() - cpu_before
+    sim_cpu = time.process_time() - sim_cpu_before
     report = json.loads(proc.stdout) if proc.stdout.strip() else {}
     return {
         "exit": proc.returncode,
         "wall": wall,
         "cpu": cpu,
+        "sim_cpu": sim_cpu,
         "reads": sim.reads,
         "writes": sim.writes,
         "peak_mb": max(_child_peak_mb(), before),
         "items": report.get("summary", {}).get("items"),
+        "errors": len(report.get("errors") or []),
+        "partial": report.get("summary", {}).get("partial"),
         "findings": report.get("summary", {}).get("findings"),
         "stderr": proc.stderr[-500:],
     }
@@ -161,6 +166,12 @@ def main() -> int:
         "--lenient", action="store_true", help="simulator strict=False (full pages, isLast)"
     )
     parser.add_argument("--idiomatic", choices=["per-issue", "cached", "none"], default="per-issue")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="dry runs (each with a fresh state store: cold text cache); the summary shows all",
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
 
@@ -174,7 +185,12 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
-            dry = run_trackerguard(sim, work, apply=False, concurrency=concurrency)
+            drys = []
+            for n in range(max(1, args.repeat)):
+                fresh = work / f"dry{n}"
+                fresh.mkdir()
+                drys.append(run_trackerguard(sim, fresh, apply=False, concurrency=concurrency))
+            dry = min(drys, key=lambda r: r["wall"])
             if args.dry_only:
                 first = second = dry
             else:
@@ -230,8 +246,76 @@ def main() -> int:
         f"moonshot (<= 2.0 s wall, <= 1.2 x reads): wall {dry['wall']:.2f} s, "
         f"CPU {dry['cpu']:.2f} s, {'met' if dry['wall'] <= 2.0 and ratio <= 1.2 else 'missed'}"
     )
+    print()
+    print(
+        moonshot_summary(
+            drys,
+            minimum,
+            issues=args.issues,
+            latency=args.latency,
+            concurrency=concurrency or 4,
+            strict=not args.lenient,
+            load=load,
+            idiom=idiom,
+            idiom_mode=args.idiomatic,
+        )
+    )
     ok = ratio <= 1.2 and second["writes"] == 0 and dry["wall"] < 15
     return 0 if ok else 1
+
+
+def moonshot_summary(
+    drys: list[dict[str, Any]],
+    minimum: int,
+    *,
+    issues: int,
+    latency: float,
+    concurrency: int,
+    strict: bool,
+    load: float,
+    idiom: dict[str, Any] | None,
+    idiom_mode: str,
+) -> str:
+    """Issue 11's moonshot as a Markdown block ready for ``benchmarks/RESULTS.md``.
+
+    Wall time is what the target is about, but on a shared machine it mostly measures the
+    other jobs; CPU seconds of the trackerguard process (and of the simulator, which shares
+    the cores) say what the tool itself costs, so both are printed."""
+    best = min(drys, key=lambda r: r["wall"])
+    ratio = best["reads"] / minimum
+    complete = all(r["items"] == issues and not r["errors"] and not r["partial"] for r in drys)
+    met = best["wall"] <= 2.0 and ratio <= 1.2 and complete
+    lines = [
+        f"Jira Cloud moonshot: {issues:,} issues, {latency * 1000:.0f} ms per request, "
+        f"{'strict' if strict else 'lenient'} simulator, concurrency {concurrency}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load:.1f} "
+        f"on {os.cpu_count()} cores",
+        "",
+        "| run | wall s | trackerguard CPU s | simulator CPU s | reads | × minimum "
+        "| items judged | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for n, r in enumerate(drys, 1):
+        lines.append(
+            f"| dry run {n} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['sim_cpu']:.2f} "
+            f"| {r['reads']} | {r['reads'] / minimum:.2f} | {r['items']:,} | {r['errors']} |"
+            if r["items"] is not None
+            else f"| dry run {n} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['sim_cpu']:.2f} "
+            f"| {r['reads']} | {r['reads'] / minimum:.2f} | – | exit {r['exit']} |"
+        )
+    if idiom is not None:
+        lines.append(
+            f"| idiomatic `jira` script ({idiom_mode}) | {idiom['wall']:.2f} | – | – "
+            f"| {idiom['reads']} | {idiom['reads'] / minimum:.2f} | – | – |"
+        )
+    lines += [
+        "",
+        f"Minimum reads: {minimum} (id pages of 5,000 + bulk fetches of 100). Best wall "
+        f"{best['wall']:.2f} s (target ≤ 2.0), reads {ratio:.2f} × minimum (target ≤ 1.2), "
+        f"{'every issue judged' if complete else 'NOT every issue judged'}: "
+        f"**{'met' if met else 'missed'}**.",
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

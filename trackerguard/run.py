@@ -8,7 +8,8 @@ in CI is the verdict the service acts on.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -52,6 +53,25 @@ class Progress(Protocol):
     def advance(self, count: int = 1) -> None: ...
 
     def done(self) -> None: ...
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector off for a phase that only builds data (nested: no-op).
+
+    Reading and judging allocate millions of objects that all stay alive until the report
+    (decoded JSON, items, verdicts) and form no garbage cycles worth collecting, so every
+    collection re-walks a growing heap for nothing: at 10,000 Jira issues that was a fifth
+    of the run's CPU time, charged to JSON decoding. Cycles made meanwhile are collected
+    once the collector is back on.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 @dataclass
@@ -313,13 +333,8 @@ class Runner:
         progress.phase("Judging items", len(scan.scanned))
         # Judging allocates many short-lived objects and no cycles worth collecting; the
         # cyclic GC would spend a third of the time scanning the item graph for nothing.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             self._judge_items(scan, rule_ctx, context, notify, results, coverage, progress)
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         exempt = sum(1 for item, found in results if skip in item.labels)
         return results, exempt, coverage
 
@@ -406,7 +421,8 @@ class Runner:
             adapter_ctx.requests[kind] = 0
         try:
             try:
-                scan = self.read(request, progress, context.started, writing=apply)
+                with paused_gc():
+                    scan = self.read(request, progress, context.started, writing=apply)
             except TrackerError as exc:
                 return self._unread_report(exc, context, apply)
             self._note_foreign_markers(scan.scanned)
