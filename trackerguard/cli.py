@@ -25,6 +25,7 @@ from trackerguard.adapter import ScanRequest
 from trackerguard.errors import TrackerguardError, UsageError
 from trackerguard.plugins_manager import Registry, build_registry
 from trackerguard.settings import Settings, load_settings, plugin_tracker_models
+from trackerguard.terminal import install_terminal_safety, terminal_safe
 from trackerguard.urls import install_url_redaction
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,7 +37,7 @@ def _fail(exc: TrackerguardError) -> None:
         import traceback
 
         traceback.print_exc()
-    click.echo(f"trackerguard: error: {exc}", err=True)
+    click.echo(f"trackerguard: error: {terminal_safe(exc, multiline=True)}", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -56,7 +57,8 @@ def _errors() -> Iterator[None]:
 
             traceback.print_exc()
         click.echo(
-            f"trackerguard: error: unexpected {describe(exc)}; the run did not finish "
+            f"trackerguard: error: unexpected {terminal_safe(describe(exc))}; the run did not "
+            "finish "
             "(a bug in a plugin or in trackerguard; TRACKERGUARD_DEBUG=1 shows the traceback)",
             err=True,
         )
@@ -89,6 +91,7 @@ def _setup(
     if plugins_dir is not None:
         overrides["plugins_dir"] = plugins_dir
     install_url_redaction()
+    install_terminal_safety()
     settings = load_settings(config_file, overrides)
     registry = build_registry(settings.plugins_dir)
     models = plugin_tracker_models(registry.trackers)
@@ -202,14 +205,17 @@ def check(
                     err=True,
                 )
             if report.read_error is not None:
-                click.echo(f"trackerguard: error: {report.read_error}", err=True)
+                error = terminal_safe(report.read_error, multiline=True)
+                click.echo(f"trackerguard: error: {error}", err=True)
             elif report.partial:
-                missing = ", ".join(dict.fromkeys(e.item for e in report.errors if not e.judged))
+                missing = terminal_safe(
+                    ", ".join(dict.fromkeys(e.item for e in report.errors if not e.judged))
+                )
                 if missing:
                     click.echo(f"trackerguard: partial scan; not judged: {missing}", err=True)
                 unwritten = report.unwritten()
                 if unwritten:
-                    items = ", ".join(dict.fromkeys(a.item for a in unwritten))
+                    items = terminal_safe(", ".join(dict.fromkeys(a.item for a in unwritten)))
                     click.echo(
                         f"trackerguard: partial run; {len(unwritten)} write(s) failed or not "
                         f"done: {items}",
@@ -303,13 +309,16 @@ def rules_command(config_file: Path | None, plugins_dir: Path | None, fmt: str) 
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="trackerguard rules", show_lines=False)
     for column in ("id", "name", "severity", "applies to", "summary"):
         table.add_column(column)
     for row in rows:
         severity = row["severity"] if row["enabled"] else "disabled"
-        table.add_row(row["id"], row["name"], severity, row["applies_to"], row["summary"])
+        cells = (row["id"], row["name"], severity, row["applies_to"], row["summary"])
+        # Plugin and custom-rule text: shown as text, never read as rich markup.
+        table.add_row(*(Text(terminal_safe(cell, multiline=True)) for cell in cells))
     from trackerguard.outputs.text_output import report_width
 
     Console(width=max(120, report_width(sys.stdout.isatty())), highlight=False).print(table)
@@ -338,10 +347,11 @@ def explain(
                 item, explanations, _ = runner.explain_item(item_key)
             finally:
                 runner.close()
-            click.echo(f"{item.key}  {item.title}")
+            say = terminal_safe
+            click.echo(f"{say(item.key)}  {say(item.title)}")
             click.echo(
-                f"type {item.type or '-'} · level {item.level or '-'} · status {item.status or '-'}"
-                f" ({item.status_category.value})"
+                f"type {say(item.type or '-')} · level {say(item.level or '-')} · status "
+                f"{say(item.status or '-')} ({item.status_category.value})"
             )
             for entry in explanations:
                 if rule_id and entry.rule != rule_id.upper():
@@ -355,17 +365,17 @@ def explain(
                     state = "FAIL"
                 click.echo(
                     f"\n{entry.rule} {entry.name}: {state}"
-                    + (f" — {entry.note}" if entry.note else "")
+                    + (f" — {say(entry.note, multiline=True)}" if entry.note else "")
                 )
                 if verdict is not None:
                     if verdict.message:
-                        click.echo(f"  {verdict.message}")
+                        click.echo(f"  {say(verdict.message, multiline=True)}")
                     if verdict.evidence:
-                        click.echo(f"  evidence: {verdict.evidence}")
+                        click.echo(f"  evidence: {say(verdict.evidence, multiline=True)}")
                     if not verdict.passed:
                         click.echo(f"  confidence: {verdict.confidence}")
                         if verdict.hint:
-                            click.echo(f"  hint: {verdict.hint}")
+                            click.echo(f"  hint: {say(verdict.hint, multiline=True)}")
             return
         if not rule_id:
             raise UsageError("explain: give a RULE_ID (e.g. TG103) or --item KEY")

@@ -29,6 +29,7 @@ from trackerguard.settings import (
     plugin_tracker_models,
 )
 from trackerguard.state import scope_of
+from trackerguard.terminal import terminal_safe
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -119,12 +120,15 @@ def waivers_command(
             if left is None
             else (f"expired {-left} days ago" if left < 0 else f"{left} days left")
         )
+        # Waivers declared on items carry tracker text: shown with control characters inert.
+        say = terminal_safe
         click.echo(
-            f"{row['items']}  {','.join(row['rules'])}  owner {row['owner'] or '-'}  "
-            f"{row['expires'] or '-'} ({when})\n    {row['reason']}  [{row['source']}]"
+            f"{say(row['items'])}  {say(','.join(row['rules']))}  owner "
+            f"{say(row['owner'] or '-')}  {row['expires'] or '-'} ({when})\n    "
+            f"{say(row['reason'])}  [{say(row['source'])}]"
         )
     for note in notes:
-        click.echo(f"note: {note}")
+        click.echo(f"note: {terminal_safe(note, multiline=True)}")
 
 
 # -- diff ----------------------------------------------------------------------------------------

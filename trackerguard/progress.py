@@ -1,4 +1,8 @@
-"""Progress bars for long scans: drawn on a TTY, silent in CI, with --quiet or when piped."""
+"""Progress bars for long scans: drawn on a TTY, silent in CI, with --quiet or when piped.
+
+A phase's name is shown as text (escaped from rich markup, control characters made
+visible by :func:`~trackerguard.terminal.terminal_safe`): plugins and runners may name a
+phase after tracker data."""
 
 from __future__ import annotations
 
@@ -32,9 +36,13 @@ class RichProgress:
         self._progress.start()
 
     def phase(self, name: str, total: int | None) -> None:
+        from rich.markup import escape
+
+        from trackerguard.terminal import terminal_safe
+
         if self._task is not None:
             self._progress.remove_task(self._task)
-        self._task = self._progress.add_task(name, total=total)
+        self._task = self._progress.add_task(escape(terminal_safe(name)), total=total)
 
     def advance(self, count: int = 1) -> None:
         if self._task is not None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from trackerguard.diff import DiffReport
 from trackerguard.rule import Finding
+from trackerguard.terminal import terminal_safe
 
 _LIMIT = 200
 """Findings listed per section in text and Markdown (JSON always lists all)."""
@@ -18,16 +19,19 @@ def render_json(diff: DiffReport) -> str:
 
 
 def render_text(diff: DiffReport) -> str:
-    lines = [diff.headline(), ""]
+    """For a terminal: tracker text (keys, messages, goals) with control characters shown."""
+    say = terminal_safe
+    lines = [say(diff.headline()), ""]
     for title, findings in _sections(diff):
         if not findings:
             continue
         lines.append(f"{title} ({len(findings)}):")
         for finding in findings[:_LIMIT]:
             goal = diff.goal_of.get(finding.item)
-            under = f" [under {goal}]" if goal else ""
+            under = f" [under {say(goal)}]" if goal else ""
             lines.append(
-                f"  {finding.item} {finding.rule} {finding.severity}: {finding.message}{under}"
+                f"  {say(finding.item)} {say(finding.rule)} {finding.severity}: "
+                f"{say(finding.message)}{under}"
             )
         if len(findings) > _LIMIT:
             lines.append(f"  … {len(findings) - _LIMIT} more (see --format json)")
@@ -35,7 +39,7 @@ def render_text(diff: DiffReport) -> str:
     if diff.comments_changed:
         lines.append(f"Comments that would change ({len(diff.comments_changed)}):")
         for change in diff.comments_changed[:_LIMIT]:
-            lines.append(f"  {change.item}: {change.change}")
+            lines.append(f"  {say(change.item)}: {say(change.change)}")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 
 from trackerguard.history import InitiativeHealth, Snapshot, converging
+from trackerguard.terminal import terminal_safe
 
 
 def _series(snaps: Sequence[Snapshot]) -> dict[str, list[InitiativeHealth]]:
@@ -58,7 +59,8 @@ def render_text(snaps: Sequence[Snapshot]) -> str:
         for key, points in sorted(series.items()):
             first, last = points[0], points[-1]
             lines.append(
-                f"  {key} {last.title[:40]}: {converging(points)}; open work "
+                f"  {terminal_safe(key)} {terminal_safe(last.title[:40])}: "
+                f"{converging(points)}; open work "
                 f"{first.open_work} → {last.open_work}, findings {first.findings} → "
                 f"{last.findings}, stalled goals {first.stalled_goals} → {last.stalled_goals}"
             )

@@ -4,6 +4,10 @@ Worst first (see :mod:`trackerguard.outputs.grouping`), every finding with its "
 hint, one row of actions per item. Lines wrap at word boundaries inside their column (rich
 wraps text; the hint and the evidence hang under the message), at the width of the
 terminal, or :data:`DEFAULT_WIDTH` (``COLUMNS`` when set) when the output is not a terminal.
+
+Tracker text (keys, titles, messages, notes, errors, action details) goes in as rich
+``Text`` through :func:`~trackerguard.terminal.terminal_safe`: never as markup (a title
+``[link=…]`` would become a hyperlink) and never with a control character left in it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from rich.text import Text
 
 from trackerguard.outputs.grouping import NO_GOAL, actions_by_item, group_by_goal, natural_key
 from trackerguard.report import Report
+from trackerguard.terminal import terminal_safe
 
 _STYLE = {"block": "bold red", "warn": "yellow", "info": "dim"}
 DEFAULT_WIDTH = 100
@@ -41,6 +46,16 @@ def report_width(is_terminal: bool) -> int:
 def _bar(ratio: float, width: int = 20) -> str:
     filled = round(ratio * width)
     return "█" * filled + "░" * (width - filled)
+
+
+def _one(text: object) -> str:
+    """Tracker text kept on one line (a key, a title)."""
+    return terminal_safe(text)
+
+
+def _many(text: object) -> str:
+    """Tracker text that may span lines (a message, a hint, evidence)."""
+    return terminal_safe(text, multiline=True)
 
 
 def write_text(report: Report, *, color: bool = False, width: int | None = None) -> str:
@@ -80,48 +95,53 @@ def write_text(report: Report, *, color: bool = False, width: int | None = None)
     )
     if report.exempt:
         header.add_row("Exempt", str(report.exempt))
-    console.print(Panel(header, title=f"trackerguard · {report.tracker} · {mode}", expand=False))
+    heading = Text(f"trackerguard · {terminal_safe(report.tracker)} · {mode}")
+    console.print(Panel(header, title=heading, expand=False))
 
     for note in report.notes:
-        console.print(Text(f"note: {note}", style="dim"))
+        console.print(Text(f"note: {_many(note)}", style="dim"))
     if report.errors:
         console.print()
         errors = Table.grid(padding=(0, 1))
         errors.add_column(no_wrap=True, style="red")
         errors.add_column(style="red")
         for error in sorted(report.errors, key=lambda e: natural_key(e.item)):
-            errors.add_row(error.item, error.message)
+            errors.add_row(Text(_one(error.item)), Text(_many(error.message)))
         console.print(Panel(errors, title="Errors", border_style="red", expand=False))
 
     for group in group_by_goal(report):
         title = f"{group.key}  {group.title}" if group.key != NO_GOAL else group.title
+        title = _one(title)
         console.print()
         console.rule(Text(title, style="bold"), align="left")
         for item_key, found in group.items.items():
             item = report.graph.get(item_key) if report.graph else None
             carried = report.carried.get(item_key)
             title_text = item.title if item is not None else carried.title if carried else ""
-            console.print(Text(f"  {item_key} {title_text}".rstrip(), style="bold"))
+            console.print(Text(f"  {_one(item_key)} {_one(title_text)}".rstrip(), style="bold"))
             rows = Table.grid(padding=(0, 1))
             rows.add_column(width=3)
             rows.add_column(no_wrap=True, width=5)
             rows.add_column(ratio=1)
             for finding in found:
                 severity = str(finding.severity)
-                body = Text.assemble(f"{finding.rule} {finding.name}: ", finding.message)
+                body = Text.assemble(
+                    f"{_one(finding.rule)} {_one(finding.name)}: ", _many(finding.message)
+                )
                 if finding.confidence == "low":
                     body.append(" (low confidence)", style="dim")
                 if not finding.rejudged:
                     body.append(" (open since an earlier run)", style="dim")
                 if finding.waived is not None:
-                    body.append(f" (waived by {finding.waived.owner or 'nobody'})", style="dim")
+                    owner = _one(finding.waived.owner or "nobody")
+                    body.append(f" (waived by {owner})", style="dim")
                 if finding.hint:
                     body.append("\nfix: ", style="cyan")
-                    body.append(finding.hint)
+                    body.append(_many(finding.hint))
                 if finding.evidence and (
                     finding.confidence == "low" or finding.rule in ("TG103", "TG204")
                 ):
-                    body.append(f"\nevidence: {finding.evidence}", style="dim")
+                    body.append(f"\nevidence: {_many(finding.evidence)}", style="dim")
                 rows.add_row("", Text(severity, style=_STYLE[severity]), body)
             console.print(rows)
     if report.actions:
@@ -132,7 +152,12 @@ def write_text(report: Report, *, color: bool = False, width: int | None = None)
         actions.add_column("status")
         actions.add_column("detail")
         for row in actions_by_item(report.actions):
-            actions.add_row(row.item, ", ".join(row.kinds), row.status, row.detail)
+            actions.add_row(
+                Text(_one(row.item)),
+                Text(_one(", ".join(row.kinds))),
+                Text(_one(row.status)),
+                Text(_many(row.detail)),
+            )
         console.print(actions)
     # rich pads table cells to the width; a log or a diff should not carry that padding.
     return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))

@@ -13,6 +13,7 @@ import click
 
 from trackerguard.errors import UsageError
 from trackerguard.service.backend import QueueStore, open_queue
+from trackerguard.terminal import install_terminal_safety, terminal_safe
 from trackerguard.urls import install_url_redaction
 
 if TYPE_CHECKING:
@@ -32,11 +33,7 @@ def run_serve(
 
     from trackerguard.service.app import create_app
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-    install_url_redaction()  # tracker URLs appear in request lines at INFO
+    configure_service_logging()
     app = create_app(settings, registry)
     service = app.state.service
     cfg = settings.service
@@ -56,6 +53,18 @@ def run_serve(
             super().handle_exit(sig, frame)
 
     _Server(config).run()
+
+
+def configure_service_logging() -> None:
+    """INFO lines on stderr (unless the host configured logging), with tracker URLs redacted
+    (they appear in request lines) and control characters from payloads made inert (an item
+    key from a webhook is logged with its job)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    install_url_redaction()
+    install_terminal_safety()
 
 
 def _when(stamp: Any) -> str:
@@ -81,18 +90,20 @@ def queue_list(settings: Settings, *, dead: bool = False, fmt: str = "text") -> 
     if not dead:
         click.echo(f"queued jobs: {len(jobs)}")
         for job in jobs:
+            error = terminal_safe(job["last_error"]) if job["last_error"] else ""
             click.echo(
-                f"  {job['id']:>6}  {job['state']:<8} {job['tracker']}:{job['item']}  "
+                f"  {job['id']:>6}  {job['state']:<8} {job['tracker']}:"
+                f"{terminal_safe(job['item'])}  "
                 f"deliveries={job['deliveries']} attempts={job['attempts']} "
-                f"due={_when(job['not_before'])} origin={job['origin']}"
-                + (f"  last error: {job['last_error']}" if job["last_error"] else "")
+                f"due={_when(job['not_before'])} origin={terminal_safe(job['origin'])}"
+                + (f"  last error: {error}" if error else "")
             )
     click.echo(f"dead letters: {len(letters)}")
     for letter in letters:
         click.echo(
-            f"  {letter['id']:>6}  {letter['tracker']}:{letter['item']}  "
+            f"  {letter['id']:>6}  {letter['tracker']}:{terminal_safe(letter['item'])}  "
             f"attempts={letter['attempts']} died={_when(letter['died'])}  "
-            f"last error: {letter['last_error'] or '-'}"
+            f"last error: {terminal_safe(letter['last_error'] or '-')}"
         )
 
 
