@@ -114,21 +114,85 @@ def test_a_retry_that_meets_a_newer_waiting_job_merges(
     assert a.depth()["pending"] == 1  # one job for the item, not two
 
 
-def test_jobs_of_a_dead_replica_are_recovered(
-    stores: tuple[PostgresQueue, PostgresQueue],
+def _stall(store: PostgresQueue, owner: str) -> None:
+    """The replica ``store`` dies: its engine worker's heartbeat is an hour old."""
+    store._exec(
+        "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' WHERE id = %s",
+        (store._worker_id(owner),),
+    )
+
+
+def test_jobs_of_a_dead_replica_are_recovered_by_renew_not_by_every_poll(
+    stores: tuple[PostgresQueue, PostgresQueue], pg_migrated: tuple[str, str]
 ) -> None:
     a, b = stores
     a.enqueue_many([Incoming("gitlab", "d1", ("g/p#1",), True)])
     job = a.claim("replica-a", 30)
     assert job is not None
-    assert b.claim("replica-b", 30) is None  # held by a
-    # Replica a dies (no more heartbeats): b recovers the job once a's heartbeat is stale.
-    a._exec(
-        "UPDATE procrastinate_workers SET last_heartbeat = now() - interval '1 hour' WHERE id = %s",
-        (a._worker_id("replica-a"),),
-    )
+    _stall(a, "replica-a")
+    for _ in range(20):  # idle polls only fetch: the stalled job stays with the dead replica
+        assert b.claim("replica-b", 30) is None
+    b.renew("replica-b", [], 1)  # the first renew checks for stalled workers
     again = b.claim("replica-b", 30)
     assert again is not None and again.item_key == "g/p#1" and again.attempts == 2
+    b.complete(again, "replica-b", wrote=False)
+
+    c = _store(pg_migrated)  # a third replica takes a job and dies too
+    try:
+        c.enqueue_many([Incoming("gitlab", "d2", ("g/p#2",), True)])
+        assert c.claim("replica-c", 30) is not None
+        _stall(c, "replica-c")
+        b.renew("replica-b", [], 1)  # b checked less than a lease ago: a heartbeat only
+        assert b.claim("replica-b", 30) is None
+        time.sleep(1.1)
+        b.renew("replica-b", [], 1)  # a lease later: checked again, recovered
+        late = b.claim("replica-b", 30)
+        assert late is not None and late.item_key == "g/p#2"
+    finally:
+        c.close()
+
+
+def test_a_replica_pruned_as_stalled_registers_again(
+    stores: tuple[PostgresQueue, PostgresQueue],
+) -> None:
+    a, b = stores
+    assert a.claim("replica-a", 30) is None  # registered
+    _stall(a, "replica-a")  # a long pause: the others think it died and prune it
+    b.renew("replica-b", [], 1)
+    assert a._all("SELECT count(*) FROM procrastinate_workers")[0][0] == 1  # only b's
+    a.renew("replica-a", [], 30)  # back: its heartbeat finds its worker gone, registers anew
+    b.enqueue_many([Incoming("gitlab", "d1", ("g/p#1",), True)])
+    job = a.claim("replica-a", 30)
+    assert job is not None and job.item_key == "g/p#1"
+
+
+def test_oldest_job_age_counts_waiting_running_and_retrying_jobs(
+    stores: tuple[PostgresQueue, PostgresQueue],
+) -> None:
+    from prometheus_client import generate_latest
+
+    from trackerguard.service.metrics import Metrics
+
+    a, b = stores
+    assert a.oldest_age() == 0.0
+    a.enqueue_many([Incoming("jira", "d1", ("ACME-1",), True)], now=1000.0)
+    b.enqueue_many([Incoming("jira", "d2", ("ACME-1",), True)], now=1005.0)  # coalesced
+    b.enqueue_many([Incoming("jira", "d3", ("ACME-2",), True)], now=1007.0)
+    assert a.oldest_age(now=1010.0) == pytest.approx(10.0)
+    job = a.claim("w", 30)
+    assert job is not None and job.item_key == "ACME-1"
+    assert b.oldest_age(now=1010.0) == pytest.approx(10.0)  # running: not done yet
+    assert a.fail(job, "w", "502", delay=3600, max_attempts=5) == "retry"
+    assert b.oldest_age(now=1010.0) == pytest.approx(10.0)  # backing off: not done yet
+    text = generate_latest(Metrics(a.depth, a.oldest_age).registry).decode()
+    [line] = [x for x in text.splitlines() if x.startswith("trackerguard_queue_oldest_job_age")]
+    assert float(line.rsplit(" ", 1)[1]) > 50 * 365 * 86400  # accepted in 1970, as given
+    a._exec("UPDATE procrastinate_jobs SET scheduled_at = now()")  # the retry is due
+    for _ in range(2):
+        done = b.claim("w", 30)
+        assert done is not None
+        b.complete(done, "w", wrote=False)
+    assert a.oldest_age() == 0.0
 
 
 def test_the_sweep_runs_once_per_cluster_per_tick(

@@ -21,7 +21,7 @@ def test_every_metric_is_documented() -> None:
     text = DOC.read_text()
     names = {
         metric.name + ("_total" if metric.type == "counter" else "")
-        for metric in Metrics(lambda: {"pending": 0}).registry.collect()
+        for metric in Metrics(lambda: {"pending": 0}, lambda: 0.0).registry.collect()
     }
     assert names and all(f"`{name}`" in text for name in names), sorted(
         n for n in names if f"`{n}`" not in text

@@ -158,3 +158,18 @@ def test_readyz_reports_unreachable_tracker(
     with h.ThreadServer(create_app(settings, registry, background=False)) as server:
         ready = httpx.get(server.url + "/readyz")
         assert ready.status_code == 503 and ready.json()["webfile"].startswith("unreachable")
+
+
+def test_oldest_job_age_gauge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(h.SECRET_ENV, h.SECRET)
+    config = h.write_setup(tmp_path, stories=5, service={"coalesce_seconds": 3600})
+    settings, registry = h.load(config)  # jobs stay pending for an hour: the age only grows
+    name = "trackerguard_queue_oldest_job_age_seconds"
+    with h.ThreadServer(create_app(settings, registry)) as server:
+        assert _metric(server, name) == 0.0
+        assert _post(server, {"event": "updated", "key": "S-1", "actor": "ana"}, "a1").is_success
+        assert h.wait_until(lambda: _metric(server, name) >= 0.3)
+        first = _metric(server, name)
+        assert _post(server, {"event": "updated", "key": "S-2", "actor": "ana"}, "a2").is_success
+        assert _metric(server, name) >= first  # the oldest job, not the newest
+        assert _metric(server, name) < 60

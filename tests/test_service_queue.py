@@ -134,6 +134,26 @@ def test_echo_window_drops_only_unattributed(tmp_path: Path) -> None:
     assert q.enqueue_many([Incoming("t", "d", ("K-2",), False)]) == ["queued"]
 
 
+def test_oldest_job_age_counts_pending_running_and_retrying_jobs(tmp_path: Path) -> None:
+    q = _q(tmp_path)
+    assert q.oldest_age() == 0.0
+    q.enqueue_many([Incoming("t", "d1", ("K-1",), True)], now=1000.0)
+    q.enqueue_many([Incoming("t", "d2", ("K-1",), True)], now=1005.0)  # coalesced
+    q.enqueue_many([Incoming("t", "d3", ("K-2",), True)], now=1007.0)
+    assert q.oldest_age(now=1010.0) == 10.0
+    job = q.claim("w", 60, now=1010.0)
+    assert job is not None and job.item_key == "K-1"
+    assert q.oldest_age(now=1010.0) == 10.0  # running: not done yet
+    assert q.fail(job, "w", "502", delay=3600, max_attempts=5) == "retry"
+    assert q.oldest_age(now=1010.0) == 10.0  # backing off: not done yet
+    other = q.claim("w", 60, now=1010.0)
+    assert other is not None and other.item_key == "K-2"
+    q.complete(other, "w", wrote=False)
+    assert q.oldest_age(now=1010.0) == 10.0
+    q.conn.execute("DELETE FROM jobs")  # (the retry's backoff is an hour: skip it)
+    assert q.oldest_age() == 0.0
+
+
 @pytest.mark.parametrize("attempt", [1, 2, 5, 30])
 def test_backoff_grows_with_jitter_and_honours_retry_after(attempt: int) -> None:
     exp = min(100.0, 2.0 * 2 ** (attempt - 1))

@@ -107,7 +107,7 @@ class Service:
             for name in self.trackers
         }
         self.store: QueueStore = open_queue(self.cfg, background_checkpoint=True)
-        self.metrics = Metrics(self.store.depth)
+        self.metrics = Metrics(self.store.depth, self.store.oldest_age)
         self._wire()
         self.draining = False
         self._drain_started = 0.0

@@ -13,8 +13,15 @@ _ACK_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5)
 
 
 class _QueueCollector(Collector):
-    def __init__(self, depth: Callable[[], dict[str, int]]) -> None:
+    """Gauges read from the queue at scrape time (from the shared database on Postgres, so
+    every replica reports the cluster's queue). A gauge whose query fails is left out of
+    that scrape: a scrape must never fail because the queue is busy or unreachable."""
+
+    def __init__(
+        self, depth: Callable[[], dict[str, int]], oldest_age: Callable[[], float] | None
+    ) -> None:
         self._depth = depth
+        self._oldest_age = oldest_age
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
@@ -22,17 +29,32 @@ class _QueueCollector(Collector):
         )
         try:
             depth = self._depth()
-        except Exception:  # a scrape must never fail because the queue is busy
+        except Exception:
             depth = {}
         for state, count in sorted(depth.items()):
             family.add_metric([state], count)
         yield family
+        if self._oldest_age is None:
+            return
+        try:
+            age = self._oldest_age()
+        except Exception:
+            return
+        yield GaugeMetricFamily(
+            "trackerguard_queue_oldest_job_age_seconds",
+            "Seconds since the oldest job not yet done was accepted (0: none waiting)",
+            value=age,
+        )
 
 
 class Metrics:
     """Every metric the service exports."""
 
-    def __init__(self, depth: Callable[[], dict[str, int]] | None = None) -> None:
+    def __init__(
+        self,
+        depth: Callable[[], dict[str, int]] | None = None,
+        oldest_age: Callable[[], float] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.received = Counter(
@@ -94,4 +116,4 @@ class Metrics:
             registry=r,
         )
         if depth is not None:
-            r.register(_QueueCollector(depth))
+            r.register(_QueueCollector(depth, oldest_age))

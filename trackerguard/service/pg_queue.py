@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from trackerguard.service.queue import Incoming, Job, Outcome, QueueError
+from trackerguard.service.queue import Incoming, Job, Outcome, QueueError, WriteProbe
+
+log = logging.getLogger("trackerguard.service")
 
 QUEUE_NAME = "trackerguard"
 TASK_NAME = "trackerguard.judge"
@@ -90,7 +93,7 @@ def _lock(tracker: str, key: str) -> str:
     return f"{tracker}{_SEP}{key}"
 
 
-class PostgresQueue:
+class PostgresQueue(WriteProbe):
     """Thread-safe: one connection pool shared by acceptors, workers and the sweeper."""
 
     def __init__(
@@ -128,6 +131,7 @@ class PostgresQueue:
         self._manager = self._app.job_manager
         self._workers: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._next_recovery = 0.0  # time.monotonic() of this replica's next stalled-job check
         self._closed = False
         if check_schema:
             missing = self.missing_schema()
@@ -155,25 +159,34 @@ class PostgresQueue:
             schema.SchemaManager(self._connector).apply_schema()
             done.append("procrastinate schema")
         missing = [t for t in self.missing_schema() if t in _OWN_TABLES]
-        with self._connector.pool.connection() as conn:
+        with self._db() as conn:
             conn.execute(_SCHEMA)
         done.extend(missing)
         return done
 
     # -- plumbing ------------------------------------------------------------------------------
-    def _all(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
+    @contextlib.contextmanager
+    def _db(self, *, transaction: bool = False) -> Iterator[Any]:
+        """A pooled connection, committed on exit (in one explicit transaction when asked);
+        any database error, a pool timeout included, becomes a :class:`QueueError` (the
+        app answers 503, a worker logs it and goes on)."""
         try:
             with self._connector.pool.connection() as conn:
-                return list(conn.execute(sql, args).fetchall())
+                if transaction:
+                    with conn.transaction():
+                        yield conn
+                else:
+                    yield conn
         except self._psycopg.Error as exc:
             raise QueueError(f"queue database: {exc}") from None
 
+    def _all(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
+        with self._db() as conn:
+            return list(conn.execute(sql, args).fetchall())
+
     def _exec(self, sql: str, args: Sequence[Any] = ()) -> int:
-        try:
-            with self._connector.pool.connection() as conn:
-                return int(conn.execute(sql, args).rowcount)
-        except self._psycopg.Error as exc:
-            raise QueueError(f"queue database: {exc}") from None
+        with self._db() as conn:
+            return int(conn.execute(sql, args).rowcount)
 
     def _job(self, tracker: str, key: str, origin: str, at: float, first: float) -> Any:
         from procrastinate import jobs
@@ -200,6 +213,20 @@ class PostgresQueue:
             return False
         return True
 
+    _META_TABLE = "tg_meta"
+    _PARAM = "%s"
+
+    @contextlib.contextmanager
+    def _rolled_back(self) -> Iterator[Any]:
+        with (
+            self._connector.pool.connection(timeout=2) as conn,
+            conn.transaction(force_rollback=True),
+        ):
+            yield conn
+
+    def _probe_failed(self, exc: Exception) -> str:
+        return f"queue database {self.shown_url}: {type(exc).__name__}: {str(exc)[:200]}"
+
     def start_checkpointer(self, interval: float = 0.5) -> None:
         """SQLite needs one; Postgres checkpoints itself."""
 
@@ -220,27 +247,24 @@ class PostgresQueue:
         """Store deliveries and their jobs in one transaction; return what became of each."""
         now = time.time() if now is None else now
         outcomes: list[Outcome] = []
-        try:
-            with self._connector.pool.connection() as conn, conn.transaction():
-                for incoming in batch:
-                    fresh = conn.execute(
-                        "INSERT INTO tg_deliveries (tracker, delivery_id, received) "
-                        "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                        (incoming.tracker, incoming.delivery_id, now),
-                    ).rowcount
-                    if not fresh:
-                        outcomes.append("duplicate")
+        with self._db(transaction=True) as conn:
+            for incoming in batch:
+                fresh = conn.execute(
+                    "INSERT INTO tg_deliveries (tracker, delivery_id, received) "
+                    "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                    (incoming.tracker, incoming.delivery_id, now),
+                ).rowcount
+                if not fresh:
+                    outcomes.append("duplicate")
+                    continue
+                queued = 0
+                for key in incoming.keys:
+                    if not incoming.attributed and self._echo(conn, incoming.tracker, key, now):
                         continue
-                    queued = 0
-                    for key in incoming.keys:
-                        if not incoming.attributed and self._echo(conn, incoming.tracker, key, now):
-                            continue
-                        at = now + self.coalesce_seconds
-                        self._defer(conn, self._job(incoming.tracker, key, "delivery", at, now))
-                        queued += 1
-                    outcomes.append("queued" if queued or not incoming.keys else "echo")
-        except self._psycopg.Error as exc:
-            raise QueueError(f"queue database: {exc}") from None
+                    at = now + self.coalesce_seconds
+                    self._defer(conn, self._job(incoming.tracker, key, "delivery", at, now))
+                    queued += 1
+                outcomes.append("queued" if queued or not incoming.keys else "echo")
         return outcomes
 
     def enqueue_keys(
@@ -248,13 +272,10 @@ class PostgresQueue:
     ) -> int:
         now = time.time()
         count = 0
-        try:
-            with self._connector.pool.connection() as conn, conn.transaction():
-                for key in keys:
-                    self._defer(conn, self._job(tracker, key, origin, now + delay, now))
-                    count += 1
-        except self._psycopg.Error as exc:
-            raise QueueError(f"queue database: {exc}") from None
+        with self._db(transaction=True) as conn:
+            for key in keys:
+                self._defer(conn, self._job(tracker, key, origin, now + delay, now))
+                count += 1
         return count
 
     @staticmethod
@@ -277,9 +298,11 @@ class PostgresQueue:
         return worker_id
 
     def claim(self, owner: str, lease_seconds: float, now: float | None = None) -> Job | None:
-        """The engine's next due job whose item no running job holds (any replica)."""
+        """The engine's next due job whose item no running job holds (any replica).
+
+        One round trip: jobs of dead replicas are recovered by :meth:`renew`, not here,
+        so idle workers polling cost the database only this query."""
         worker_id = self._worker_id(owner)
-        self.recover_stalled(lease_seconds)
         rows = self._all(
             "SELECT id, args, attempts FROM procrastinate_fetch_job_v2(%s::varchar[], %s)",
             ([QUEUE_NAME], worker_id),
@@ -298,8 +321,32 @@ class PostgresQueue:
         )
 
     def renew(self, owner: str, job_ids: Iterable[int], lease_seconds: float) -> None:
-        """A heartbeat of this replica's engine worker (the engine's stalled-job detector)."""
-        self._all("SELECT procrastinate_update_heartbeat_v1(%s)", (self._worker_id(owner),))
+        """A heartbeat of this replica's engine worker (the engine's stalled-job detector);
+        at most once per ``lease_seconds`` (and at the first call) this replica also gives
+        the jobs of workers whose heartbeat stopped back to the queue."""
+        worker_id = self._worker_id(owner)
+        [(_, known)] = self._all(
+            "SELECT procrastinate_update_heartbeat_v1(%s), "
+            "EXISTS (SELECT 1 FROM procrastinate_workers WHERE id = %s)",
+            (worker_id, worker_id),
+        )
+        if not known:  # pruned as stalled (a long pause, the database out of reach):
+            with self._lock:  # register again, or every claim would fail from now on
+                self._workers.pop(owner, None)
+            log.warning("queue: this replica's engine worker was pruned as stalled; re-registering")
+            self._worker_id(owner)
+        now = time.monotonic()
+        with self._lock:
+            due = now >= self._next_recovery
+            if due:
+                self._next_recovery = now + lease_seconds
+        if due:
+            recovered = self.recover_stalled(lease_seconds)
+            if recovered:
+                log.warning(
+                    "queue: %d job(s) of stalled workers (no heartbeat for %.0fs) requeued",
+                    recovered, lease_seconds,
+                )  # fmt: skip
 
     def recover_stalled(self, seconds: float) -> int:
         """Give the jobs of workers without a heartbeat for ``seconds`` back to the queue."""
@@ -311,67 +358,56 @@ class PostgresQueue:
         )
         for row in rows:
             self._retry_or_drop(int(row[0]), time.time())
-        if rows:
-            self._all(
-                "SELECT * FROM procrastinate_prune_stalled_workers_v1(%s)", (int(max(seconds, 1)),)
-            )
+        self._all("SELECT * FROM procrastinate_prune_stalled_workers_v1(%s)", (max(seconds, 1.0),))
         return len(rows)
 
     def _retry_or_drop(self, job_id: int, at: float) -> None:
         """The engine's retry; when a newer job for the item already waits (its queueing
         lock), finish this one instead: the waiting job judges the item anyway."""
         when = dt.datetime.fromtimestamp(at, dt.UTC)
-        try:
-            with self._connector.pool.connection() as conn:
-                conn.execute(
-                    "SELECT procrastinate_retry_job_v2(%s, %s, NULL, NULL, NULL)", (job_id, when)
-                )
-        except self._psycopg.errors.UniqueViolation:
-            self._all("SELECT procrastinate_finish_job_v1(%s, 'succeeded', true)", (job_id,))
-        except self._psycopg.Error as exc:
-            raise QueueError(f"queue database: {exc}") from None
+        with self._db() as conn:
+            try:
+                with conn.transaction():
+                    conn.execute(
+                        "SELECT procrastinate_retry_job_v2(%s, %s, NULL, NULL, NULL)",
+                        (job_id, when),
+                    )
+            except self._psycopg.errors.UniqueViolation:
+                conn.execute("SELECT procrastinate_finish_job_v1(%s, 'succeeded', true)", (job_id,))
 
     def complete(self, job: Job, owner: str, *, wrote: bool) -> None:
         now = time.time()
-        try:
-            with self._connector.pool.connection() as conn, conn.transaction():
-                conn.execute("SELECT procrastinate_finish_job_v1(%s, 'succeeded', true)", (job.id,))
-                if wrote and self.echo_window_seconds > 0:
-                    conn.execute(
-                        "INSERT INTO tg_echoes (tracker, item_key, until) VALUES (%s, %s, %s) "
-                        "ON CONFLICT (tracker, item_key) DO UPDATE SET until = excluded.until",
-                        (job.tracker, job.item_key, now + self.echo_window_seconds),
-                    )
-        except self._psycopg.Error as exc:
-            raise QueueError(f"queue database: {exc}") from None
+        with self._db(transaction=True) as conn:
+            conn.execute("SELECT procrastinate_finish_job_v1(%s, 'succeeded', true)", (job.id,))
+            if wrote and self.echo_window_seconds > 0:
+                conn.execute(
+                    "INSERT INTO tg_echoes (tracker, item_key, until) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (tracker, item_key) DO UPDATE SET until = excluded.until",
+                    (job.tracker, job.item_key, now + self.echo_window_seconds),
+                )
 
     def fail(
         self, job: Job, owner: str, error: str, *, delay: float, max_attempts: int
     ) -> Literal["retry", "dead"]:
         now = time.time()
         if job.attempts >= max_attempts:
-            try:
-                with self._connector.pool.connection() as conn, conn.transaction():
-                    conn.execute(
-                        "INSERT INTO tg_dead (id, tracker, item_key, origin, first_received, "
-                        "attempts, last_error, died) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-                        "ON CONFLICT (id) DO UPDATE SET last_error = excluded.last_error",
-                        (
-                            job.id,
-                            job.tracker,
-                            job.item_key,
-                            job.origin,
-                            job.first_received,
-                            job.attempts,
-                            error,
-                            now,
-                        ),
-                    )
-                    conn.execute(
-                        "SELECT procrastinate_finish_job_v1(%s, 'failed', true)", (job.id,)
-                    )
-            except self._psycopg.Error as exc:
-                raise QueueError(f"queue database: {exc}") from None
+            with self._db(transaction=True) as conn:
+                conn.execute(
+                    "INSERT INTO tg_dead (id, tracker, item_key, origin, first_received, "
+                    "attempts, last_error, died) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (id) DO UPDATE SET last_error = excluded.last_error",
+                    (
+                        job.id,
+                        job.tracker,
+                        job.item_key,
+                        job.origin,
+                        job.first_received,
+                        job.attempts,
+                        error,
+                        now,
+                    ),
+                )
+                conn.execute("SELECT procrastinate_finish_job_v1(%s, 'failed', true)", (job.id,))
             return "dead"
         self._retry_or_drop(job.id, now + delay)
         return "retry"
@@ -405,14 +441,18 @@ class PostgresQueue:
         counts["dead"] = int(self._all("SELECT count(*) FROM tg_dead")[0][0])
         return counts
 
-    def oldest_age(self) -> float:
-        """Seconds the oldest due job has waited (0 when none): what to alert on."""
+    def oldest_age(self, now: float | None = None) -> float:
+        """Seconds since the oldest job not yet done (waiting, running or backing off
+        between retries) was accepted; 0 when none. A job absorbs the deliveries that
+        coalesce into it, so its age runs from the first of them."""
+        now = time.time() if now is None else now
         rows = self._all(
-            "SELECT extract(epoch FROM now() - min(scheduled_at)) FROM procrastinate_jobs "
-            "WHERE queue_name = %s AND status = 'todo' AND scheduled_at <= now()",
+            "SELECT min((args->>'first')::double precision) FROM procrastinate_jobs "
+            "WHERE queue_name = %s AND status IN ('todo', 'doing')",
             (QUEUE_NAME,),
         )
-        return float(rows[0][0] or 0.0)
+        first = rows[0][0] if rows else None
+        return 0.0 if first is None else max(0.0, now - float(first))
 
     def list_jobs(self) -> list[dict[str, Any]]:
         names = {"todo": "pending", "doing": "running"}
@@ -452,19 +492,16 @@ class PostgresQueue:
     def retry_dead(self, job_id: int | None = None) -> int:
         """Queue a fresh job for one dead letter (or all), due now; attempts start over."""
         now = time.time()
-        try:
-            with self._connector.pool.connection() as conn, conn.transaction():
-                if job_id is None:
-                    rows = conn.execute("SELECT id, tracker, item_key FROM tg_dead").fetchall()
-                else:
-                    rows = conn.execute(
-                        "SELECT id, tracker, item_key FROM tg_dead WHERE id = %s", (job_id,)
-                    ).fetchall()
-                for dead_id, tracker, key in rows:
-                    self._defer(conn, self._job(tracker, key, "retry", now, now))
-                    conn.execute("DELETE FROM tg_dead WHERE id = %s", (dead_id,))
-        except self._psycopg.Error as exc:
-            raise QueueError(f"queue database: {exc}") from None
+        with self._db(transaction=True) as conn:
+            if job_id is None:
+                rows = conn.execute("SELECT id, tracker, item_key FROM tg_dead").fetchall()
+            else:
+                rows = conn.execute(
+                    "SELECT id, tracker, item_key FROM tg_dead WHERE id = %s", (job_id,)
+                ).fetchall()
+            for dead_id, tracker, key in rows:
+                self._defer(conn, self._job(tracker, key, "retry", now, now))
+                conn.execute("DELETE FROM tg_dead WHERE id = %s", (dead_id,))
         return len(rows)
 
     def purge_dead(self) -> int:
@@ -500,27 +537,3 @@ class PostgresQueue:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
-
-    def write_probe(self) -> str | None:
-        """Readiness: a write into the queue's tables succeeds and reads back (then is rolled
-        back); else why not."""
-        stamp = str(time.time())
-        try:
-            with (
-                self._connector.pool.connection(timeout=2) as conn,
-                conn.transaction(force_rollback=True),
-            ):
-                conn.execute(
-                    "INSERT INTO tg_meta (key, value) VALUES ('readyz', %s) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (stamp,),
-                )
-                row = conn.execute("SELECT value FROM tg_meta WHERE key = 'readyz'").fetchone()
-                if row is None or row[0] != stamp:
-                    return "queue write probe: the row written could not be read back"
-        except Exception as exc:
-            return f"queue database {self.shown_url}: {type(exc).__name__}: {str(exc)[:200]}"
-        return None
-
-    def writable(self) -> bool:
-        return self.write_probe() is None

@@ -30,7 +30,7 @@ import queue as stdqueue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,7 +122,58 @@ class QueueError(RuntimeError):
     """The queue could not be written (disk full, locked too long...): answer 503."""
 
 
-class SQLiteQueue:
+READY_KEY = "readyz"
+"""The meta key the readiness probe writes (and rolls back)."""
+
+
+class WriteProbe:
+    """The readiness probe both queues share: ready only while a write into the queue can be
+    made and read back, because a delivery is acknowledged only after one commits. The
+    write is rolled back: the probe leaves nothing behind. A queue supplies the
+    transaction (:meth:`_rolled_back`), its meta table, parameter style and wording."""
+
+    _META_TABLE = "meta"
+    _PARAM = "?"
+
+    def _probe_blocker(self) -> str | None:
+        """Why not to try at all (SQLite: its file replaced), or None."""
+        return None
+
+    def _rolled_back(self) -> contextlib.AbstractContextManager[Any]:
+        """A connection in a write transaction that is rolled back at the end."""
+        raise NotImplementedError
+
+    def _probe_failed(self, exc: Exception) -> str:
+        return f"queue write probe: {exc}"
+
+    def write_probe(self) -> str | None:
+        """None when the write succeeds and reads back; else why not."""
+        blocker = self._probe_blocker()
+        if blocker is not None:
+            return blocker
+        stamp = str(time.time())
+        table, param = self._META_TABLE, self._PARAM
+        try:
+            with self._rolled_back() as conn:
+                conn.execute(
+                    f"INSERT INTO {table} (key, value) VALUES ('{READY_KEY}', {param}) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (stamp,),
+                )
+                row = conn.execute(
+                    f"SELECT value FROM {table} WHERE key = '{READY_KEY}'"
+                ).fetchone()
+        except Exception as exc:  # a probe answers, it never raises
+            return self._probe_failed(exc)
+        if row is None or row[0] != stamp:
+            return "queue write probe: the row written could not be read back"
+        return None
+
+    def writable(self) -> bool:
+        return self.write_probe() is None
+
+
+class SQLiteQueue(WriteProbe):
     """Thread-safe facade: one SQLite connection per thread."""
 
     def __init__(
@@ -207,8 +258,34 @@ class SQLiteQueue:
             self._all.clear()
         self._local = threading.local()
 
+    def _probe_blocker(self) -> str | None:
+        """A deleted or replaced queue file is not ready (its unlinked inode would go on
+        taking writes that nobody will ever read)."""
+        try:
+            stat = os.stat(self.path)
+        except OSError as exc:
+            return f"queue file {self.path}: {exc.strerror or exc}"
+        if (stat.st_dev, stat.st_ino) != self._identity:
+            return f"queue file {self.path} was replaced or deleted since the service opened it"
+        return None
+
+    @contextlib.contextmanager
+    def _rolled_back(self) -> Iterator[sqlite3.Connection]:
+        with self._write_lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+
     def _tx(self) -> _Transaction:
-        return _Transaction(self.conn, self._write_lock)
+        try:
+            conn = self.conn
+        except sqlite3.Error as exc:  # the file cannot be opened (gone, no permission...)
+            raise QueueError(f"queue: cannot open {self.path}: {exc}") from exc
+        return _Transaction(conn, self._write_lock)
 
     # -- ingest --------------------------------------------------------------------------------
     def enqueue_many(self, batch: Sequence[Incoming], now: float | None = None) -> list[Outcome]:
@@ -390,6 +467,14 @@ class SQLiteQueue:
         counts["dead"] = int(conn.execute("SELECT count(*) FROM dead").fetchone()[0])
         return counts
 
+    def oldest_age(self, now: float | None = None) -> float:
+        """Seconds since the oldest job not yet done (pending, running or backing off
+        between retries) was accepted; 0 when none. A job absorbs the deliveries that
+        coalesce into it, so its age runs from the first of them."""
+        now = time.time() if now is None else now
+        row = self.conn.execute("SELECT min(first_received) FROM jobs").fetchone()
+        return 0.0 if row is None or row[0] is None else max(0.0, now - float(row[0]))
+
     def list_jobs(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT id, tracker, item_key, state, origin, deliveries, first_received, "
@@ -470,42 +555,6 @@ class SQLiteQueue:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
-
-    def write_probe(self) -> str | None:
-        """Readiness: None when the queue file is still the one opened and a write
-        transaction can be taken, written and read back (then rolled back: the probe leaves
-        nothing behind); else why not."""
-        try:
-            stat = os.stat(self.path)
-        except OSError as exc:
-            return f"queue file {self.path}: {exc.strerror or exc}"
-        if (stat.st_dev, stat.st_ino) != self._identity:
-            return f"queue file {self.path} was replaced or deleted since the service opened it"
-        stamp = str(time.time())
-        with self._write_lock:
-            conn = self.conn
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                return f"queue write probe: {exc}"
-            try:
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('readyz', ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    (stamp,),
-                )
-                row = conn.execute("SELECT value FROM meta WHERE key = 'readyz'").fetchone()
-                if row is None or row[0] != stamp:
-                    return "queue write probe: the row written could not be read back"
-            except sqlite3.Error as exc:
-                return f"queue write probe: {exc}"
-            finally:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-        return None
-
-    def writable(self) -> bool:
-        return self.write_probe() is None
 
 
 class _Transaction:
