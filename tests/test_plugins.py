@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 import json
+import subprocess
+import sys
 import textwrap
 import typing
 from pathlib import Path
@@ -209,6 +211,31 @@ def test_builtins_register_through_the_hooks() -> None:
     assert {"file", "jira", "github", "redmine"} <= set(registry.trackers)
     assert {"text", "json", "markdown", "junit", "html"} <= set(registry.outputs)
     assert registry.info("trackerguard.rules").source == "built-in"
+
+
+def test_builtin_adapters_are_imported_only_when_their_tracker_is_looked_up() -> None:
+    """A ``check --tracker jira`` must not pay for importing five other adapters (and httpx);
+    names are known and claimed without the import, the class arrives on first look-up."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from trackerguard.plugins_manager import build_registry
+        registry = build_registry(load_entry_points=False)
+        loaded = lambda: sorted(m for m in sys.modules if m.endswith(".adapter")
+                                and m.startswith("trackerguard.plugins."))
+        before = loaded()
+        names = sorted(registry.trackers)
+        jira = registry.trackers["jira"]
+        print(before, names, loaded(), jira.__name__, "httpx" in sys.modules)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == (
+        "[] ['file', 'github', 'gitlab', 'jira', 'linear', 'redmine'] "
+        "['trackerguard.plugins.jira.adapter'] JiraAdapter False"
+    ), out
 
 
 def test_plugins_dir_loads_py_files_and_skips_private(tmp_path: Path) -> None:

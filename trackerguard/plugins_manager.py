@@ -14,7 +14,7 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
@@ -38,6 +38,17 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "trackerguard.plugins.gitlab",
     "trackerguard.plugins.linear",
 )
+BUILTIN_TRACKERS: dict[str, tuple[str, ...]] = {
+    "trackerguard.plugins.file": ("file",),
+    "trackerguard.plugins.jira": ("jira",),
+    "trackerguard.plugins.github": ("github",),
+    "trackerguard.plugins.redmine": ("redmine",),
+    "trackerguard.plugins.gitlab": ("gitlab",),
+    "trackerguard.plugins.linear": ("linear",),
+}
+"""The trackers each built-in plugin registers. Their names are claimed up front, their
+hook runs (importing the adapter and its HTTP stack) only when the tracker is looked up:
+a ``check --tracker jira`` does not import five other adapters (a sixth of its start-up)."""
 ENTRY_POINT_GROUP = hooks.PROJECT
 RESTRICT_ENV = "TRACKERGUARD_PLUGINS"
 
@@ -76,6 +87,45 @@ class PluginInfo:
         }
 
 
+class TrackerTable(Mapping[str, type[TrackerAdapter]]):
+    """Tracker name → adapter class; a built-in's class is imported on first look-up.
+
+    Names, membership and iteration never import anything; ``table[name]`` runs the
+    owning built-in plugin's register hook the first time (the same checks as an eager
+    registration, so a broken built-in still fails as a named :class:`PluginError`)."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, type[TrackerAdapter]] = {}
+        self._pending: dict[str, Callable[[], None]] = {}
+
+    def add(self, name: str, adapter: type[TrackerAdapter]) -> None:
+        self._classes[name] = adapter
+        self._pending.pop(name, None)
+
+    def defer(self, names: Sequence[str], load: Callable[[], None]) -> None:
+        for name in names:
+            if name not in self._classes:
+                self._pending[name] = load
+
+    def __getitem__(self, name: str) -> type[TrackerAdapter]:
+        if name not in self._classes and name in self._pending:
+            self._pending[name]()
+            if name not in self._classes:
+                self._pending.pop(name, None)
+                raise PluginError(f"built-in plugin for tracker '{name}' did not register it")
+        return self._classes[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._classes or name in self._pending
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._classes
+        yield from (n for n in self._pending if n not in self._classes)
+
+    def __len__(self) -> int:
+        return len(self._classes) + sum(1 for n in self._pending if n not in self._classes)
+
+
 @dataclass
 class Registry:
     """Everything the plugins registered, with the plugin that registered each thing."""
@@ -83,7 +133,7 @@ class Registry:
     manager: pluggy.PluginManager
     plugins: list[PluginInfo] = field(default_factory=list)
     rules: dict[str, type[Rule]] = field(default_factory=dict)
-    trackers: dict[str, type[TrackerAdapter]] = field(default_factory=dict)
+    trackers: TrackerTable = field(default_factory=TrackerTable)
     outputs: dict[str, Callable[..., str]] = field(default_factory=dict)
     owners: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -301,9 +351,25 @@ def _collect(registry: Registry) -> None:
                     "with a class that is not a trackerguard.TrackerAdapter subclass"
                 )
             registry._claim("tracker", name, _info.name)
-            registry.trackers[name] = adapter
-            _info.trackers.append(name)
+            registry.trackers.add(name, adapter)
+            if name not in _info.trackers:
+                _info.trackers.append(name)
 
+        lazy = BUILTIN_TRACKERS.get(info.name) if info.source == "built-in" else None
+        if lazy:
+            for name in lazy:  # claimed now: another plugin taking the name still conflicts
+                registry._claim("tracker", name, info.name)
+                info.trackers.append(name)
+
+            def load(
+                _impl: pluggy.HookImpl = impl,
+                _info: PluginInfo = info,
+                _register: Callable[..., None] = register_tracker,
+            ) -> None:
+                _call(_impl, _info, _register)
+
+            registry.trackers.defer(lazy, load)
+            continue
         _call(impl, info, register_tracker)
 
     for impl in hook.trackerguard_register_outputs.get_hookimpls():

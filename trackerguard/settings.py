@@ -476,13 +476,14 @@ def plugin_tracker_models(
 ) -> dict[str, type[BaseModel]]:
     """The settings model of each registered tracker that lives under ``[trackers.NAME]``
     (every one whose name is not a built-in section)."""
-    return {
-        name: adapter.Settings
-        for name, adapter in adapters.items()
-        if (name not in Settings.model_fields or name in _NOT_TRACKERS)
-        and isinstance(getattr(adapter, "Settings", None), type)
-        and issubclass(adapter.Settings, BaseModel)
-    }
+    models: dict[str, type[BaseModel]] = {}
+    for name in adapters:  # names first: a built-in tracker's class is never imported here
+        if name in Settings.model_fields and name not in _NOT_TRACKERS:
+            continue
+        model = getattr(adapters[name], "Settings", None)
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            models[name] = model
+    return models
 
 
 def _secret_files_from_env(
