@@ -133,12 +133,40 @@ def _parse_records(text: str) -> list[dict[str, Any]]:
     return records
 
 
-def add(text: str) -> int:
+def _parse_excerpts(text: str) -> list[dict[str, Any]]:
+    """The ``add-excerpts`` format: like ``add``, but each ``@@@`` line is followed by one
+    line holding the answer's excerpt as a JSON string, copied as returned (from the
+    ``# title`` line on; it may stop before the first comment). The opening post is cut
+    out with :func:`opening_post`, the same code ``from-answers`` uses, so a later rebuild
+    from saved answers yields the same text and hash.
+    """
+    records: list[dict[str, Any]] = []
+    query = ""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if line.startswith("@@Q "):
+            query = line[4:].strip()
+        elif line.startswith("@@@ "):
+            head = _parse_records(f"@@Q {query}\n{line}\nT: x\nx")[0]
+            excerpt = json.loads(lines[i])
+            i += 1
+            parsed = opening_post(excerpt)
+            if parsed is None:
+                raise SystemExit(f"no opening post in the excerpt of {head['url']}")
+            head["title"], head["body"] = parsed
+            records.append(head)
+    return records
+
+
+def add(text: str, excerpts: bool = False) -> int:
     known = {label["url"] for label in load_labels()}
     CACHE.parent.mkdir(parents=True, exist_ok=True)
     added = 0
     with LABELS.open("a", encoding="utf-8") as lab, CACHE.open("a", encoding="utf-8") as cache:
-        for rec in _parse_records(text):
+        for rec in _parse_excerpts(text) if excerpts else _parse_records(text):
             if rec["url"] in known:
                 print(f"skip duplicate {rec['url']}", file=sys.stderr)
                 continue
@@ -257,6 +285,8 @@ def check() -> int:
 def main(argv: list[str]) -> int:
     if len(argv) >= 1 and argv[0] == "add":
         return add(sys.stdin.read())
+    if argv == ["add-excerpts"]:
+        return add(sys.stdin.read(), excerpts=True)
     if len(argv) == 2 and argv[0] == "from-answers":
         return from_answers(Path(argv[1]))
     if argv == ["restore"]:
@@ -264,7 +294,8 @@ def main(argv: list[str]) -> int:
     if argv == ["check"]:
         return check()
     print(
-        "usage: real_corpus.py add < records | restore < records | from-answers DIR | check",
+        "usage: real_corpus.py add < records | add-excerpts < records | restore < records"
+        " | from-answers DIR | check",
         file=sys.stderr,
     )
     return 2
