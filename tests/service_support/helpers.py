@@ -202,15 +202,25 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, step: float
 
 # -- servers ---------------------------------------------------------------------------------
 class ThreadServer:
-    """uvicorn serving ``app`` on 127.0.0.1 in a thread (real HTTP, real SQLite)."""
+    """uvicorn serving ``app`` on 127.0.0.1 in a thread (real HTTP, real SQLite), with the
+    HTTP limits ``trackerguard serve`` sets (``parser``: ``auto``, ``h11``, ``httptools``)."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, *, parser: str = "auto") -> None:
         import uvicorn
 
+        from trackerguard.service.http import uvicorn_config
+
         self.port = free_port()
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
+        service = getattr(app.state, "service", None)
+        if service is not None:
+            config = uvicorn_config(
+                app, service.cfg, host="127.0.0.1", port=self.port, parser=parser,
+                log_level="warning",
+            )  # fmt: skip
+        else:
+            config = uvicorn.Config(
+                app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{self.port}"

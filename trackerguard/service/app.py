@@ -7,6 +7,7 @@
 503   draining for shutdown, or the queue cannot be written (the sender retries)
 413   ``Content-Length`` above ``max_body_bytes``, or more bytes streamed than that
 400   an invalid ``Content-Length``, a content type other than JSON
+408   the body did not arrive within ``body_timeout_seconds`` (the connection is closed)
 401   missing or wrong signature/token (the adapter's ``verify_webhook``, on the raw body)
 400   a body that is not a JSON object, or one the adapter rejects (``WebhookError``)
 202   ignored (unknown event type, the bot's own write, an echo of it, an item outside
@@ -27,10 +28,12 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -58,6 +61,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("trackerguard.service")
 _JSON_TYPES = ("application/json", "application/vnd.api+json")
 _READY_TTL = 10.0
+"""How long the trackers' connection checks are reused by ``/readyz`` (each costs a request
+to every tracker); the local checks (queue write probe, disk, state file) run every time."""
 _MAX_KEYS = 100
 _MAX_KEY_LENGTH = 512
 
@@ -107,12 +112,19 @@ class Service:
             for name in self.trackers
         }
         self.store: QueueStore = open_queue(self.cfg, background_checkpoint=True)
+        problem = self.store.write_probe()
+        if problem is not None:  # serving would answer 503 to every delivery: refuse to start
+            self.store.close()
+            key = "service.queue_url" if self.cfg.queue_url else "service.queue_path"
+            raise ConfigError(f"{key}: the queue cannot be written: {problem}")
         self.metrics = Metrics(self.store.depth, self.store.oldest_age)
         self._wire()
         self.draining = False
         self._drain_started = 0.0
-        self._ready: tuple[float, bool, dict[str, Any]] | None = None
+        self._ready: tuple[float, dict[str, str]] | None = None
         self._ready_lock = threading.Lock()
+        self._pruner: threading.Thread | None = None
+        self._stop_pruning = threading.Event()
 
     def _check_secret(self, name: str) -> None:
         if name not in self.registry.trackers:
@@ -167,8 +179,10 @@ class Service:
                 self.adapters,
                 refresh_seconds=self.cfg.identity_refresh_minutes * 60,
             )
-        with contextlib.suppress(Exception):
-            self.store.prune()
+        self.prune()
+        self._stop_pruning.clear()
+        self._pruner = threading.Thread(target=self._prune_loop, name="tg-prune", daemon=True)
+        self._pruner.start()
         self.identities.start()
         self.identities.wait_first(self.cfg.identity_wait_seconds)
         self.store.start_checkpointer()
@@ -196,52 +210,148 @@ class Service:
             timeout = max(0.5, self.cfg.shutdown_timeout - spent)
         self.sweeper.stop()
         self.identities.stop()
+        self._stop_pruning.set()
+        if self._pruner is not None:
+            self._pruner.join(5)
+            self._pruner = None
         if self.background:
             self.workers.stop(timeout)
         self.committer.stop()
         self.store.close()
 
+    # -- retention -----------------------------------------------------------------------------
+    def prune(self) -> dict[str, int]:
+        """Delete what retention no longer keeps (``dedupe_hours``, expired echo windows,
+        ``dead_retention_days``); never raises (the next round retries)."""
+        dead_days = self.cfg.dead_retention_days
+        try:
+            removed = self.store.prune(
+                dedupe_seconds=self.cfg.dedupe_hours * 3600,
+                dead_seconds=dead_days * 86400 if dead_days > 0 else None,
+            )
+        except Exception as exc:
+            log.warning("pruning the queue failed (retried in %s min): %s",
+                        self.cfg.prune_minutes, describe(exc))  # fmt: skip
+            return {}
+        if any(removed.values()):
+            log.info("pruned %s", ", ".join(f"{n} {table}" for table, n in removed.items() if n))
+        return removed
+
+    def _prune_loop(self) -> None:
+        while not self._stop_pruning.wait(self.cfg.prune_minutes * 60):
+            self.prune()
+
     # -- readiness -----------------------------------------------------------------------------
     def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Every check, with the reasons of those failing: the queue takes a write (insert,
+        read back, rolled back), its and the state file's disks have ``min_free_disk_mb``
+        free, the state file can be written, each tracker answers (cached ``_READY_TTL``)."""
+        problems: list[str] = []
+        detail: dict[str, Any] = {}
+        try:
+            queue_problem = self.store.write_probe()
+        except Exception as exc:  # a backend bug must not turn the probe into a 500
+            queue_problem = f"queue write probe: {describe(exc)}"
+        detail["queue"] = "ok" if queue_problem is None else "unwritable"
+        if queue_problem is not None:
+            problems.append(queue_problem)
+        disk = self._disk_problems()
+        detail["disk"] = "ok" if not disk else "low"
+        problems += disk
+        state = _state_problem(Path(self.settings.state_path))
+        detail["state"] = "ok" if state is None else "unwritable"
+        if state is not None:
+            problems.append(state)
+        for name, verdict in self._tracker_checks().items():
+            detail[name] = verdict
+            if verdict != "ok":
+                problems.append(f"tracker {name}: {verdict}")
+        if self.draining:
+            detail["draining"] = True
+            problems.append("draining for shutdown")
+        if problems:
+            detail["reason"] = "; ".join(problems)
+        return not problems, detail
+
+    def _disk_problems(self) -> list[str]:
+        paths = [Path(self.settings.state_path)]
+        if not self.cfg.queue_url:
+            paths.insert(0, Path(self.cfg.queue_path))
+        need = self.cfg.min_free_disk_mb * 1024 * 1024
+        problems: list[str] = []
+        for path in paths:
+            where = path.parent if not path.is_dir() else path
+            try:
+                free = shutil.disk_usage(where).free
+            except OSError as exc:
+                problems.append(f"disk of {path}: {exc.strerror or exc}")
+                continue
+            if free < need:
+                problems.append(
+                    f"disk of {path}: {free / 1048576:.0f} MB free, "
+                    f"below min_free_disk_mb = {self.cfg.min_free_disk_mb:g}"
+                )
+        return problems
+
+    def _tracker_checks(self) -> dict[str, str]:
         with self._ready_lock:
             cached = self._ready
             if cached is not None and time.monotonic() - cached[0] < _READY_TTL:
-                return cached[1], cached[2]
-            detail: dict[str, Any] = {"queue": "ok" if self.store.writable() else "unwritable"}
-            ok = detail["queue"] == "ok"
+                return cached[1]
+            verdicts: dict[str, str] = {}
             for name in self.trackers:
                 runner: Runner | None = None
                 try:
                     runner = Runner(self.settings, self.registry, name)
                     runner.adapter.check_connection()
-                    detail[name] = "ok"
+                    verdicts[name] = "ok"
                 except Exception as exc:
-                    detail[name] = f"unreachable: {type(exc).__name__}"
-                    ok = False
+                    verdicts[name] = f"unreachable: {type(exc).__name__}"
                 finally:
                     if runner is not None:
                         with contextlib.suppress(Exception):
                             runner.close()
-            if self.draining:
-                detail["draining"] = True
-                ok = False
-            self._ready = (time.monotonic(), ok, detail)
-            return ok, detail
+            self._ready = (time.monotonic(), verdicts)
+            return verdicts
+
+
+def _state_problem(path: Path) -> str | None:
+    """Why the state file could not be written, or None (opened for writing, nothing
+    written; when absent, its directory must take a new file)."""
+    try:
+        if path.exists():
+            with path.open("r+b"):
+                pass
+            return None
+        parent = path.parent
+        if not parent.is_dir():
+            return f"state file {path}: its directory {parent} does not exist"
+        if not os.access(parent, os.W_OK | os.X_OK):
+            return f"state file {path}: its directory {parent} is not writable"
+    except OSError as exc:
+        return f"state file {path}: {exc.strerror or exc}"
+    return None
 
 
 def _reply(code: int, **body: Any) -> JSONResponse:
     headers = {"Retry-After": "5"} if code == 503 else None
+    if code in (408, 413):  # the rest of the body is not read: the connection cannot go on
+        headers = {"Connection": "close"}
     return JSONResponse(body, status_code=code, headers=headers)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+async def _read_body(request: Request, limit: int, timeout: float) -> bytes:
+    """The body, at most ``limit`` bytes, all of it within ``timeout`` seconds (else
+    ``TimeoutError``): a sender trickling bytes holds a connection, never a worker, and
+    not for long."""
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
+    async with asyncio.timeout(timeout):
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise _TooLarge
+            chunks.append(chunk)
     return b"".join(chunks)
 
 
@@ -293,9 +403,12 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
         if content_type not in _JSON_TYPES:
             return _reply(400, error="expected Content-Type: application/json"), "content_type"
         try:
-            body = await _read_body(request, limit)
+            body = await _read_body(request, limit, service.cfg.body_timeout_seconds)
         except _TooLarge:
             return _reply(413, error=f"body larger than {limit} bytes"), "too_large"
+        except TimeoutError:
+            seconds = service.cfg.body_timeout_seconds
+            return _reply(408, error=f"body not received within {seconds:g} s"), "body_timeout"
         except ClientDisconnect:
             return _reply(400, error="client disconnected"), "disconnected"
         headers: Mapping[str, str] = request.headers

@@ -32,19 +32,14 @@ def run_serve(
     import uvicorn
 
     from trackerguard.service.app import create_app
+    from trackerguard.service.http import uvicorn_config
 
     configure_service_logging()
     app = create_app(settings, registry)
     service = app.state.service
     cfg = settings.service
-    config = uvicorn.Config(
-        app,
-        host=host or cfg.host,
-        port=cfg.port if port is None else port,
-        lifespan="on",
-        log_level="info",
-        access_log=False,
-        timeout_graceful_shutdown=max(1, int(cfg.shutdown_timeout / 2)) or None,
+    config = uvicorn_config(
+        app, cfg, host=host or cfg.host, port=cfg.port if port is None else port
     )
 
     class _Server(uvicorn.Server):

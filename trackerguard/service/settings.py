@@ -55,3 +55,33 @@ class ServiceSettings(BaseModel):
     """Longest wait for an adapter's ``parse_webhook`` (503, retried by the sender, beyond)."""
     poll_seconds: float = Field(default=0.2, gt=0)
     """How often idle workers look for due jobs (they are also woken on every enqueue)."""
+    # -- bounded resources (trackerguard/service/http.py) --------------------------------------
+    max_header_bytes: int = Field(default=65_536, ge=1024)
+    """Largest request head (request line and headers); beyond, ``431`` and the connection
+    closed (uvicorn's ``h11_max_incomplete_event_size`` under h11, counted by trackerguard
+    under httptools, which has no limit of its own)."""
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Longest time for a request head to arrive, from the connection's first byte (or its
+    opening); beyond, the connection is closed (a slow-loris sender holds nothing for long)."""
+    body_timeout_seconds: float = Field(default=10.0, gt=0)
+    """Longest time for a body to arrive once its head has; beyond, ``408`` and close."""
+    keepalive_seconds: int = Field(default=5, ge=1)
+    """An idle keep-alive connection is closed after this long (uvicorn's
+    ``timeout_keep_alive``)."""
+    limit_concurrency: int = Field(default=256, ge=1)
+    """Open connections (or requests in progress) beyond which a request is answered ``503``
+    at once (uvicorn's ``limit_concurrency``); keep it below ``ulimit -n``."""
+    backlog: int = Field(default=1024, ge=1)
+    """Connections the kernel queues before they are accepted (``listen()`` backlog)."""
+    min_free_disk_mb: float = Field(default=64.0, ge=0)
+    """``/readyz`` answers ``503`` when the queue's or the state file's file system has less
+    free space than this."""
+    # -- retention: what the background pruning removes ---------------------------------------
+    dedupe_hours: float = Field(default=168.0, gt=0)
+    """How long a delivery id is remembered (a redelivery within it answers ``200
+    duplicate``)."""
+    dead_retention_days: float = Field(default=30.0, ge=0)
+    """Dead letters older than this are deleted (``0``: kept until purged)."""
+    prune_minutes: float = Field(default=5.0, gt=0)
+    """How often the background task prunes delivery ids, expired echo windows and old
+    dead letters."""
