@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.jira_sim.backlog import big
 from tests.jira_sim.harness import run_check, simulator
+from tests.jira_sim.server import JiraSim
 from tests.jira_sim.state import SimState
+from trackerguard.engine import Engine
+from trackerguard.graph import StrategyGraph
+from trackerguard.levels import LevelMap
+from trackerguard.model import WorkItem
+from trackerguard.plugins.jira.mapping import FieldIds, Mapper
+from trackerguard.plugins_manager import build_registry
+from trackerguard.rule import RuleContext
+from trackerguard.settings import load_settings
+from trackerguard.status import StatusMap, as_people_left_it
+
+TEXT_EVAL = Path(__file__).parent / "data" / "text_eval"
 
 
 @pytest.mark.parametrize("count", [1_000, 10_000])
@@ -21,3 +36,72 @@ def test_every_issue_of_a_big_cloud_project_is_judged(tmp_path: Path, count: int
         # serverInfo + myself + first page + id pages of 5,000 + bulk fetches of 100.
         minimum = 2 + 1 + -(-count // 5000) + -(-(count - 37) // 100)
         assert sim.reads <= minimum, (sim.reads, minimum)
+
+
+def _varied(state: SimState) -> SimState:
+    """The big backlog with the labelled issue bodies of ``tests/data/text_eval`` spread over
+    it (every language, templates, placeholders, logs, lists), some done, some stale, so
+    every rule and every branch of the ADF → text path has something to decide."""
+    cases = {
+        name: yaml.safe_load((TEXT_EVAL / f"{name}.yaml").read_text(encoding="utf-8"))
+        for name in ("work_items", "bugs", "templates_and_short", "i18n", "holdout2", "goals")
+    }
+    work = [c for name, found in cases.items() if name != "goals" for c in found]
+    goals = cases["goals"]
+    long_ago = datetime.now(UTC) - timedelta(days=120)
+    for n, issue in enumerate(state.issues.values()):
+        pool = work if issue.type == "Story" else goals
+        case = pool[n % len(pool)]
+        issue.summary = str(case["title"])
+        issue.description = str(case.get("body") or "")
+        if n % 13 == 5:
+            issue.status = "Done"
+        elif n % 7 == 3:
+            issue.status = "In Progress"
+        if n % 5 == 1:
+            issue.updated = long_ago
+    return state
+
+
+def _reference(sim: JiraSim) -> set[tuple[str, ...]]:
+    """The verdicts computed the slow way: each issue's JSON as the simulator serves it,
+    mapped one at a time, judged by the engine item by item with no text cache, no
+    prefetching, no concurrency and the garbage collector left alone."""
+    settings = load_settings(None, {})
+    registry = build_registry(load_entry_points=False)
+    engine = Engine(dict(registry.rules), settings)
+    levels = LevelMap(settings.levels, settings.graph.default_level)
+    statuses = StatusMap(settings.status)
+    mapper = Mapper(base_url=sim.url, cloud=True, ids=FieldIds(), levels=levels, statuses=statuses)
+    fields = mapper.request_fields(flagged=False)
+    items: dict[str, WorkItem] = {}
+    for issue in sim.state.issues.values():
+        raw = json.loads(json.dumps(sim.issue_json("3", issue, fields, ["trackerguard"])))
+        items[issue.key] = as_people_left_it(mapper.item(raw), statuses)
+    graph = StrategyGraph(items, levels, settings.graph.goal_link_types)
+    ctx = RuleContext(graph, settings, datetime.now(UTC), None)
+    return {
+        (f.item, f.rule, str(f.severity), f.confidence, f.message, f.evidence)
+        for item in items.values()
+        for f in (p.finding for p in engine.evaluate(item, ctx))
+    }
+
+
+def test_ten_thousand_verdicts_equal_the_item_by_item_reference(tmp_path: Path) -> None:
+    """No speed-up of the scan (pipelined reads, text verdicts computed while requests are in
+    flight, the paused GC, the mapping) may drop an item or change a verdict."""
+    state = _varied(big(SimState("cloud"), 10_000, project="HOLD", orphan_every=97))
+    with simulator(state, sample_every=200) as sim:
+        result = run_check(sim, tmp_path, ("--query", "project = HOLD"), apply=False)
+        expected = _reference(sim)
+    report = result.report
+    assert result.exit_code == 1, result.stderr
+    assert report["summary"]["items"] == 10_000 and report["errors"] == []
+    got = {
+        (f["item"], f["rule"], f["severity"], f["confidence"], f["message"], f["evidence"])
+        for f in report["findings"]
+    }
+    rules = {f[1] for f in expected}
+    assert {"TG101", "TG102", "TG103", "TG204", "TG205"} <= rules, rules
+    assert len(expected) > 5_000, len(expected)
+    assert got == expected, (sorted(got - expected)[:5], sorted(expected - got)[:5])
