@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from trackerguard.plugins.jira.mapping import FieldIds, Mapper
 
 from tests.jira_sim.backlog import big
 from tests.jira_sim.harness import run_check, simulator
@@ -17,7 +18,6 @@ from trackerguard.engine import Engine
 from trackerguard.graph import StrategyGraph
 from trackerguard.levels import LevelMap
 from trackerguard.model import WorkItem
-from trackerguard.plugins.jira.mapping import FieldIds, Mapper
 from trackerguard.plugins_manager import build_registry
 from trackerguard.rule import RuleContext
 from trackerguard.settings import load_settings
