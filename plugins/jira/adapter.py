@@ -17,13 +17,18 @@ the server gives out there, the items whose verdict depends on what could not be
 reported as not judged instead of being judged on a guess. The engine's own
 ``fetch_items``/``fetch_children`` calls are then answered from the cache.
 
-Writes follow DESIGN.md's comment contract. The issue entity property
-(``[jira] property_key``) holds ``{comment_id, fingerprint, blocked, status_before_block}``;
-the comment itself carries a comment property, so a human editing its text breaks nothing.
+Writes follow DESIGN.md's comment contract at one write per comment action (decision
+0026): the issue edit (``PUT issue/{key}``) that adds, edits or removes trackerguard's
+comment also sets the issue entity property (``[jira] property_key``:
+``{comment_id, comment_digest, fingerprint, blocked, status_before_block, written_at}``),
+so the scan keeps finding the bot's state in the search itself. An added comment's id is
+not in Jira's answer; it is looked up among the bot's own comments the first time an edit
+needs it. A lost answer on the adding edit is never resent blindly (``create_once``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -35,7 +40,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from trackerguard.plugins.jira import webhooks
 from trackerguard.plugins.jira.client import JiraClient
-from trackerguard.plugins.jira.mapping import FieldIds, Mapper, discover_fields, parse_time
+from trackerguard.plugins.jira.mapping import (
+    BOT_WRITE_WINDOW,
+    FieldIds,
+    Mapper,
+    discover_fields,
+    parse_time,
+)
 from trackerguard.plugins.jira.settings import JiraSettings
 
 from trackerguard.adapter import (
@@ -46,6 +57,7 @@ from trackerguard.adapter import (
     TrackerSettings,
     WebhookEvent,
 )
+from trackerguard.bot_comments import create_once
 from trackerguard.cross_tracker import path_under
 from trackerguard.errors import (
     DATA_ERRORS,
@@ -730,68 +742,168 @@ class JiraAdapter(TrackerAdapter):
             body=self._stamp(item, state),
         )
 
+    # -- the comment: one edit carries the comment and the state ------------------------------
+    def _edit_with_state(
+        self,
+        item: WorkItem,
+        operation: dict[str, Any],
+        state: dict[str, Any],
+        what: str,
+        *,
+        once: bool = False,
+        quiet: bool = True,
+    ) -> None:
+        """One ``PUT issue/{key}``: a comment operation (``add``/``edit``/``remove``, one per
+        request) and trackerguard's issue property together, so a comment costs one write
+        and the state can never lag behind the comment it describes."""
+        self.client.call(
+            "PUT",
+            f"issue/{item.key}",
+            what,
+            params=self._quiet if quiet else None,
+            body={
+                "update": {"comment": [operation]},
+                "properties": [{"key": self.cfg.property_key, "value": self._stamp(item, state)}],
+            },
+            once=once,
+        )
+
+    def _bot_comments(self, item: WorkItem, what: str) -> list[dict[str, Any]]:
+        """The bot's comments on ``item``, newest first (every page)."""
+        out: list[dict[str, Any]] = []
+        bots = self._bot_ids()
+        start = 0
+        while True:
+            page = self.client.call(
+                "GET",
+                f"issue/{item.key}/comment",
+                what,
+                params={"orderBy": "-created", "startAt": start, "maxResults": 100},
+            )
+            comments = list((page or {}).get("comments") or [])
+            for comment in comments:
+                author = comment.get("author") or {}
+                who = str(author.get("accountId") or author.get("name") or "")
+                if who and who in bots:
+                    out.append(comment)
+            start += len(comments)
+            if not comments or start >= int((page or {}).get("total") or 0):
+                return out
+
+    def _find_comment(self, item: WorkItem, state: Mapping[str, Any], what: str) -> str | None:
+        """The id of the bot's comment the state describes but whose id it does not hold.
+
+        A comment added through an issue edit comes back without an id, so the state keeps
+        a digest of its text and when it was written. The bot's comment with that text is
+        it; failing that (a person edited the text), the bot's comment written within
+        ``BOT_WRITE_WINDOW`` of the state's write. Only the bot's own comments are ever
+        considered: a person's comment, whatever it says, is never edited or removed.
+        """
+        digest = state.get("comment_digest")
+        mine = self._bot_comments(item, what)
+        for comment in mine:
+            if digest and self._digest(comment.get("body")) == digest:
+                return str(comment.get("id"))
+        written = parse_time(state.get("written_at"))
+        if written is None:
+            return None
+        for comment in mine:
+            created = parse_time(comment.get("created"))
+            if created is not None and abs(created - written) <= BOT_WRITE_WINDOW:
+                return str(comment.get("id"))
+        return None
+
+    def _digest(self, body: Any) -> str:
+        """What identifies the text of a comment across Jira's round trip (ADF or wiki)."""
+        text = (
+            normalize(body, "adf")
+            if isinstance(body, Mapping)
+            else normalize(str(body or ""), "jira_wiki")
+        )
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+    def _comment_exists(self, item: WorkItem, comment_id: str, what: str) -> bool:
+        return any(str(c.get("id")) == comment_id for c in self._bot_comments(item, what))
+
     def _comment(self, item: WorkItem, action: Action, state: dict[str, Any]) -> None:
         body = self._render(action.body or "")
         what = f"{item.key}: writing the trackerguard comment"
         comment_id = action.comment_id
+        if comment_id == "":  # the state knows of a comment but not its id
+            comment_id = self._find_comment(item, state, what)
+        new = dict(state, fingerprint=action.fingerprint, comment_digest=self._digest(body))
         if comment_id:
+            new["comment_id"] = comment_id
             try:
-                self.client.call(
-                    "PUT",
-                    f"issue/{item.key}/comment/{comment_id}",
-                    what,
-                    params=self._quiet,
-                    body={"body": body},
-                )
+                self._edit_with_state(item, {"edit": {"id": comment_id, "body": body}}, new, what)
             except TrackerError as exc:
-                if exc.status != 404:
+                # Jira answers an edit of a deleted comment with a validation error: look.
+                if exc.status not in (400, 404) or self._comment_exists(item, comment_id, what):
                     raise
-                comment_id = None  # a human deleted it: write a new one
-        if not comment_id:
-            created = self.client.call(
-                "POST",
-                f"issue/{item.key}/comment",
-                what,
-                body={
-                    "body": body,
-                    "properties": [
-                        {"key": self.cfg.property_key, "value": {"fingerprint": action.fingerprint}}
-                    ],
-                },
-            )
-            comment_id = str((created or {}).get("id") or "")
-            if not comment_id:
-                raise TrackerError(f"{what}: Jira did not return the new comment's id")
-        state["comment_id"] = comment_id
-        state["fingerprint"] = action.fingerprint
-        self._save_state(item, state)
+            else:
+                state.clear()
+                state.update(new)
+                return
+        self._create(item, body, new, what)
+        state.clear()
+        state.update(new)
+
+    def _create(self, item: WorkItem, body: Any, new: dict[str, Any], what: str) -> None:
+        """Add the comment and the state in one edit, exactly once.
+
+        The edit is not idempotent (each one adds a comment), so a lost answer raises
+        :class:`AmbiguousWrite`; the bot's comments are then read back and the one with
+        this text means the edit was applied (its id is stored, which costs a property
+        write only in that case). Only when it is absent is the edit sent again.
+        """
+        new.pop("comment_id", None)
+
+        def add() -> None:
+            self._edit_with_state(item, {"add": {"body": body}}, new, what, once=True, quiet=False)
+
+        def applied() -> bool:
+            for comment in self._bot_comments(item, f"{item.key}: looking for the comment"):
+                if self._digest(comment.get("body")) == new["comment_digest"]:
+                    new["comment_id"] = str(comment.get("id"))
+                    self._save_state(item, new)
+                    return True
+            return False
+
+        create_once(add, applied)
 
     def _uncomment(self, item: WorkItem, action: Action, state: dict[str, Any]) -> None:
-        comment_id = action.comment_id or state.get("comment_id")
         what = f"{item.key}: resolving the trackerguard comment"
-        if comment_id and action.body is None:
+        comment_id = action.comment_id
+        if comment_id == "":
+            comment_id = self._find_comment(item, state, what)
+        comment_id = comment_id or state.get("comment_id")
+        if action.body is None:  # resolved = "delete"
+            new = {
+                k: v
+                for k, v in state.items()
+                if k not in ("comment_id", "fingerprint", "comment_digest")
+            }
+            operation: dict[str, Any] = {"remove": {"id": comment_id}}
+        else:
+            body = self._render(action.body)
+            new = dict(state, fingerprint=action.fingerprint, comment_digest=self._digest(body))
+            new["comment_id"] = comment_id
+            operation = {"edit": {"id": comment_id, "body": body}}
+        if not comment_id:  # the comment is gone already: only the state changes
+            new.pop("comment_id", None)
+            new.pop("comment_digest", None)
+            self._save_state(item, new)
+        else:
             try:
-                self.client.call("DELETE", f"issue/{item.key}/comment/{comment_id}", what)
+                self._edit_with_state(item, operation, new, what)
             except TrackerError as exc:
-                if exc.status != 404:
+                if exc.status not in (400, 404) or self._comment_exists(item, comment_id, what):
                     raise
-            state.pop("comment_id", None)
-            state.pop("fingerprint", None)
-        elif comment_id:
-            try:
-                self.client.call(
-                    "PUT",
-                    f"issue/{item.key}/comment/{comment_id}",
-                    what,
-                    params=self._quiet,
-                    body={"body": self._render(action.body or "")},
-                )
-            except TrackerError as exc:
-                if exc.status != 404:
-                    raise
-                state.pop("comment_id", None)
-            state["fingerprint"] = action.fingerprint
-        self._save_state(item, state)
+                new.pop("comment_id", None)
+                new.pop("comment_digest", None)
+                self._save_state(item, new)  # a person deleted it: forget it
+        state.clear()
+        state.update(new)
 
     def _label(self, item: WorkItem, action: Action, state: dict[str, Any]) -> None:
         verb = "add" if action.kind == "label" else "remove"

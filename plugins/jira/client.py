@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import requests
 from jira import JIRA, JIRAError
-from trackerguard.plugins.jira.politeness import Budget, PoliteAdapter
+from trackerguard.plugins.jira.politeness import ONCE_HEADER, Budget, PoliteAdapter
 from trackerguard.plugins.jira.settings import JiraSettings
 
 from trackerguard.errors import AuthError, ConfigError, RateLimited, TrackerError
@@ -199,11 +199,17 @@ class JiraClient:
         *,
         params: Mapping[str, Any] | None = None,
         body: Any = None,
+        once: bool = False,
     ) -> Any:
-        """One request through the library's session; JSON answer or ``None``."""
+        """One request through the library's session; JSON answer or ``None``.
+
+        ``once`` marks a write that must not be resent after it may have been applied (an
+        edit that adds a comment): a lost answer raises
+        :class:`~trackerguard.errors.AmbiguousWrite` instead (see ``politeness``).
+        """
         self.detect()
         session = self.jira._session
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"headers": {ONCE_HEADER: "1"}} if once else {}
         if params:
             kwargs["params"] = dict(params)
         if body is not None:

@@ -159,8 +159,12 @@ def bot_state(raw: Mapping[str, Any], property_key: str) -> tuple[BotState, dict
     value = props.get(property_key) if isinstance(props, Mapping) else None
     state = dict(value) if isinstance(value, Mapping) else {}
     comment = None
-    if state.get("comment_id"):
-        comment = BotComment(str(state["comment_id"]), "", str(state.get("fingerprint") or ""))
+    if state.get("comment_id") or state.get("comment_digest"):
+        # A comment added through an issue edit has no id in the state until the first
+        # edit that needs it looks it up: ``""`` tells the adapter to do so.
+        comment = BotComment(
+            str(state.get("comment_id") or ""), "", str(state.get("fingerprint") or "")
+        )
     return (
         BotState(
             comment=comment,

@@ -10,8 +10,12 @@ library sends, wrapped or raw, obeys the same rules:
 * at most ``concurrency`` requests in flight;
 * 429 and 503 wait ``Retry-After`` (or back off); other 5xx, connection errors and timeouts
   back off exponentially with full jitter; retries are bounded;
-* a POST that creates something (comment, transition) is retried only after a 429, which
-  Jira answers *before* doing the work: retrying it after a timeout could comment twice.
+* a write that is not idempotent (a POST that creates something, and any request the
+  client marks with :data:`ONCE_HEADER`, such as an edit adding a comment) is resent only
+  when Jira cannot have applied it: after a 429 (answered *before* the work) or a
+  connection that never opened. After a 5xx, a timeout or a connection dropped once the
+  request left, it raises :class:`~trackerguard.errors.AmbiguousWrite` and the adapter
+  re-reads the issue to find out (decision 0021).
 """
 
 from __future__ import annotations
@@ -23,14 +27,28 @@ import time
 from collections.abc import Callable, MutableMapping
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
-from trackerguard.errors import BudgetExhausted
+from trackerguard.errors import AmbiguousWrite, BudgetExhausted
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _READ_POST = re.compile(r"/(search(/jql)?|issue/bulkfetch|search/approximate-count)$")
+ONCE_HEADER = "X-Trackerguard-Once"
+"""Set by the client on a write that must not be resent once it may have been applied; the
+transport removes it before the request leaves (Jira never sees it)."""
+
+
+def _never_sent(error: Exception) -> bool:
+    """A connection that was refused or never opened: the request did not reach Jira."""
+    if isinstance(error, requests.ConnectTimeout):
+        return True
+    reason = error.args[0] if error.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps the cause
+    return isinstance(reason, NewConnectionError)
 
 
 class Budget:
@@ -120,7 +138,8 @@ class PoliteAdapter(HTTPAdapter):
         method = (request.method or "GET").upper()
         url = request.url or ""
         kind = request_kind(method, url)
-        creates = method == "POST" and kind == "write"
+        marked = request.headers.pop(ONCE_HEADER, None) is not None
+        once = marked or (method == "POST" and kind == "write")
         attempt = 0
         while True:
             self.budget.take()
@@ -135,8 +154,19 @@ class PoliteAdapter(HTTPAdapter):
             status = response.status_code if response is not None else None
             if status is not None and status not in _RETRY_STATUSES:
                 return response  # type: ignore[return-value]
-            retryable = status == 429 or not creates
-            if attempt >= self.retries or not retryable:
+            if once and status != 429 and not (error is not None and _never_sent(error)):
+                if response is not None:
+                    response.close()
+                path = urlsplit(url).path  # never the host's userinfo or the query
+                lost = f"HTTP {status}" if status is not None else type(error).__name__
+                raise AmbiguousWrite(
+                    f"{method} {path}: the answer was lost ({lost}); the write may have been "
+                    "applied",
+                    status=status,
+                    retryable=True,
+                    retry_after=retry_after(response) if status == 503 else None,
+                )
+            if attempt >= self.retries:
                 if response is not None:
                     return response
                 assert error is not None

@@ -105,6 +105,8 @@ class JiraSim:
         self.errors: list[str] = []
         """Protocol misuse the spec cannot see (e.g. a wiki string sent to v3)."""
         self.seen_auth: list[str] = []
+        self.seen_headers: list[frozenset[str]] = []
+        """The header names (lower case) of every request, for "never sent" assertions."""
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -175,6 +177,7 @@ class JiraSim:
         kind = _kind(method, path)
         with self._lock:
             self.queries.append((method, path, query))
+            self.seen_headers.append(frozenset(headers))
         fault = self._take_fault(method, path)
         if fault is not None:
             with self._lock:
@@ -842,16 +845,53 @@ def h_edit_issue(sim: JiraSim, v: str, params: dict[str, str], data: Any, key: s
             raise ApiError(
                 400, f"Field '{fid}' cannot be set. It is not on the appropriate screen."
             )
+    comment_ops = (data.get("update") or {}).get("comment") or []
+    if len(comment_ops) > 1:
+        # Jira's comment field takes one operation per edit.
+        raise ApiError(400, f"Field 'comment' takes one operation, {len(comment_ops)} given.")
+    for op in comment_ops:
+        _comment_operation(sim, v, issue, op)
     for prop in data.get("properties") or []:
         issue.properties[prop["key"]] = prop["value"]
     return 204, None, {}
+
+
+def _comment_operation(sim: JiraSim, v: str, issue: SimIssue, op: dict[str, Any]) -> None:
+    """``update.comment``: ``add`` (body only: like Jira, any ``properties`` given there
+    are not stored), ``edit`` (id and body) and ``remove`` (id); an id that is not a
+    comment of this issue is a validation error (400), as in Jira."""
+    (verb, value), *_ = op.items()
+    value = value or {}
+    if verb == "add":
+        sim.check_rich(v, value.get("body"), "comment body")
+        sim.state.new_comment(issue, sim.state.bot_name, value["body"])
+        return
+    cid = str(value.get("id") or "")
+    comment = sim.state.comments.get(cid)
+    if comment is None or comment.issue != issue.key:
+        raise ApiError(400, f"Can not find a comment for the id: {cid}.")
+    if verb == "edit":
+        sim.check_rich(v, value.get("body"), "comment body")
+        comment.body = value["body"]
+        comment.updated = datetime.now(UTC)
+    elif verb == "remove":
+        del sim.state.comments[cid]
+        issue.comment_ids.remove(cid)
+    else:
+        raise ApiError(400, f"Operation '{verb}' is not supported by the comment field.")
 
 
 def h_list_comments(sim: JiraSim, v: str, params: dict[str, str], data: Any, key: str) -> Reply:
     issue = sim.issue_or_404(key)
     start = int(params.get("startAt") or 0)
     size = int(params.get("maxResults") or 100)
-    ids = issue.comment_ids[start : start + size]
+    order = params.get("orderBy", "created")
+    ordered = sorted(
+        issue.comment_ids,
+        key=lambda c: (sim.state.comments[c].created, int(c)),
+        reverse=order == "-created",
+    )
+    ids = ordered[start : start + size]
     comments = [sim.comment_json(v, sim.state.comments[c], params.get("expand", "")) for c in ids]
     return (
         200,

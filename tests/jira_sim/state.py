@@ -271,13 +271,17 @@ class SimState:
         return issue.parent if issue.type == "Sub-task" else None
 
     def bot_comment(self, key: str) -> SimComment | None:
-        """The comment carrying trackerguard's comment property (for assertions)."""
+        """trackerguard's comment on ``key`` (for assertions): the newest one the bot wrote
+        (comments added through an issue edit carry no comment property)."""
+        mine = self.bot_comments(key)
+        return mine[-1] if mine else None
+
+    def bot_comments(self, key: str) -> list[SimComment]:
+        """Every comment the bot wrote on ``key``, oldest first."""
         issue = self.issues[key]
-        for cid in issue.comment_ids:
-            comment = self.comments[cid]
-            if "trackerguard" in comment.properties:
-                return comment
-        return None
+        return [
+            self.comments[c] for c in issue.comment_ids if self.comments[c].author == self.bot_name
+        ]
 
     def new_comment(self, issue: SimIssue, author: str, body: Any) -> SimComment:
         with self.lock:
