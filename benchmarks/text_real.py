@@ -74,6 +74,23 @@ def report(
         print(line)
 
 
+def kinds(cases: list[dict[str, Any]]) -> None:
+    """Acting (high-confidence) findings by the kind of absence: what each kind earns.
+
+    A kind acts only where its precision on the holdout part is >= 0.95, so this is the
+    table that decides it (docs/text-analysis.md, "Confidence")."""
+    for rule, key, vkey in (("TG103", "purpose", "_p"), ("TG204", "measure", "_m")):
+        rows: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for c in cases:
+            v = c[vkey]
+            if v is None or v.present or v.confidence != "high":
+                continue
+            rows[v.kind][0] += 1
+            rows[v.kind][1] += not c[key]
+        line = ", ".join(f"{k} {t}/{n}" for k, (n, t) in sorted(rows.items()))
+        print(f"  kinds:{rule} acting (true/findings): {line or '-'}")
+
+
 def main(argv: list[str]) -> int:
     cases, missing = load_corpus()
     if missing:
@@ -89,6 +106,7 @@ def main(argv: list[str]) -> int:
         report(sub, "high-label", high_labels_only=True)
         report(sub, "stratum", lambda c: c["stratum"])
         report(sub, "lang", lambda c: c["lang"] if c["lang"] in SUPPORTED else "other")
+        kinds(sub)
     if "--errors" in argv:
         for c in cases:
             if c["part"] != "tuning":

@@ -53,13 +53,17 @@ _TEMPLATE_SENTENCE = re.compile(
     r"(?:describe|explain) (?:here|below|in detail)|write (?:here|below)|"
     r"your (?:description|answer|text) here|(?:how|what) (?:will|would) success look like\?|"
     r"how (?:will|would|do) we (?:know|measure)\b.*\?$|why (?:is this|does this) "
-    r"(?:needed|important|matter)\?$|what problem does this solve\?$)",
+    r"(?:needed|important|matter)\?$|what problem does this solve\?$|"
+    r"why are we doing this\?|what use cases? does (?:it|this) support\?|"
+    r"adicione (?:aqui )?qualquer outro contexto|"
+    r"(?:agregue|agrega|añada|anade) cualquier otro contexto|"
+    r"ajoutez (?:ici )?tout autre contexte)",
     re.I,
 )
 
 # First two letters of the template sentences above: most lines skip the regex.
 _TEMPLATE_FIRST = frozenset(
-    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho".split("|")  # noqa: SIM905
+    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho|ag|añ|an|aj".split("|")  # noqa: SIM905
 )
 
 _ITALIC_LINE = re.compile(r"^(?:_[^_].*_|\*[^*].*\*)$")
