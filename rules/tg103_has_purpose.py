@@ -64,12 +64,18 @@ class HasPurpose(Rule):
     reads_prose = True
     Options = HasPurposeOptions
 
-    def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
+    def _applies(self, item: WorkItem, ctx: RuleContext) -> bool:
         levels = self.options.levels  # type: ignore[attr-defined]
-        if levels is None:
-            if item.level != ctx.graph.levels.bottom:
-                return None
-        elif item.level not in levels:
+        return item.level == ctx.graph.levels.bottom if levels is None else item.level in levels
+
+    def prepare(self, item: WorkItem, ctx: RuleContext) -> None:
+        # Read the prose while the scan is still reading (the cached verdict is check's).
+        cache = ctx.text_cache
+        if cache is not None and self._applies(item, ctx):
+            cache.verdict("purpose", item.description, item.title, item.fields, ctx.settings.text)
+
+    def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
+        if not self._applies(item, ctx):
             return None
         cache = ctx.text_cache
         verdict = (

@@ -46,6 +46,12 @@ class GoalHasSuccessMeasure(Rule):
     applies_to = "goal"
     reads_prose = True
 
+    def prepare(self, item: WorkItem, ctx: RuleContext) -> None:
+        # Read the prose while the scan is still reading (the cached verdict is check's).
+        cache = ctx.text_cache
+        if cache is not None:
+            cache.verdict("measure", item.description, item.title, item.fields, ctx.settings.text)
+
     def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
         cache = ctx.text_cache
         verdict = (

@@ -5,21 +5,24 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from trackerguard.plugins.jira.mapping import FieldIds, Mapper
 
 from tests.jira_sim.backlog import big
-from tests.jira_sim.harness import run_check, simulator
+from tests.jira_sim.harness import env_for, run_check, simulator
 from tests.jira_sim.server import JiraSim
 from tests.jira_sim.state import SimState
+from trackerguard.adapter import ScanRequest
 from trackerguard.engine import Engine
 from trackerguard.graph import StrategyGraph
 from trackerguard.levels import LevelMap
 from trackerguard.model import WorkItem
 from trackerguard.plugins_manager import build_registry
 from trackerguard.rule import RuleContext
+from trackerguard.run import Runner
 from trackerguard.settings import load_settings
 from trackerguard.status import StatusMap, as_people_left_it
 
@@ -105,3 +108,34 @@ def test_ten_thousand_verdicts_equal_the_item_by_item_reference(tmp_path: Path) 
     assert {"TG101", "TG102", "TG103", "TG204", "TG205"} <= rules, rules
     assert len(expected) > 5_000, len(expected)
     assert got == expected, (sorted(got - expected)[:5], sorted(expected - got)[:5])
+
+
+def test_prose_is_read_while_the_scan_is_still_reading_and_only_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk-fetched issues' text verdicts are computed as their pages arrive (the rules'
+    ``prepare``), so judging finds them cached: every prose verdict is computed once, almost
+    all of them before judging starts."""
+    count = 1_000
+    with simulator(big(SimState("cloud"), count, project="HOLD"), sample_every=100) as sim:
+        for name, value in env_for(sim, tmp_path).items():
+            monkeypatch.setenv(name, value)
+        settings = load_settings(None, {"tracker": "jira"})
+        runner = Runner(settings, build_registry(load_entry_points=False))
+        seen: dict[str, int] = {}
+        judge = runner.judge
+
+        def observed(*args: Any, **kwargs: Any) -> Any:
+            seen["analysed before judging"] = runner.text_cache.analysed
+            return judge(*args, **kwargs)
+
+        monkeypatch.setattr(runner, "judge", observed)
+        try:
+            report = runner.check(ScanRequest(query="project = HOLD"))
+        finally:
+            runner.close()
+    assert len(report.items) == count and not report.errors
+    # Every issue is open and has prose to read (stories: purpose, goals: success measure).
+    assert runner.text_cache.analysed == count
+    # All but the first page (read before the key list, judged from scratch) were prepared.
+    assert seen["analysed before judging"] >= count - 100, seen

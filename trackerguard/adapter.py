@@ -22,7 +22,7 @@ error by key, whatever the adapter yielded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -162,6 +162,11 @@ class AdapterContext:
     ledger: ScanLedger = field(default_factory=ScanLedger)
     """What the scan listed: adapters declare keys/ids, totals and listing problems here;
     the runner names every listed item it did not judge (see :mod:`trackerguard.ledger`)."""
+    prepare: Callable[[WorkItem], None] | None = None
+    """Set by the runner while a scan is read: adapters that read in parallel requests call
+    it with each item *of the scan* as soon as it is mapped, while more requests are in
+    flight, so the rules' item-only work (reading prose) overlaps the network waits. It
+    never changes a verdict; not calling it only costs time."""
 
     def item_error(self, item: str, message: str, *, judged: bool = False) -> None:
         """Record a per-item failure; the rest of the scan goes on."""

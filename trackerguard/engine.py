@@ -152,6 +152,7 @@ class Engine:
                 raise PluginError(f"rule {rule_id} failed to start: {describe(exc)}") from exc
             self.active.append(ActiveRule(instance, severity, mode, rule_cls.applies_to))
         self._by_level: dict[str, list[ActiveRule]] = {}
+        self._preparing: dict[str, list[Rule]] = {}
         self.waivers = WaiverBook()
         """The waivers of the current run (set by the runner once it knows the items)."""
         self.grace = timedelta(hours=settings.actions.grace_hours)
@@ -193,6 +194,26 @@ class Engine:
         if active.applies_to == "goal":
             return graph.levels.is_goal(item.level)
         return True
+
+    def prepare(self, item: WorkItem, ctx: RuleContext) -> None:
+        """Let the rules that will judge ``item`` do their item-only work now (see
+        :meth:`Rule.prepare`); only rules that define it are called, failures are left for
+        :meth:`evaluate` to report."""
+        level = item.level
+        if level is None or item.is_closed or self.skip_label in item.labels:
+            return
+        rules = self._preparing.get(level)
+        if rules is None:
+            rules = self._preparing[level] = [
+                active.rule
+                for active in self._rules_for(level, ctx.graph)
+                if type(active.rule).prepare is not Rule.prepare
+            ]
+        for rule in rules:
+            try:
+                rule.prepare(item, ctx)
+            except Exception:  # check() raises it again and names the rule
+                continue
 
     def needs_subtree(self, item: WorkItem, ctx: RuleContext) -> bool:
         """Whether some active rule needs the whole subtree below ``item`` to judge it."""

@@ -156,6 +156,17 @@ class Rule:
         """Judge ``item``; return ``None`` when the rule does not apply to it."""
         raise NotImplementedError
 
+    def prepare(self, item: WorkItem, ctx: RuleContext) -> None:
+        """Optional: work on ``item`` that needs nothing but the item itself, done early.
+
+        The runner calls it (through :meth:`Engine.prepare`) on each item of a scan as the
+        adapter reads it, while the next requests are still in flight, so CPU-heavy
+        per-item work (reading prose) overlaps network waits instead of following them.
+        ``ctx.graph`` is empty here. It may only fill caches: :meth:`check` must reach the
+        same verdict whether or not this ran, and an exception here is ignored (``check``
+        raises it again where it is reported). Default: nothing.
+        """
+
     docs: ClassVar[str | None] = None
     """Where a plugin rule's documentation lives (a URL); built-in rules link to ours."""
 

@@ -189,17 +189,28 @@ class Runner:
         progress.phase("Reading items", adapter.total_hint(request))
         scanned: list[WorkItem] = []
         known: dict[str, WorkItem] = {}
-        for item in adapter.scan(request):
-            if not item.key:
-                adapter.context.ledger.problem(
-                    f"not judged: the tracker returned an item without a key ({item.title!r})"
-                )
-                continue
-            if item.key in known:
-                continue  # yielded twice: judged (and counted) once
-            known[item.key] = item
-            scanned.append(item)
-            progress.advance()
+        # Rules' item-only work (prose) done by the adapter between network waits.
+        early = RuleContext(
+            StrategyGraph({}, self.levels, self.settings.graph.goal_link_types),
+            self.settings,
+            now,
+            self.text_cache,
+        )
+        adapter.context.prepare = lambda item: self.engine.prepare(item, early)
+        try:
+            for item in adapter.scan(request):
+                if not item.key:
+                    adapter.context.ledger.problem(
+                        f"not judged: the tracker returned an item without a key ({item.title!r})"
+                    )
+                    continue
+                if item.key in known:
+                    continue  # yielded twice: judged (and counted) once
+                known[item.key] = item
+                scanned.append(item)
+                progress.advance()
+        finally:
+            adapter.context.prepare = None
         if request.keys:
             for key in request.keys:
                 if adapter.canonical_key(key) not in known:

@@ -358,8 +358,14 @@ class JiraAdapter(TrackerAdapter):
             raws = list(self._search_page(jql, fields=fields, size=1).get("issues") or [])
         return raws, []
 
-    def _fetch_many(self, keys: Sequence[str], why: str) -> tuple[list[WorkItem], list[str]]:
-        """Batches in parallel (bounded by ``concurrency``); returns items and failed keys."""
+    def _fetch_many(
+        self, keys: Sequence[str], why: str, *, scanned: bool = False
+    ) -> tuple[list[WorkItem], list[str]]:
+        """Batches in parallel (bounded by ``concurrency``); returns items and failed keys.
+
+        ``scanned``: the items are the scan's own (judged), so each batch is handed to the
+        runner's ``prepare`` as it arrives, while the next batches are still in flight."""
+        prepare = self.context.prepare if scanned else None
         cloud = self.client.cloud
         keys = [k for k in dict.fromkeys(keys) if _KEY.match(k) or (cloud and k.isdigit())]
         if not keys:
@@ -389,10 +395,14 @@ class JiraAdapter(TrackerAdapter):
                         errors.append(result)
                         continue
                     raws, later = result
+                    start = len(items)
                     for raw in raws:
                         item = self._remember_checked(raw)
                         if item is not None:
                             items.append(item)
+                    if prepare is not None:
+                        for item in items[start:]:
+                            prepare(item)
                     deferred.extend(later)
             pending = deferred
             if not pending:
@@ -463,7 +473,9 @@ class JiraAdapter(TrackerAdapter):
         scanned: list[WorkItem] = []
         unread: list[str] = []
         if jql is None:
-            items, unread = self._fetch_many([k.upper() for k in request.keys], "reading keys")
+            items, unread = self._fetch_many(
+                [k.upper() for k in request.keys], "reading keys", scanned=True
+            )
             scanned.extend(items)
         else:
             scanned, unread = self._scan_query(jql)
@@ -509,7 +521,7 @@ class JiraAdapter(TrackerAdapter):
         have = {item.key for item in scanned}
         have |= {str((item.raw or {}).get("id")) for item in scanned}
         rest = [k for k in keys if k not in have]
-        items, failed = self._fetch_many(rest, "reading the query's issues")
+        items, failed = self._fetch_many(rest, "reading the query's issues", scanned=True)
         by_ident: dict[str, WorkItem] = {}
         for item in scanned + items:
             by_ident[item.key] = item
