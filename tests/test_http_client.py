@@ -210,3 +210,26 @@ def test_failure_quotes_the_trackers_message_and_maps_401() -> None:
         "Demo", "GET", "/z", httpx.Response(400, json={"error": "bad scope"}), ("message", "error")
     )
     assert str(other) == "Demo GET /z failed: HTTP 400 (bad scope)"
+
+
+def test_tracker_clients_share_one_verifying_tls_context() -> None:
+    """A client per service job must not reload the CA bundle (~20 ms of CPU each time),
+    and sharing the context must not weaken it."""
+    import ssl
+    import time
+
+    from trackerguard.plugins.github.client import GitHubClient
+    from trackerguard.plugins.gitlab.client import GitLabClient
+    from trackerguard.plugins.linear.client import LinearClient
+
+    from trackerguard.http import tls_context
+
+    context = tls_context()
+    assert context is tls_context()
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    started = time.process_time()  # CPU time: a loaded machine does not change it much
+    for _ in range(30):
+        GitHubClient("https://api.github.com", "https://api.github.com/graphql", lambda: "t", {})
+        GitLabClient("https://gitlab.example", "t", {})
+        LinearClient("https://api.linear.app/graphql", lambda: "t", {})
+    assert time.process_time() - started < 0.5  # 90 clients; ~2 s with a context each

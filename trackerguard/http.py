@@ -26,7 +26,9 @@ name the tracker and the operation only.
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,6 +63,19 @@ NOT_SENT: tuple[type[httpx.TransportError], ...] = (
     httpx.PoolTimeout,
 )
 """Transport failures that happen before a request leaves: retrying them never writes twice."""
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The one TLS context of this process for every tracker client (``verify=`` it).
+
+    httpx builds a new context for every client, loading the whole CA bundle: about 20 ms
+    of CPU each time. A CLI run makes one client, but the service makes one per job (a
+    fresh Runner), and on a busy service that CPU was most of a worker's and was taken
+    from the acknowledgements. The context is httpx's own default (certificates verified,
+    host names checked, ``SSL_CERT_FILE``/``SSL_CERT_DIR`` honoured), created once; an
+    ``ssl.SSLContext`` may be shared by the clients of all threads."""
+    return httpx.create_ssl_context()
 
 
 def idempotent_by_default(method: str, write: bool) -> bool:

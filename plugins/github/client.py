@@ -29,7 +29,14 @@ from typing import Any
 import httpx
 
 from trackerguard.errors import RateLimited, TrackerError
-from trackerguard.http import PoliteClient, Reply, decode_json, failure, parse_retry_after
+from trackerguard.http import (
+    PoliteClient,
+    Reply,
+    decode_json,
+    failure,
+    parse_retry_after,
+    tls_context,
+)
 from trackerguard.urls import redacted, same_origin
 
 __all__ = ["EtagCache", "GitHubClient", "Politeness", "Reply"]
@@ -80,6 +87,7 @@ class GitHubClient(PoliteClient):
         http = httpx.Client(
             timeout=self.limits.timeout,
             transport=transport,
+            verify=tls_context(),
             headers={
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",

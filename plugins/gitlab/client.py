@@ -30,7 +30,14 @@ from urllib.parse import quote
 import httpx
 
 from trackerguard.errors import TrackerError
-from trackerguard.http import PoliteClient, Reply, decode_json, failure, parse_retry_after
+from trackerguard.http import (
+    PoliteClient,
+    Reply,
+    decode_json,
+    failure,
+    parse_retry_after,
+    tls_context,
+)
 from trackerguard.ledger import ScanLedger
 
 __all__ = ["GitLabClient", "Politeness", "Reply", "enc"]
@@ -78,7 +85,9 @@ class GitLabClient(PoliteClient):
         headers = {"User-Agent": _USER_AGENT, "Accept": "application/json"}
         if token:
             headers["PRIVATE-TOKEN"] = token
-        http = httpx.Client(timeout=self.limits.timeout, transport=transport, headers=headers)
+        http = httpx.Client(
+            timeout=self.limits.timeout, transport=transport, headers=headers, verify=tls_context()
+        )
         super().__init__(
             name="GitLab",
             section="gitlab",

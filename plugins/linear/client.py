@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from trackerguard.errors import AuthError, TrackerError
-from trackerguard.http import PoliteClient, parse_retry_after
+from trackerguard.http import PoliteClient, parse_retry_after, tls_context
 
 log = logging.getLogger("trackerguard.linear")
 
@@ -91,6 +91,7 @@ class LinearClient(PoliteClient):
         http = httpx.Client(
             timeout=self.limits.timeout,
             transport=transport,
+            verify=tls_context(),
             headers={"Content-Type": "application/json", "User-Agent": _USER_AGENT},
         )
         super().__init__(
