@@ -2,19 +2,25 @@
 
 ``--replicas`` service processes (``python -m trackerguard.cli serve``) share one PostgreSQL
 queue (``scripts/postgres-test-server``; a fresh database per run) and judge issues on a
-GitHub simulator (in this process, loopback only). ``--senders`` concurrent senders post
-``--deliveries`` signed ``issues.edited`` deliveries for ``--items`` orphan issues,
-round-robin over the live replicas like a load balancer (a refused connection is resent to
-the next replica, as a balancer's retry would). Half-way, one replica is killed with
-SIGKILL and restarted two seconds later.
+GitHub simulator (a process of its own, loopback only). ``--senders`` concurrent senders
+(a minimal asyncio HTTP/1.1 client: httpx would be the bottleneck of its own run) post
+``--deliveries`` signed ``issues.edited`` deliveries for ``--items`` orphan issues. Each
+sender keeps a connection to its "home" replica, like a connection-level load balancer;
+while that replica is down it sends to the next live one (a refused or reset connection is
+resent there, as a balancer's retry would). Half-way, one replica is killed with SIGKILL
+and restarted two seconds later.
 
-Measured: acknowledgements per second (all replicas), ack latency p50/p99, non-2xx answers
-to valid deliveries, and at the end (queue drained) **lost** items (no comment) and
-**duplicate** comments (more than one trackerguard comment on an issue). ``--backend
-sqlite`` runs the same on one replica with the SQLite queue, for comparison.
+Measured: acknowledgements per second (all replicas), ack latency p50/p99 (client-side,
+full HTTP round trip), non-2xx answers, CPU seconds of the replicas and of the sender, and
+at the end (queue drained): **lost** deliveries (acknowledged but not in the queue's
+delivery table), **unjudged** items (no comment), **duplicate** comments (more than one
+trackerguard comment on an issue), and which replica requeued the killed replica's stalled
+jobs. ``--backend sqlite`` runs the same on one replica with the SQLite queue.
+
+Prints a JSON record and a ready-to-paste Markdown table row.
 
 Usage: ``python benchmarks/pg_replicas.py [--replicas 3] [--deliveries 5000] [--items 500]
-[--senders 50] [--backend postgres|sqlite]``
+[--senders 50] [--workers 2] [--backend postgres|sqlite] [--no-kill]``
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -41,18 +49,27 @@ sys.path.insert(0, str(ROOT))
 
 from trackerguard.plugins.github.webhooks import signature  # noqa: E402
 
-from tests.github_sim import TOKEN, GitHubSimulator  # noqa: E402
+from benchmarks.service_load import _RawConnection as RawConnection  # noqa: E402
+from tests.github_sim import TOKEN  # noqa: E402
 from tests.github_sim.harness import LEVELS  # noqa: E402
-from trackerguard.adapter import MARKER  # noqa: E402
 
 SECRET = "bench-secret"
 PG_ENV = Path(os.environ.get("PG_CI_DIR", "/tmp/pg-ci")) / "env"
+LEASE_SECONDS = 5
+"""Short, so the killed replica's jobs are recovered within seconds (default: 120)."""
+_TICK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (children not included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
 
 
 def pg_server() -> tuple[str, str]:
@@ -75,38 +92,106 @@ def fresh_database(url: str, password: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+# -- the simulator, in a process of its own ---------------------------------------------------
+def simulator_main(items: int) -> None:
+    """``--simulator N``: start a GitHub simulator with N orphan issues, print its URL and
+    keys as one JSON line, then answer ``count`` (trackerguard comments per issue) on stdin
+    until ``quit``."""
+    from tests.github_sim import GitHubSimulator
+    from trackerguard.adapter import MARKER
+
+    sim = GitHubSimulator(strict=False).start()
+    keys = [sim.world.issue("acme/web", f"Orphan task {n}", type="Task").key for n in range(items)]
+    print(json.dumps({"api_url": sim.api_url, "keys": keys}), flush=True)
+    for line in sys.stdin:
+        if line.strip() == "count":
+            with sim.world.lock:
+                counts = [
+                    sum(
+                        1
+                        for c in sim.world.comments_of("acme/web", int(k.split("#")[1]))
+                        if MARKER in c.body
+                    )
+                    for k in keys
+                ]
+            print(json.dumps(counts), flush=True)
+        elif line.strip() == "quit":
+            break
+    sim.stop()
+
+
+class Simulator:
+    def __init__(self, items: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--simulator", str(items)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )
+        assert self.proc.stdout is not None
+        hello = json.loads(self.proc.stdout.readline())
+        self.api_url: str = hello["api_url"]
+        self.keys: list[str] = hello["keys"]
+
+    def counts(self) -> list[int]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("count\n")
+        self.proc.stdin.flush()
+        return list(json.loads(self.proc.stdout.readline()))
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("quit\n")
+        self.proc.stdin.flush()
+        self.proc.wait(20)
+
+
+# -- replicas ---------------------------------------------------------------------------------
 class Replica:
     def __init__(self, config: Path, env: dict[str, str], workdir: Path) -> None:
         self.config, self.env, self.workdir = config, env, workdir
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.cpu_before_kill = 0.0
+        self.log_path = workdir / f"serve-{self.port}.log"
+        self.starts = 0
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        log = open(self.workdir / f"serve-{self.port}.log", "ab")  # noqa: SIM115
+        log = self.log_path.open("ab")
+        log.write(f"--- start {self.starts}\n".encode())
+        log.flush()
+        self.starts += 1
         command = [sys.executable, "-m", "trackerguard.cli", "serve"]
         command += ["--config", str(self.config), "--port", str(self.port)]
-        self.proc = subprocess.Popen(
-            command, env=self.env, cwd=self.workdir, stdout=log, stderr=log
-        )
+        proc = subprocess.Popen(command, env=self.env, cwd=self.workdir, stdout=log, stderr=log)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 if httpx.get(self.url + "/readyz", timeout=1).status_code == 200:
+                    self.proc = proc  # the balancer's health check passes: traffic again
                     return
             except httpx.HTTPError:
                 pass
-            time.sleep(0.2)
-        raise SystemExit(f"replica on {self.port} did not become ready")
+            time.sleep(0.1)
+        raise SystemExit(f"replica on {self.port} did not become ready (see {self.log_path})")
+
+    def cpu(self) -> float:
+        return self.cpu_before_kill + (cpu_seconds(self.proc.pid) if self.proc else 0.0)
 
     def kill(self) -> None:
         if self.proc is not None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
-            self.proc = None
+            proc, self.proc = self.proc, None  # out of the balancer first
+            self.cpu_before_kill += cpu_seconds(proc.pid)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
 
     def stop(self) -> None:
         if self.proc is not None:
@@ -117,35 +202,41 @@ class Replica:
                 self.proc.kill()
             self.proc = None
 
+    def requeued(self) -> list[int]:
+        """Stalled jobs this replica requeued, per start (from its log)."""
+        per_start: list[int] = []
+        for line in self.log_path.read_text(errors="replace").splitlines():
+            if line.startswith("--- start"):
+                per_start.append(0)
+            elif match := re.search(r"(\d+) job\(s\) of stalled workers", line):
+                per_start[-1] += int(match.group(1))
+        return per_start
 
+
+# -- the load ---------------------------------------------------------------------------------
 async def send_all(
     replicas: list[Replica], deliveries: list[tuple[bytes, str]], senders: int, kill_at: int
 ) -> dict[str, Any]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
+    acked: set[str] = set()
     resent = 0
     next_index = 0
     sent = 0
-    killed: list[float] = []
-    lock = asyncio.Lock()
 
     async def killer() -> None:
         while sent < kill_at:
-            await asyncio.sleep(0.01)
-        victim = replicas[0]
-        await asyncio.to_thread(victim.kill)
-        killed.append(time.perf_counter())
+            await asyncio.sleep(0.005)
+        await asyncio.to_thread(replicas[0].kill)
         await asyncio.sleep(2)
-        await asyncio.to_thread(victim.start)
+        await asyncio.to_thread(replicas[0].start)
 
-    async def sender(client: httpx.AsyncClient, lane: int) -> None:
+    async def sender(lane: int) -> None:
         nonlocal next_index, sent, resent
-        while True:
-            async with lock:
-                if next_index >= len(deliveries):
-                    return
-                body, delivery = deliveries[next_index]
-                next_index += 1
+        conn: RawConnection | None = None
+        while next_index < len(deliveries):
+            body, delivery = deliveries[next_index]
+            next_index += 1
             headers = {
                 "Content-Type": "application/json",
                 "X-GitHub-Event": "issues",
@@ -153,43 +244,79 @@ async def send_all(
                 "X-Hub-Signature-256": signature(SECRET, body),
             }
             attempt = 0
-            while True:  # a sender (or its balancer) retries until some replica answers
+            while True:  # home replica if it is up, else the next live one; until answered
                 target = replicas[(lane + attempt) % len(replicas)]
-                attempt += 1
                 if target.proc is None:
-                    await asyncio.sleep(0.05)
+                    attempt += 1
+                    if attempt % len(replicas) == 0:
+                        await asyncio.sleep(0.05)
                     continue
+                if conn is None or conn.port != target.port:
+                    if conn is not None:
+                        await conn.close()
+                    conn = RawConnection(target.url)
                 started = time.perf_counter()
                 try:
-                    response = await client.post(
-                        target.url + "/webhooks/github", content=body, headers=headers
-                    )
-                except httpx.TransportError:
+                    status = await conn.post("/webhooks/github", body, headers)
+                except (OSError, asyncio.IncompleteReadError):
+                    conn = None
                     resent += 1
-                    await asyncio.sleep(0.05)
-                    continue  # the balancer's retry: the next replica
+                    attempt += 1
+                    await asyncio.sleep(0.02)
+                    continue
                 latencies.append(time.perf_counter() - started)
-                statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+                statuses[status] = statuses.get(status, 0) + 1
+                if status in (200, 202):
+                    acked.add(delivery)
                 break
             sent += 1
+        if conn is not None:
+            await conn.close()
 
-    limits = httpx.Limits(max_connections=senders, max_keepalive_connections=senders)
+    cpu_before = time.process_time()
     began = time.perf_counter()
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        tasks = [asyncio.create_task(sender(client, lane)) for lane in range(senders)]
-        if kill_at >= 0:
-            tasks.append(asyncio.create_task(killer()))
-        await asyncio.gather(*tasks)
-    wall = time.perf_counter() - began
+    kill = asyncio.create_task(killer()) if kill_at >= 0 else None
+    await asyncio.gather(*(sender(lane) for lane in range(senders)))
+    wall = time.perf_counter() - began  # to the last acknowledgement
+    if kill is not None:
+        await kill  # the restart may come after the load: it still has stalled jobs to find
     ordered = sorted(latencies)
     return {
         "wall_s": round(wall, 2),
-        "acks_per_s": round(len(latencies) / wall, 1),
+        "acks_per_s": round(len(acked) / wall, 1),
         "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 1),
+        "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)] * 1000, 1),
+        "max_ms": round(ordered[-1] * 1000, 1),
         "statuses": statuses,
-        "resent_after_refused_connection": resent,
+        "resent_after_refused_or_reset": resent,
+        "sender_cpu_s": round(time.process_time() - cpu_before, 2),
+        "_acked": acked,
     }
+
+
+def stored_deliveries(backend: str, queue: str, password: str | None) -> set[str]:
+    if backend == "sqlite":
+        with sqlite3.connect(queue) as conn:
+            return {row[0] for row in conn.execute("SELECT delivery_id FROM deliveries")}
+    import psycopg
+
+    with psycopg.connect(queue, password=password) as conn:
+        return {row[0] for row in conn.execute("SELECT delivery_id FROM tg_deliveries")}
+
+
+def markdown(r: dict[str, Any]) -> str:
+    statuses = ", ".join(f"{n} × {code}" for code, n in sorted(r["statuses"].items()))
+    requeued = "; ".join(r["stalled_jobs_requeued"]) or "none"
+    return (
+        "| backend | replicas × workers | acks/s | p50 | p99 | max | non-2xx | lost | unjudged "
+        "| duplicate comments | stalled jobs requeued by | CPU-s replicas / sender / sim |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        f"| {r['backend']} | {r['replicas']} × {r['workers']} | {r['acks_per_s']:,} "
+        f"| {r['p50_ms']} ms | {r['p99_ms']:,} ms | {r['max_ms']:,} ms "
+        f"| {r['non_2xx']} ({statuses}) | **{r['lost_deliveries']}** | {r['unjudged_items']} "
+        f"| **{r['duplicate_comments']}** | {requeued} "
+        f"| {r['replica_cpu_s']} / {r['sender_cpu_s']} / {r['simulator_cpu_s']} |"
+    )
 
 
 def main() -> None:
@@ -199,29 +326,37 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=5000)
     parser.add_argument("--items", type=int, default=500)
     parser.add_argument("--senders", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--coalesce", type=float, default=0.5)
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument("--simulator", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.simulator is not None:
+        simulator_main(args.simulator)
+        return
     replicas_wanted = 1 if args.backend == "sqlite" else args.replicas
 
-    sim = GitHubSimulator().start()
-    keys = [
-        sim.world.issue("acme/web", f"Orphan task {n}", type="Task").key for n in range(args.items)
-    ]
+    sim = Simulator(args.items)
     work = Path(tempfile.mkdtemp(prefix="tg-bench-replicas-"))
     env = dict(
         os.environ, TRACKERGUARD_GITHUB__TOKEN=TOKEN, TRACKERGUARD_GITHUB__WEBHOOK_SECRET=SECRET
     )
+    password: str | None = None
     if args.backend == "postgres":
         url, password = pg_server()
-        queue = f'queue_url = "{fresh_database(url, password)}"'
+        queue = fresh_database(url, password)
+        queue_line = f'queue_url = "{queue}"'
         env["TRACKERGUARD_SERVICE__QUEUE_PASSWORD"] = password
     else:
-        queue = f'queue_path = "{work / "queue.db"}"'
+        queue = str(work / "queue.db")
+        queue_line = f'queue_path = "{queue}"'
     config = work / "trackerguard.toml"
     config.write_text(
         f'tracker = "github"\nstate_path = "{work / "state.db"}"\n{LEVELS}\n'
-        f"[service]\n{queue}\nworkers = 4\ncoalesce_seconds = 0.5\nreconcile_minutes = 0\n"
-        f'poll_seconds = 0.05\n[github]\nrepos = ["acme/web"]\napi_url = "{sim.api_url}"\n'
+        f"[service]\n{queue_line}\nworkers = {args.workers}\n"
+        f"coalesce_seconds = {args.coalesce}\nreconcile_minutes = 0\n"
+        f"lease_seconds = {LEASE_SECONDS}\n"
+        f'[github]\nrepos = ["acme/web"]\napi_url = "{sim.api_url}"\n'
         "write_interval = 0\nwrites_per_minute = 100000\nbackoff = 0.05\n"
     )
     if args.backend == "postgres":
@@ -239,50 +374,56 @@ def main() -> None:
     }
     deliveries = []
     for n in range(args.deliveries):
-        number = int(keys[n % len(keys)].split("#")[1])
+        number = int(sim.keys[n % len(sim.keys)].split("#")[1])
         payload = dict(base, issue={"number": number, "title": f"Orphan task {number}"})
         deliveries.append((json.dumps(payload).encode(), f"bench-{n}"))
     kill_at = -1 if args.no_kill else args.deliveries // 2
+    cpu_start = {id(r): r.cpu() for r in replicas}
+    sim_cpu_start = sim.cpu()
     result = asyncio.run(send_all(replicas, deliveries, args.senders, kill_at))
+    replica_cpu = sum(r.cpu() - cpu_start[id(r)] for r in replicas)
+    simulator_cpu = sim.cpu() - sim_cpu_start
     deadline = time.monotonic() + 600
+    drained_after = None
+    began = time.monotonic()
     while time.monotonic() < deadline:
-        with sim.world.lock:
-            judged = sum(
-                1
-                for k in keys
-                if any(
-                    MARKER in c.body
-                    for c in sim.world.comments_of("acme/web", int(k.split("#")[1]))
-                )
-            )
-        if judged == len(keys):
+        if all(sim.counts()):
+            drained_after = round(time.monotonic() - began, 1)
             break
         time.sleep(1)
     time.sleep(3)  # let any late duplicate show itself
-    with sim.world.lock:
-        counts = [
-            sum(
-                1
-                for c in sim.world.comments_of("acme/web", int(k.split("#")[1]))
-                if MARKER in c.body
-            )
-            for k in keys
-        ]
+    counts = sim.counts()
+    acked: set[str] = result.pop("_acked")
+    lost = len(acked - stored_deliveries(args.backend, queue, password))
+    requeued = []
+    for n, replica in enumerate(replicas):
+        for start, count in enumerate(replica.requeued()):
+            if count:
+                when = "after its restart" if start else "first start"
+                requeued.append(f"replica {n} ({when}): {count}")
     for replica in replicas:
         replica.stop()
     sim.stop()
     result.update(
         backend=args.backend,
         replicas=replicas_wanted,
+        workers=args.workers,
         deliveries=args.deliveries,
         items=args.items,
         senders=args.senders,
         killed_one=kill_at >= 0,
-        lost_items=sum(1 for c in counts if c == 0),
+        lost_deliveries=lost,
+        unjudged_items=sum(1 for c in counts if c == 0),
         duplicate_comments=sum(c - 1 for c in counts if c > 1),
         non_2xx=sum(v for k, v in result["statuses"].items() if k >= 300),
+        all_judged_after_load_s=drained_after,
+        stalled_jobs_requeued=requeued,
+        replica_cpu_s=round(replica_cpu, 1),
+        simulator_cpu_s=round(simulator_cpu, 1),
     )
     print(json.dumps(result, indent=2))
+    print()
+    print(markdown(result))
 
 
 if __name__ == "__main__":

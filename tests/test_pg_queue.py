@@ -33,6 +33,10 @@ def test_start_without_migrations_names_the_command(pg_database: tuple[str, str]
     first = PostgresQueue(pg_database[0], password=pg_database[1], check_schema=False)
     assert set(first.migrate()) >= {"procrastinate schema", "tg_deliveries", "tg_dead"}
     assert first.migrate() == []  # idempotent
+    # A database migrated by an older release lacks the accept function: named, then added.
+    first._exec("DROP FUNCTION tg_accept_v1")
+    assert first.missing_schema() == ["tg_accept_v1"]
+    assert first.migrate() == ["tg_accept_v1"]
     first.close()
     _store(pg_database).close()  # now it starts
 
@@ -55,6 +59,44 @@ def test_duplicates_and_bursts_coalesce_across_replicas(
     assert b.enqueue_many([burst[3]]) == ["duplicate"]  # the other replica saw it
     assert a.depth() == {"pending": 1, "running": 0, "dead": 0}  # one job for the item
     assert [j["item"] for j in b.list_jobs()] == ["acme/web#1"]
+
+
+def test_concurrent_batches_on_three_replicas_neither_deadlock_nor_duplicate(
+    stores: tuple[PostgresQueue, PostgresQueue], pg_migrated: tuple[str, str]
+) -> None:
+    import random
+
+    c = _store(pg_migrated)
+    replicas = [*stores, c]
+    errors: list[Exception] = []
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def send(store: PostgresQueue, lane: int) -> None:
+        rng = random.Random(lane)
+        for round_ in range(15):  # batches naming the same items in opposite orders
+            keys = [f"K-{n}" for n in rng.sample(range(12), 12)]
+            batch = [Incoming("t", f"{lane}-{round_}-{k}", (k,), True) for k in keys]
+            try:
+                result = store.enqueue_many(batch)
+            except Exception as exc:
+                errors.append(exc)
+                return
+            with lock:
+                outcomes.extend(result)
+
+    threads = [threading.Thread(target=send, args=(replicas[lane % 3], lane)) for lane in range(6)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        c.close()
+    assert errors == []
+    assert outcomes == ["queued"] * (6 * 15 * 12)
+    jobs = stores[0].list_jobs()
+    assert sorted(j["item"] for j in jobs) == sorted(f"K-{n}" for n in range(12))  # one each
 
 
 def test_per_item_lock_holds_across_replicas(stores: tuple[PostgresQueue, PostgresQueue]) -> None:

@@ -96,6 +96,8 @@ def open_queue(
             coalesce_seconds=cfg.coalesce_seconds,
             echo_window_seconds=cfg.echo_window_seconds,
             check_schema=check_schema,
+            # workers, the group committer, lease renewal, sweeper, /metrics and /readyz
+            pool_size=cfg.workers + 4,
         )
     except QueueError as exc:
         raise ConfigError(f"service.queue_url: {exc}") from None

@@ -72,9 +72,70 @@ CREATE TABLE IF NOT EXISTS tg_dead (
     died DOUBLE PRECISION NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tg_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+-- The accept path in one round trip: a batch of deliveries (JSON array of {tracker, id,
+-- keys, attributed}) is de-duplicated, echo-checked and deferred with the engine's own
+-- procrastinate_defer_jobs_v1, one outcome per delivery (duplicate, queued, echo).
+-- Jobs are deferred in lock-name order: two replicas' batches naming the same items never
+-- wait on each other's uncommitted job in opposite orders (a deadlock, then a 503).
+CREATE OR REPLACE FUNCTION tg_accept_v1(
+    batch jsonb, now_epoch double precision, delay double precision,
+    queue_name text, task_name text, sep text
+) RETURNS text[] LANGUAGE plpgsql AS $$
+DECLARE
+    delivery jsonb;
+    item text;
+    queued integer;
+    job_trackers text[] := ARRAY[]::text[];
+    job_items text[] := ARRAY[]::text[];
+    outcomes text[] := ARRAY[]::text[];
+    job record;
+BEGIN
+    FOR delivery IN SELECT value FROM jsonb_array_elements(batch) LOOP
+        INSERT INTO tg_deliveries (tracker, delivery_id, received)
+            VALUES (delivery->>'tracker', delivery->>'id', now_epoch)
+            ON CONFLICT DO NOTHING;
+        IF NOT FOUND THEN
+            outcomes := outcomes || 'duplicate'::text;
+            CONTINUE;
+        END IF;
+        queued := 0;
+        FOR item IN SELECT jsonb_array_elements_text(delivery->'keys') LOOP
+            CONTINUE WHEN NOT (delivery->>'attributed')::boolean AND EXISTS (
+                SELECT 1 FROM tg_echoes e WHERE e.tracker = delivery->>'tracker'
+                AND e.item_key = item AND e.until >= now_epoch);
+            queued := queued + 1;
+            job_trackers := job_trackers || (delivery->>'tracker');
+            job_items := job_items || item;
+        END LOOP;
+        outcomes := outcomes || CASE WHEN queued > 0 OR jsonb_array_length(delivery->'keys') = 0
+            THEN 'queued' ELSE 'echo' END;
+    END LOOP;
+    FOR job IN
+        SELECT DISTINCT w.t || sep || w.k AS lock_name, w.t, w.k
+        FROM unnest(job_trackers, job_items) AS w(t, k) ORDER BY 1
+    LOOP
+        -- coalesced: a job for the item already waits (the engine's queueing lock)
+        CONTINUE WHEN EXISTS (SELECT 1 FROM procrastinate_jobs j
+            WHERE j.queueing_lock = job.lock_name AND j.status = 'todo');
+        BEGIN
+            PERFORM procrastinate_defer_jobs_v1(ARRAY[ROW(
+                queue_name, task_name, 0, job.lock_name, job.lock_name,
+                jsonb_build_object('tracker', job.t, 'key', job.k, 'origin', 'delivery',
+                                   'first', now_epoch),
+                to_timestamp(now_epoch + delay))::procrastinate_job_to_defer_v1]);
+        EXCEPTION WHEN unique_violation THEN
+            NULL;  -- another replica's job for the item was committed first: coalesced
+        END;
+    END LOOP;
+    RETURN outcomes;
+END;
+$$;
 """
 _OWN_TABLES = ("tg_deliveries", "tg_echoes", "tg_dead", "tg_meta")
+_OWN_FUNCTIONS = ("tg_accept_v1(jsonb,double precision,double precision,text,text,text)",)
 DEDUPE_SECONDS = 7 * 24 * 3600.0
+_OUTCOMES: dict[str, Outcome] = {"queued": "queued", "duplicate": "duplicate", "echo": "echo"}
 
 
 def redact(url: str) -> str:
@@ -114,12 +175,20 @@ class PostgresQueue(WriteProbe):
         self.coalesce_seconds = coalesce_seconds
         self.echo_window_seconds = echo_window_seconds
         kwargs: dict[str, Any] = {"password": password} if password else {}
+        # Autocommit: a single statement is its own transaction (no BEGIN/COMMIT round
+        # trips); several statements that belong together use conn.transaction().
         # A short wait for a pooled connection: a delivery must get its 503 long before the
         # sender's own timeout (GitHub and GitLab give up after about 10 s).
         self._connector = procrastinate.SyncPsycopgConnector(
-            conninfo=url, kwargs=kwargs, min_size=1, max_size=pool_size, timeout=3
+            conninfo=url,
+            kwargs={**kwargs, "autocommit": True},
+            min_size=min(2, pool_size),
+            max_size=pool_size,
+            timeout=3,
         )
         self._psycopg = psycopg
+        # The engine wraps a database error met in its own calls (a defer) in this one.
+        self._engine_error = procrastinate.exceptions.ConnectorException
         try:
             psycopg.connect(url, connect_timeout=5, **kwargs).close()  # fail fast, clearly
             self._connector.open()
@@ -145,10 +214,11 @@ class PostgresQueue(WriteProbe):
     # -- schema --------------------------------------------------------------------------------
     def missing_schema(self) -> list[str]:
         rows = self._all(
-            "SELECT t, to_regclass(t) IS NOT NULL AS present FROM unnest(%s::text[]) AS t",
-            (["procrastinate_jobs", *_OWN_TABLES],),
+            "SELECT t, to_regclass(t) IS NOT NULL FROM unnest(%s::text[]) AS t "
+            "UNION ALL SELECT f, to_regprocedure(f) IS NOT NULL FROM unnest(%s::text[]) AS f",
+            (["procrastinate_jobs", *_OWN_TABLES], list(_OWN_FUNCTIONS)),
         )
-        return [str(row[0]) for row in rows if not row[1]]
+        return [str(row[0]).split("(")[0] for row in rows if not row[1]]
 
     def migrate(self) -> list[str]:
         """Apply the engine's schema (when absent) and ours; return what was created."""
@@ -158,7 +228,8 @@ class PostgresQueue(WriteProbe):
         if "procrastinate_jobs" in self.missing_schema():
             schema.SchemaManager(self._connector).apply_schema()
             done.append("procrastinate schema")
-        missing = [t for t in self.missing_schema() if t in _OWN_TABLES]
+        own = {name.split("(")[0] for name in (*_OWN_TABLES, *_OWN_FUNCTIONS)}
+        missing = [t for t in self.missing_schema() if t in own]
         with self._db() as conn:
             conn.execute(_SCHEMA)
         done.extend(missing)
@@ -167,9 +238,9 @@ class PostgresQueue(WriteProbe):
     # -- plumbing ------------------------------------------------------------------------------
     @contextlib.contextmanager
     def _db(self, *, transaction: bool = False) -> Iterator[Any]:
-        """A pooled connection, committed on exit (in one explicit transaction when asked);
-        any database error, a pool timeout included, becomes a :class:`QueueError` (the
-        app answers 503, a worker logs it and goes on)."""
+        """A pooled connection (autocommit: each statement commits by itself; the block is
+        one transaction when asked); any database error, a pool timeout included, becomes
+        a :class:`QueueError` (the app answers 503, a worker logs it and goes on)."""
         try:
             with self._connector.pool.connection() as conn:
                 if transaction:
@@ -177,8 +248,9 @@ class PostgresQueue(WriteProbe):
                         yield conn
                 else:
                     yield conn
-        except self._psycopg.Error as exc:
-            raise QueueError(f"queue database: {exc}") from None
+        except (self._psycopg.Error, self._engine_error) as exc:
+            cause = exc.__cause__ if isinstance(exc, self._engine_error) else None
+            raise QueueError(f"queue database: {cause or exc}") from None
 
     def _all(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
         with self._db() as conn:
@@ -246,25 +318,26 @@ class PostgresQueue(WriteProbe):
     def enqueue_many(self, batch: Sequence[Incoming], now: float | None = None) -> list[Outcome]:
         """Store deliveries and their jobs in one transaction; return what became of each."""
         now = time.time() if now is None else now
-        outcomes: list[Outcome] = []
-        with self._db(transaction=True) as conn:
-            for incoming in batch:
-                fresh = conn.execute(
-                    "INSERT INTO tg_deliveries (tracker, delivery_id, received) "
-                    "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                    (incoming.tracker, incoming.delivery_id, now),
-                ).rowcount
-                if not fresh:
-                    outcomes.append("duplicate")
-                    continue
-                queued = 0
-                for key in incoming.keys:
-                    if not incoming.attributed and self._echo(conn, incoming.tracker, key, now):
-                        continue
-                    at = now + self.coalesce_seconds
-                    self._defer(conn, self._job(incoming.tracker, key, "delivery", at, now))
-                    queued += 1
-                outcomes.append("queued" if queued or not incoming.keys else "echo")
+        if not batch:
+            return []
+        payload = self._psycopg.types.json.Jsonb(
+            [
+                {
+                    "tracker": i.tracker,
+                    "id": i.delivery_id,
+                    "keys": i.keys,
+                    "attributed": i.attributed,
+                }
+                for i in batch
+            ]
+        )
+        # One statement (autocommit: atomic by itself), so one round trip per batch.
+        with self._db() as conn:
+            row = conn.execute(
+                "SELECT tg_accept_v1(%s, %s, %s, %s, %s, %s)",
+                (payload, now, self.coalesce_seconds, QUEUE_NAME, TASK_NAME, _SEP),
+            ).fetchone()
+        outcomes: list[Outcome] = [_OUTCOMES[str(o)] for o in row[0]]
         return outcomes
 
     def enqueue_keys(
@@ -273,17 +346,10 @@ class PostgresQueue(WriteProbe):
         now = time.time()
         count = 0
         with self._db(transaction=True) as conn:
-            for key in keys:
+            for key in sorted(set(keys)):  # in lock order, as tg_accept_v1 (no deadlock)
                 self._defer(conn, self._job(tracker, key, origin, now + delay, now))
                 count += 1
         return count
-
-    @staticmethod
-    def _echo(conn: Any, tracker: str, key: str, now: float) -> bool:
-        row = conn.execute(
-            "SELECT until FROM tg_echoes WHERE tracker = %s AND item_key = %s", (tracker, key)
-        ).fetchone()
-        return row is not None and float(row[0]) >= now
 
     # -- workers -------------------------------------------------------------------------------
     def _worker_id(self, owner: str) -> int:
