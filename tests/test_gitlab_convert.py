@@ -26,7 +26,7 @@ def converter(**options: Any) -> Converter:
         tracker="gitlab",
         web_url="https://gitlab.example.com",
         levels=levels,
-        statuses=StatusMap(),
+        statuses=options.pop("statuses", StatusMap()),
         default_level=options.pop("default_level", levels.bottom),
         blocked_label="trackerguard::blocked",
         bot_username=options.pop("bot_username", "tg-bot"),

@@ -239,6 +239,13 @@ def test_without_the_hierarchy_the_rest_epic_field_still_counts(
 def test_hierarchy_can_be_switched_off(sim: GitLabSimulator, project: Project) -> None:
     project.gitlab = {"hierarchy": False}
     project.check(apply=False)
+    # Still one request per page, for the Status widget alone (no parents asked).
+    assert sim.queries and sim.counts["graphql"] == len(sim.queries)
+    assert all("WorkItemWidgetHierarchy" not in q for q in sim.queries)
+    assert all("WorkItemWidgetStatus" in q for q in sim.queries)
+    sim.reset_counts()
+    project.gitlab = {"hierarchy": False, "work_item_status": False}
+    project.check(apply=False)
     assert sim.counts["graphql"] == 0
 
 

@@ -3,9 +3,13 @@
 Reading costs, per scanned project (or group) and per page of 100 issues:
 
 * one ``GET .../issues`` (open issues, then recently closed ones);
-* one GraphQL request for the page's parents from the work item hierarchy (a task's parent
-  issue, an issue's parent epic); ``[gitlab] hierarchy = false`` skips it and keeps only
-  the REST ``epic`` field (Premium);
+* one GraphQL request for the page's work item widgets: the parents from the hierarchy (a
+  task's parent issue, an issue's parent epic) and the *Status* widget (GitLab 18.x,
+  Premium); ``[gitlab] hierarchy = false`` keeps only the REST ``epic`` field as parent,
+  ``work_item_status = false`` only the scoped labels as status, both skip the request. A
+  server whose schema lacks the status widget (Free, before 17.11) or its ``category``
+  (before 18.1) refuses the query once; the adapter then asks for less for the rest of the
+  run (status name only, then no status);
 * one ``GET .../notes`` per issue **that has user notes** (``user_notes_count > 0``): an
   issue without notes cannot hold trackerguard's note, and one that has notes must be read,
   or the planner would post a second note;
@@ -43,13 +47,14 @@ from trackerguard.adapter import (
 from trackerguard.bot_comments import create_once
 from trackerguard.cross_tracker import path_under
 from trackerguard.errors import DATA_ERRORS, AuthError, ConfigError, RateLimited, TrackerError
-from trackerguard.model import BotState, Link, WorkItem
+from trackerguard.model import BotState, Link, StatusCategory, WorkItem
 from trackerguard.service.signatures import verify_gitlab
 
 from .client import GitLabClient, Politeness, enc
 from .convert import (
     LINK_TYPES,
     Converter,
+    WidgetStatus,
     convert_links,
     issue_key,
     parse_time,
@@ -62,22 +67,46 @@ from .webhooks import EPIC_ISSUES, GitLabScope, parse_webhook
 log = logging.getLogger("trackerguard.gitlab")
 
 _BATCH = 100
-HIERARCHY_QUERY = """
-query trackerguardHierarchy($fullPath: ID!, $iids: [String!]) {
-  project(fullPath: $fullPath) {
-    workItems(iids: $iids, first: 100) {
-      nodes {
-        iid
-        widgets {
-          ... on WorkItemWidgetHierarchy {
-            parent { iid workItemType { name } namespace { fullPath } }
-          }
-        }
-      }
-    }
-  }
+STATUS_SELECTIONS = ("status { name category }", "status { name }")
+"""What the Status widget is asked for, newest server first (``category`` since 18.1)."""
+STATUS_CATEGORIES = {
+    "TRIAGE": StatusCategory.TODO,
+    "TO_DO": StatusCategory.TODO,
+    "IN_PROGRESS": StatusCategory.IN_PROGRESS,
+    "DONE": StatusCategory.DONE,
+    "CANCELED": StatusCategory.CANCELLED,
+    "CANCELLED": StatusCategory.CANCELLED,
 }
+"""``WorkItemStatusCategoryEnum`` → status category (``CANCELLED`` is the pre-18.2 name)."""
+
+
+def page_query(hierarchy: bool, status: str | None) -> str:
+    """The one GraphQL document per page of issues: the widgets asked for, nothing more."""
+    widgets = []
+    if hierarchy:
+        widgets.append(
+            "... on WorkItemWidgetHierarchy "
+            "{ parent { iid workItemType { name } namespace { fullPath } } }"
+        )
+    if status:
+        widgets.append(f"... on WorkItemWidgetStatus {{ {status} }}")
+    selection = "\n          ".join(widgets)
+    return f"""
+query trackerguardPage($fullPath: ID!, $iids: [String!]) {{
+  project(fullPath: $fullPath) {{
+    workItems(iids: $iids, first: 100) {{
+      nodes {{
+        iid
+        widgets {{
+          {selection}
+        }}
+      }}
+    }}
+  }}
+}}
 """
+
+
 CHILDREN_QUERY = """
 query trackerguardChildren($fullPath: ID!, $iids: [String!]) {
   project(fullPath: $fullPath) {
@@ -112,6 +141,18 @@ def _widgets(node: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [w for w in node.get("widgets") or [] if isinstance(w, dict)]
 
 
+def _widget_status(widget: Mapping[str, Any]) -> WidgetStatus | None:
+    """The Status widget's (name, category) when a status is set; None otherwise (another
+    widget, ``status: null``, or a status without a name)."""
+    status = widget.get("status")
+    if not isinstance(status, dict):
+        return None
+    name = str(status.get("name") or "").strip()
+    if not name:
+        return None
+    return name, STATUS_CATEGORIES.get(str(status.get("category") or "").upper())
+
+
 class SourceNotFound(TrackerError):
     """A configured project or group is missing or hidden from the token."""
 
@@ -140,6 +181,8 @@ class GitLabAdapter(TrackerAdapter):
         self.notes: list[str] = []
         self.bot_username: str | None = settings.bot_username or None
         self.hierarchy = settings.hierarchy
+        self._status_selections = list(STATUS_SELECTIONS if settings.work_item_status else ())
+        """What is still worth asking of the Status widget (shrinks when the server refuses)."""
         self._client_options = client_options
         self._client: GitLabClient | None = None
         self._converter: Converter | None = None
@@ -427,33 +470,90 @@ class GitLabAdapter(TrackerAdapter):
         project_node = data.get("project") or {}
         return [n for n in ((project_node.get("workItems") or {}).get("nodes") or []) if n]
 
-    def _parents(self, issues: Iterable[dict[str, Any]]) -> dict[str, str]:
+    def _page_widgets(
+        self, issues: Iterable[dict[str, Any]]
+    ) -> tuple[dict[str, str], dict[str, WidgetStatus]]:
+        """Parents and Status widgets of a page of issues: one GraphQL request per project."""
         by_project: dict[str, list[int]] = defaultdict(list)
         for issue in issues:
             parsed = split_issue_key(issue_key(issue))
             if parsed is not None:
                 by_project[parsed[0]].append(parsed[1])
         parents: dict[str, str] = {}
+        statuses: dict[str, WidgetStatus] = {}
         for project, iids in by_project.items():
-            for node in self._hierarchy(HIERARCHY_QUERY, project, iids):
+            for node in self._page_nodes(project, iids):
+                key = f"{project}#{node.get('iid')}"
                 for widget in _widgets(node):
                     parent = _ref(widget.get("parent"))
                     if parent is not None:
-                        parents[f"{project}#{node.get('iid')}"] = parent
-        return parents
+                        parents[key] = parent
+                    status = _widget_status(widget)
+                    if status is not None:
+                        statuses[key] = status
+        return parents, statuses
+
+    def _page_nodes(self, project: str, iids: Sequence[int]) -> list[dict[str, Any]]:
+        """The page's work item nodes, asking only for what this server has: a query refused
+        for the Status widget (its type or its ``category`` unknown) drops ``category``, then
+        the widget; any other refusal means no work item API (hierarchy and status off)."""
+        variables = {"fullPath": project, "iids": [str(i) for i in iids]}
+        while iids:
+            status = self._status_selections[0] if self._status_selections else None
+            if not self.hierarchy and status is None:
+                return []
+            try:
+                data = self.client.graphql(page_query(self.hierarchy, status), variables)
+            except (AuthError, RateLimited):
+                raise
+            except TrackerError as exc:
+                if exc.status is not None and exc.status >= 500:
+                    raise
+                about_status = any(
+                    t in str(exc) for t in ("WorkItemWidgetStatus", "WorkItemStatus")
+                )
+                if status is None or not about_status:
+                    # Not the Status widget: the server has no work item API at all.
+                    self.hierarchy = False
+                    self._status_selections.clear()
+                    self.notes.append(
+                        "gitlab: the work item hierarchy is not available on this server "
+                        f"({exc}); parents come from the REST epic field only"
+                    )
+                    return []
+                self._status_selections.pop(0)
+                if self._status_selections:
+                    self.notes.append(
+                        "gitlab: the work item Status widget has no category on this server "
+                        "(before 18.1); status names are mapped through [status]"
+                    )
+                else:
+                    self.notes.append(
+                        "gitlab: the work item Status widget is not available on this server "
+                        "(GitLab Free, or before 17.11); statuses come from scoped labels "
+                        "([gitlab] status_scopes). Set [gitlab] work_item_status = false to "
+                        "stop asking."
+                    )
+                continue
+            project_node = data.get("project") or {}
+            nodes = (project_node.get("workItems") or {}).get("nodes") or []
+            return [n for n in nodes if isinstance(n, dict)]
+        return []
 
     def _convert_page(self, issues: list[dict[str, Any]]) -> list[WorkItem]:
         if not issues:
             return []
         converter = self.converter
-        parents = self._parents(issues)
+        parents, statuses = self._page_widgets(issues)
         links_wanted = self._link_types_wanted
         items = []
         for issue in issues:
             key = issue_key(issue)
             try:
                 notes = self._notes(key) if int(issue.get("user_notes_count") or 0) > 0 else []
-                item = converter.convert_issue(issue, notes, parents.get(key))
+                item = converter.convert_issue(
+                    issue, notes, parents.get(key), widget_status=statuses.get(key)
+                )
                 if links_wanted and self._needs_links(item):
                     item = _with_links(item, self._links(key))
                 items.append(item)

@@ -10,10 +10,16 @@ Mapping decisions (GitLab issues have a state, not a status):
   so explicitly); else ``levels.classify(type, labels)`` (``Task`` and ``Epic`` match the
   default levels, ``[[levels]] labels`` match labels); else ``[gitlab] default_level``
   (unset: the bottom level), because a plain GitLab ``Issue`` is usually work.
-* **Status**: a closed item is *done*, or *cancelled* when it carries one of
-  ``cancelled_labels`` or a status label (``workflow::Won't do``) naming a cancelled status;
-  an open item takes its status from a ``workflow::``/``status::`` scoped label when it has
-  one (``workflow::In Progress`` → in progress), else ``Open`` (todo).
+* **Status**: the work item *Status* widget (GitLab 18.x, Premium; read over GraphQL with
+  the page's hierarchy) when the item has a status there: its name, mapped through
+  ``[status]`` with the widget's category (``TRIAGE``/``TO_DO`` → todo, ``IN_PROGRESS`` →
+  in progress, ``DONE`` → done, ``CANCELED`` → cancelled) as the hint — a cancelled name
+  always wins. Else the scoped labels: a closed item is *done*, or *cancelled* when it
+  carries one of ``cancelled_labels`` or a status label (``workflow::Won't do``) naming a
+  cancelled status; an open item takes its status from a ``workflow::``/``status::`` scoped
+  label when it has one (``workflow::In Progress`` → in progress), else ``Open`` (todo).
+  Either way an open item is never done (a "Done" status on an open issue is still in
+  progress) and a closed one never open.
 * **Horizon**: the issue's due date, else its iteration's end (``iteration.due_date``,
   Premium), and its milestone's due date; an epic's due (or end) date.
 * **Blocked** means the configured scoped ``blocked_label`` is on the item.
@@ -36,6 +42,9 @@ from trackerguard.model import BotComment, BotState, Link, StatusCategory, WorkI
 from trackerguard.status import StatusMap
 from trackerguard.text.normalize import normalize
 from trackerguard.timeparse import parse_day, parse_timestamp
+
+WidgetStatus = tuple[str, StatusCategory | None]
+"""The Status widget of a work item: its name and the category GitLab files it under."""
 
 ISSUE_TYPES = {"issue": "Issue", "task": "Task", "incident": "Incident", "test_case": "Test Case"}
 LINK_TYPES = {
@@ -142,7 +151,12 @@ class Converter:
             return self.default_level
         return found
 
-    def status_of(self, state: str, labels: Iterable[str]) -> tuple[str, StatusCategory | None]:
+    def status_of(
+        self, state: str, labels: Iterable[str], widget: WidgetStatus | None = None
+    ) -> tuple[str, StatusCategory | None]:
+        """(status name, category hint) of an issue: the Status widget first, else labels."""
+        if widget is not None:
+            return self._widget_status(state, labels, widget)
         scoped = ""
         for label in labels:
             scope, sep, value = label.partition("::")
@@ -159,6 +173,22 @@ class Converter:
                 return scoped, StatusCategory.IN_PROGRESS
             return scoped, category
         return "Open", None
+
+    def _widget_status(
+        self, state: str, labels: Iterable[str], widget: WidgetStatus
+    ) -> tuple[str, StatusCategory | None]:
+        name, hint = widget
+        category = self.statuses.categorize(name, hint)
+        if state == "closed":
+            cancelled = any(label.casefold() in self.cancelled_labels for label in labels)
+            if category is StatusCategory.CANCELLED or cancelled:
+                return name, StatusCategory.CANCELLED
+            return name, StatusCategory.DONE
+        if category is StatusCategory.DONE:
+            return name, StatusCategory.IN_PROGRESS  # open: not delivered yet
+        if category is StatusCategory.CANCELLED:
+            return name, StatusCategory.CANCELLED
+        return name, category
 
     # -- the bot's note -----------------------------------------------------------------------
     def is_bot_note(self, note: dict[str, Any]) -> bool:
@@ -201,12 +231,13 @@ class Converter:
         notes: list[dict[str, Any]] | None = None,
         parent: str | None = None,
         links: tuple[Link, ...] = (),
+        widget_status: WidgetStatus | None = None,
     ) -> WorkItem:
         key = issue_key(issue)
         labels = frozenset(str(label) for label in issue.get("labels") or [])
         type_name = ISSUE_TYPES.get(str(issue.get("issue_type") or "issue"), "Issue")
         state = str(issue.get("state") or "opened")
-        status, hint = self.status_of(state, labels)
+        status, hint = self.status_of(state, labels, widget_status)
         milestone = issue.get("milestone") or None
         iteration = issue.get("iteration") or {}
         assignees = [
@@ -246,6 +277,7 @@ class Converter:
                 "author": (issue.get("author") or {}).get("username"),
                 "user_notes_count": issue.get("user_notes_count"),
                 "milestone_id": milestone.get("id") if milestone else None,
+                "status_source": "widget" if widget_status is not None else "labels",
             },
             created=created,
             updated=updated,

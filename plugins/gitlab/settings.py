@@ -45,6 +45,10 @@ class GitLabSettings(TrackerSettings):
     """Read parents (a task's parent issue, an issue's parent epic) from the work item
     hierarchy over GraphQL: one request per page of issues. Off (or on servers without work
     items) the REST ``epic`` field is the only parent."""
+    work_item_status: bool = True
+    """Read the work item *Status* widget (GitLab 18.x, Premium) in the page's GraphQL
+    request; an issue without a status there, or a server without the widget, falls back to
+    ``status_scopes`` labels."""
     cancelled_labels: list[str] = Field(
         default_factory=lambda: ["cancelled", "canceled", "wontfix", "won't do", "duplicate"]
     )

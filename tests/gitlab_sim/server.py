@@ -21,12 +21,14 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import uvicorn
+from graphql import execute, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..sim_support import ThreadedServer
+from . import contract
 from .state import Epic, Issue, Note, World, iso, now
 
 TOKEN = "glpat-simulatedTOKEN0123456789"
@@ -82,6 +84,11 @@ class GitLabSimulator(ThreadedServer):
         self.violations: list[str] = []
         self.hierarchy = True
         """False simulates a server without the work item GraphQL API."""
+        self.queries: list[str] = []
+        """Every GraphQL document received, in order."""
+        self.version = "18"
+        """The GraphQL schema the server has (``contract.schema``): ``"18"`` (the Status
+        widget with ``category``), ``"17.11"`` (without ``category``), ``"free"`` (none)."""
         self.rate_limit = 2000
         self.rate_remaining = 2000
         self._server: uvicorn.Server | None = None
@@ -103,9 +110,16 @@ class GitLabSimulator(ThreadedServer):
         self._serve(self.app, "GitLab")
         return self
 
+    def stop(self) -> None:
+        """Stop the server; a request that broke the contract fails the test that made it."""
+        super().stop()
+        broken = [v for v in self.violations if v.startswith("contract: ")]
+        assert not broken, broken
+
     def reset_counts(self) -> None:
         self.counts.clear()
         self.log.clear()
+        self.queries.clear()
 
     @property
     def writes(self) -> list[Logged]:
@@ -117,19 +131,25 @@ class GitLabSimulator(ThreadedServer):
             kind = forced or ("read" if request.method == "GET" else "write")
             self.counts[kind] += 1
             self.counts["total"] += 1
-            if "private_token" in request.query_params:
-                self.violations.append("token sent in the query string")
             response = self._fault(kind) or self._auth(request)
+            body = await request.body()
+            try:
+                payload = json.loads(body) if body else None
+            except ValueError:
+                payload = None
+                response = response or JSONResponse({"message": "400 Bad request"}, 400)
+            raw_path = (request.scope.get("raw_path") or b"").decode().split("?", 1)[0]
+            problems = contract.check_request(
+                request.method,
+                raw_path,
+                parse_qsl(request.url.query, keep_blank_values=True),
+                {k.lower(): v for k, v in request.headers.items()},
+                payload,
+            )
+            self.violations += [f"contract: {p}" for p in problems]
             if response is None:
-                body = await request.body()
-                try:
-                    payload = json.loads(body) if body else None
-                except ValueError:
-                    payload = None
-                    response = JSONResponse({"message": "400 Bad request"}, 400)
-                if response is None:
-                    with self.world.lock:
-                        response = handler(request, payload)
+                with self.world.lock:
+                    response = handler(request, payload)
                 self.rate_remaining = max(self.rate_remaining - 1, 0)
             if response.status_code != 429 or "Retry-After" in response.headers:
                 # GitLab answers some 429s with no rate-limit header at all ("429_bare").
@@ -233,8 +253,6 @@ class GitLabSimulator(ThreadedServer):
     ) -> Response:
         if not rest and method == "PUT":
             body = body or {}
-            if "labels" in body:
-                self.violations.append("PUT issue with 'labels' (replaces the whole set)")
             for label in _split_labels(body.get("add_labels")):
                 scope = label.rpartition("::")[0]
                 if scope:
@@ -358,6 +376,19 @@ class GitLabSimulator(ThreadedServer):
                     "url": f"/groups/{found.group}/-/epics/{found.iid}",
                     "group_id": self.world.groups[found.group],
                 }
+        iteration = None
+        if issue.iteration is not None and self.world.premium:
+            title, start, due = issue.iteration
+            iteration = {
+                "id": abs(hash(title)) % 10_000,
+                "iid": 1,
+                "sequence": 1,
+                "group_id": self.world.groups.get(project.group),
+                "title": title,
+                "state": 2,
+                "start_date": start.isoformat(),
+                "due_date": due.isoformat(),
+            }
         users = [{"id": abs(hash(a)) % 10_000, "username": a} for a in issue.assignees]
         return {
             "id": issue.id,
@@ -378,6 +409,7 @@ class GitLabSimulator(ThreadedServer):
             "issue_type": issue.issue_type,
             "user_notes_count": sum(1 for n in issue.notes if not n.system),
             "due_date": issue.due.isoformat() if issue.due else None,
+            "iteration": iteration,
             "web_url": f"{self.url}/{issue.project}/-/issues/{issue.iid}",
             "references": {
                 "short": f"#{issue.iid}",
@@ -408,50 +440,118 @@ class GitLabSimulator(ThreadedServer):
             "updated_at": iso(epic.updated),
         }
 
-    # -- GraphQL (only the work item hierarchy queries the adapter sends) -------------------
+    # -- GraphQL: executed against the contract schema of the server's version ------------
     def graphql(self, request: Request, payload: Any) -> Response:
+        """Validate against the schema this server has (``version``) and execute: the answer
+        holds exactly the fields asked for, with GitLab's nulls (a status not set is null)."""
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return JSONResponse({"errors": [{"message": "no query"}]}, 400)
         query = payload["query"]
         variables = payload.get("variables") or {}
+        self.queries.append(query)
         if not self.hierarchy:
             return JSONResponse(
                 {"errors": [{"message": "Field 'workItems' doesn't exist on type 'Project'"}]}
             )
-        if "WorkItemWidgetHierarchy" not in query or "workItems(iids: $iids" not in query:
-            return JSONResponse({"errors": [{"message": "unsupported query in simulator"}]})
-        project = self.world.projects.get(str(variables.get("fullPath")))
-        if project is None:
-            return JSONResponse({"data": {"project": None}})
-        nodes = []
-        for iid in variables.get("iids") or []:
-            issue = project.issues.get(int(iid))
-            if issue is None:
-                continue
-            widget: dict[str, Any] = {}
-            if "parent {" in query:
-                widget["parent"] = self._ref(issue.parent)
-            if "children(" in query:
-                kids = [
-                    self._ref(i.key)
-                    for p in self.world.projects.values()
-                    for i in p.issues.values()
-                    if i.parent == issue.key
-                ]
-                widget["children"] = {"nodes": kids}
-            nodes.append({"iid": str(issue.iid), "widgets": [{}, widget, {}]})
-        return JSONResponse({"data": {"project": {"workItems": {"nodes": nodes}}}})
+        problems = contract.graphql_problems(query, self.version)
+        if problems:
+            # GitLab answers a query its schema rejects with 200 and errors, no data.
+            return JSONResponse({"errors": [{"message": p} for p in problems]})
+        root = {"project": self._project_node, "group": lambda info, fullPath: None}
+        result = execute(
+            contract.schema(self.version), parse(query), root_value=root, variable_values=variables
+        )
+        body: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            body["errors"] = [{"message": e.message} for e in result.errors]
+        return JSONResponse(body)
 
-    def _ref(self, key: str | None) -> dict[str, Any] | None:
-        if key is None:
+    def _project_node(self, info: Any, fullPath: str) -> dict[str, Any] | None:
+        project = self.world.projects.get(fullPath)
+        if project is None:
             return None
-        if "&" in key:
-            group, _, iid = key.rpartition("&")
-            return {"iid": iid, "workItemType": {"name": "Epic"}, "namespace": {"fullPath": group}}
-        path, _, iid = key.rpartition("#")
-        issue = self.world.get(key)
-        kind = "Task" if issue is not None and issue.issue_type == "task" else "Issue"
-        return {"iid": iid, "workItemType": {"name": kind}, "namespace": {"fullPath": path}}
+
+        def work_items(info: Any, iids: list[str] | None = None, **_: Any) -> dict[str, Any]:
+            found = [project.issues.get(int(i)) for i in iids or [] if str(i).isdigit()]
+            nodes = [self._work_item(i) for i in found if i is not None]
+            return {"count": len(nodes), "nodes": nodes, "pageInfo": _last_page()}
+
+        return {
+            "id": f"gid://gitlab/Project/{project.id}",
+            "fullPath": fullPath,
+            "workItems": work_items,
+        }
+
+    def _work_item(self, issue: Issue | Epic) -> dict[str, Any]:
+        if isinstance(issue, Epic):
+            kind, path, state = "Epic", issue.group, issue.state
+            widgets: list[dict[str, Any]] = []
+        else:
+            kind = "Task" if issue.issue_type == "task" else "Issue"
+            path, state = issue.project, issue.state
+            widgets = self._widgets(issue)
+        return {
+            "id": f"gid://gitlab/WorkItem/{issue.id}",
+            "iid": str(issue.iid),
+            "title": issue.title,
+            "state": "CLOSED" if state == "closed" else "OPEN",
+            "workItemType": {"id": f"gid://gitlab/WorkItems::Type/{kind}", "name": kind},
+            "namespace": {"id": f"gid://gitlab/Namespace/{path}", "fullPath": path},
+            "widgets": widgets,
+        }
+
+    def _widgets(self, issue: Issue) -> list[dict[str, Any]]:
+        def kids() -> list[Issue]:
+            return [
+                i
+                for p in self.world.projects.values()
+                for i in p.issues.values()
+                if i.parent == issue.key
+            ]
+
+        def children(info: Any, **_: Any) -> dict[str, Any]:
+            nodes = [self._work_item(i) for i in kids()]
+            return {"count": len(nodes), "nodes": nodes, "pageInfo": _last_page()}
+
+        parent = None
+        if issue.parent is not None:
+            found = (
+                self.world.get_epic(issue.parent)
+                if "&" in issue.parent
+                else self.world.get(issue.parent)
+            )
+            parent = self._work_item(found) if found is not None else None
+        widgets: list[dict[str, Any]] = [
+            {"__typename": "WorkItemWidgetLabels", "type": "LABELS"},
+            {
+                "__typename": "WorkItemWidgetHierarchy",
+                "type": "HIERARCHY",
+                "hasChildren": lambda info: bool(kids()),
+                "parent": parent,
+                "children": children,
+            },
+        ]
+        if self.version != "free" and self.world.premium:
+            status = None
+            if issue.status is not None:
+                name, category = issue.status
+                status = {
+                    "id": f"gid://gitlab/WorkItems::Statuses::Custom::Status/{abs(hash(name)) % 999}",
+                    "name": name,
+                    "iconName": "status-neutral",
+                    "color": "#737278",
+                    "position": 0,
+                    "description": None,
+                    "category": category,
+                }
+            widgets.append(
+                {"__typename": "WorkItemWidgetStatus", "type": "STATUS", "status": status}
+            )
+        return widgets
+
+
+def _last_page() -> dict[str, Any]:
+    return {"hasNextPage": False, "endCursor": None}
 
 
 def _split_labels(value: Any) -> list[str]:

@@ -54,6 +54,11 @@ class Issue:
     due: date | None = None
     parent: str | None = None
     """Key of the hierarchy parent: ``group/project#iid`` (issue) or ``group&iid`` (epic)."""
+    status: tuple[str, str] | None = None
+    """The work item Status widget: (name, category enum value such as ``IN_PROGRESS``);
+    None = no status set (the widget answers ``status: null``)."""
+    iteration: tuple[str, date, date] | None = None
+    """(title, start date, due date) of the issue's iteration (Premium)."""
     created: datetime = field(default_factory=now)
     updated: datetime = field(default_factory=now)
     closed: datetime | None = None
