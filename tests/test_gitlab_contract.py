@@ -15,7 +15,7 @@ import pytest
 from trackerguard.plugins.gitlab.adapter import CHILDREN_QUERY, STATUS_SELECTIONS, page_query
 
 from .gitlab_sim import TOKEN, GitLabSimulator, build
-from .gitlab_sim.contract import graphql_problems
+from .gitlab_sim.contract import check_response, graphql_problems
 
 
 @pytest.fixture
@@ -87,3 +87,20 @@ def test_the_adapters_documents_fit_each_server_version() -> None:
     assert graphql_problems(page_query(True, name_only), "17.11") == []
     assert graphql_problems(page_query(True, name_only), "free") != []
     assert graphql_problems(page_query(True, None), "free") == []
+
+
+def test_simulated_list_answers_promise_no_more_than_gitlab(sim: GitLabSimulator) -> None:
+    """The simulator's own paged answers pass the response contract; a fabricated answer
+    that breaks it (no X-Next-Page, a page longer than asked, totals above 10,000) is named."""
+    with _client(sim) as client:
+        reply = client.get("/api/v4/projects/acme%2Fweb/issues", params={"per_page": "2"})
+    assert reply.status_code == 200 and reply.headers["x-next-page"] == "2"
+    assert sim.violations == []
+    path, query = "/api/v4/projects/acme%2Fweb/issues", [("per_page", "2")]
+    good = {"x-next-page": "", "x-page": "1", "x-per-page": "2", "x-prev-page": ""}
+    assert check_response("GET", path, query, 200, good, [{}, {}]) == []
+    bad = {"x-page": "1", "x-per-page": "2", "x-prev-page": "", "x-total": "25000"}
+    problems = check_response("GET", path, query, 200, bad, [{}, {}, {}])
+    assert any("x-next-page" in p for p in problems)
+    assert any("3 rows on a page of 2" in p for p in problems)
+    assert any("X-Total '25000'" in p for p in problems)

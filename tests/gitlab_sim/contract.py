@@ -17,7 +17,9 @@ sends (decision 0011):
 * transport: the token goes in the ``PRIVATE-TOKEN`` header, never as ``private_token`` in a
   URL; a request with a body says ``Content-Type: application/json``.
 
-:func:`check_request` returns the ways a request breaks the contract; the simulator records
+:func:`check_request` returns the ways a request breaks the contract, :func:`check_response`
+the ways a simulated list answer promises more than GitLab (or omits its pagination
+headers); the simulator records
 them in ``violations`` and refuses to stop quietly while any is there, so a test whose
 adapter sends an undocumented parameter, a label-set replace, or a query GitLab's schema
 rejects fails.
@@ -138,6 +140,8 @@ class Endpoint:
     """JSON body keys GitLab takes on this endpoint (a key outside is a contract break)."""
     never: Mapping[str, str] = field(default_factory=dict)
     """Body keys GitLab takes but the adapter must not send, and why."""
+    paged: bool = False
+    """An offset-paginated list: its answer carries the pagination headers."""
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -148,8 +152,8 @@ class Endpoint:
 
 REST: tuple[Endpoint, ...] = (
     Endpoint("GET", "/user"),
-    Endpoint("GET", "/projects/{id}/issues", ISSUE_LIST),
-    Endpoint("GET", "/groups/{id}/issues", ISSUE_LIST),
+    Endpoint("GET", "/projects/{id}/issues", ISSUE_LIST, paged=True),
+    Endpoint("GET", "/groups/{id}/issues", ISSUE_LIST, paged=True),
     Endpoint(
         "POST",
         "/projects/{id}/issues",
@@ -164,7 +168,7 @@ REST: tuple[Endpoint, ...] = (
         allowed=frozenset({"add_labels", "remove_labels", "title", "description", "labels"}),
         never={"labels": "replaces the whole label set (races with people editing it)"},
     ),
-    Endpoint("GET", "/projects/{id}/issues/{n}/notes", NOTES_LIST),
+    Endpoint("GET", "/projects/{id}/issues/{n}/notes", NOTES_LIST, paged=True),
     Endpoint(
         "POST",
         "/projects/{id}/issues/{n}/notes",
@@ -179,9 +183,12 @@ REST: tuple[Endpoint, ...] = (
     ),
     Endpoint("DELETE", "/projects/{id}/issues/{n}/notes/{n}"),
     Endpoint("GET", "/projects/{id}/issues/{n}/links"),
-    Endpoint("GET", "/groups/{id}/epics", EPIC_LIST),
-    Endpoint("GET", "/groups/{id}/epics/{n}/issues", PAGE),
+    Endpoint("GET", "/groups/{id}/epics", EPIC_LIST, paged=True),
+    Endpoint("GET", "/groups/{id}/epics/{n}/issues", PAGE, paged=True),
 )
+TOTALS_UP_TO = 10_000
+"""GitLab sends ``X-Total``/``X-Total-Pages`` only for lists of at most this many rows."""
+PAGE_HEADERS = ("x-next-page", "x-page", "x-per-page", "x-prev-page")
 NOTE_BODY_LIMIT = 1_000_000
 """GitLab refuses note bodies over 1,000,000 characters."""
 
@@ -309,8 +316,7 @@ def check_request(
             problems.append(f"{shown}: unknown GraphQL body keys {sorted(unknown)}")
         problems += [f"{shown}: schema: {p}" for p in graphql_problems(body["query"])]
         return problems
-    rest = path.removeprefix("/api/v4")
-    endpoint = next((e for e in REST if e.method == method and e.pattern.match(rest)), None)
+    endpoint = _endpoint(method, path)
     if endpoint is None:
         return [*problems, f"{shown}: not an endpoint of the contract"]
     seen: dict[str, int] = {}
@@ -341,4 +347,40 @@ def check_request(
             problems.append(f"{shown}: note body over {NOTE_BODY_LIMIT:,} characters")
     elif body is not None:
         problems.append(f"{shown}: a {method} with a body")
+    return problems
+
+
+def _endpoint(method: str, path: str) -> Endpoint | None:
+    rest = path.removeprefix("/api/v4")
+    return next((e for e in REST if e.method == method and e.pattern.match(rest)), None)
+
+
+def check_response(
+    method: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    status: int,
+    headers: Mapping[str, str],
+    body: Any,
+) -> list[str]:
+    """Ways a simulated answer to a paged list promises what GitLab does not (or omits what
+    it always sends): the pagination headers, a page no longer than ``per_page`` (20 when
+    unset), totals only where GitLab sends them. ``headers`` are lower-cased names."""
+    endpoint = _endpoint(method, path)
+    if endpoint is None or not endpoint.paged or status != 200:
+        return []
+    shown = f"answer to {method} {path}"
+    problems = [f"{shown}: no {name} header" for name in PAGE_HEADERS if name not in headers]
+    asked = dict(query).get("per_page", "20")
+    limit = min(int(asked), 100) if asked.isdigit() else 20
+    if not isinstance(body, list):
+        problems.append(f"{shown}: a list endpoint answered with a {type(body).__name__}")
+    elif len(body) > limit:
+        problems.append(f"{shown}: {len(body)} rows on a page of {limit}")
+    total = headers.get("x-total")
+    if total is not None and (not total.isdigit() or int(total) > TOTALS_UP_TO):
+        problems.append(f"{shown}: X-Total {total!r} (GitLab omits it above {TOTALS_UP_TO:,})")
+    following = headers.get("x-next-page", "")
+    if following and not _INT.match(following):
+        problems.append(f"{shown}: X-Next-Page {following!r} is not a page number")
     return problems

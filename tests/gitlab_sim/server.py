@@ -156,6 +156,19 @@ class GitLabSimulator(ThreadedServer):
                 response.headers.setdefault("RateLimit-Limit", str(self.rate_limit))
                 response.headers.setdefault("RateLimit-Remaining", str(self.rate_remaining))
                 response.headers.setdefault("RateLimit-Reset", str(int(time.time()) + 60))
+            if request.method == "GET" and response.status_code == 200:
+                answer = json.loads(bytes(response.body)) if response.body else None
+                self.violations += [
+                    f"contract: {p}"
+                    for p in contract.check_response(
+                        request.method,
+                        raw_path,
+                        parse_qsl(request.url.query, keep_blank_values=True),
+                        response.status_code,
+                        {k.lower(): v for k, v in response.headers.items()},
+                        answer,
+                    )
+                ]
             raw = request.scope.get("raw_path") or b""
             self.log.append(Logged(request.method, raw.decode(), kind, response.status_code))
             return response
