@@ -18,11 +18,19 @@ import pytest
 from trackerguard.adapter import MARKER
 
 from .sim_support.faults import Fault
-from .write_faults.drivers import DRIVERS, FINGERPRINT, Driver
+from .write_faults.drivers import DRIVERS, FINGERPRINT, READING, Driver
 
 
 @pytest.fixture(params=sorted(DRIVERS))
 def driver(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Driver]:
+    with DRIVERS[request.param](tmp_path) as started:
+        yield started
+
+
+@pytest.fixture(params=READING)
+def reading(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Driver]:
+    """A driver whose tracker's scans read comments (not Jira: its scan reads the issue
+    property, so duplicates and foreign markers never reach it; see the Jira tests)."""
     with DRIVERS[request.param](tmp_path) as started:
         yield started
 
@@ -120,7 +128,8 @@ def test_an_outage_while_reading_still_writes_the_report(driver: Driver, tmp_pat
     assert doc["actions"] == [] and driver.bot_comments() == {}
 
 
-def test_duplicate_bot_comments_are_removed_keeping_the_newest(driver: Driver) -> None:
+def test_duplicate_bot_comments_are_removed_keeping_the_newest(reading: Driver) -> None:
+    driver = reading
     code, first = driver.check()
     key = driver.commented_key()
     assert driver.bot_comments().get(key) == 1
@@ -137,7 +146,8 @@ def test_duplicate_bot_comments_are_removed_keeping_the_newest(driver: Driver) -
     assert [a for a in again["actions"] if a["item"] == key] == []
 
 
-def test_a_persons_comment_with_the_marker_is_never_touched(driver: Driver) -> None:
+def test_a_persons_comment_with_the_marker_is_never_touched(reading: Driver) -> None:
+    driver = reading
     key = driver.commented_key()
     theirs = f"I copied this from the bot: {MARKER}\n{FINGERPRINT}\nplease keep"
     driver.add_comment(key, theirs, by_bot=False)
@@ -148,3 +158,52 @@ def test_a_persons_comment_with_the_marker_is_never_touched(driver: Driver) -> N
     assert driver.bot_comments()[key] == 1
     notes = [n for n in doc["notes"] if "written by someone else" in n]
     assert len(notes) == 1 and key in notes[0]
+
+
+@pytest.fixture
+def jira(tmp_path: Path) -> Iterator[Driver]:
+    with DRIVERS["jira"](tmp_path) as started:
+        yield started
+
+
+def test_jira_a_lost_reply_is_never_settled_by_a_persons_copy(jira: Driver) -> None:
+    """Jira's comments carry no hidden marker: the re-read after a lost answer identifies
+    the comment by its author (the bot) and its text. A person's comment with the very
+    same text must neither count as the bot's nor ever be edited."""
+    code, _ = jira.check()
+    assert code == 1
+    key = jira.commented_key()
+    st = jira.sim.state
+    ours = st.bot_comment(key)
+    assert ours is not None
+    copy = st.new_comment(st.issues[key], "human-ana", ours.body)
+    # Start over on this issue: the bot's comment and its record are gone, the copy stays.
+    st.comments.pop(ours.id)
+    st.issues[key].comment_ids.remove(ours.id)
+    st.issues[key].properties.pop("trackerguard")
+    jira.proxy.add(Fault("502", "PUT", rf"/issue/{key}$", body=r'"comment": \[\{"add"'))
+    code, doc = jira.check()
+    assert code == 1, doc["errors"]
+    assert jira.proxy.hits["502"] == 1
+    mine = st.bot_comments(key)
+    assert len(mine) == 1 and mine[0].id != copy.id
+    assert st.issues[key].properties["trackerguard"]["comment_id"] == mine[0].id
+    assert st.comments[copy.id].author == "human-ana" and st.comments[copy.id].body == ours.body
+
+
+def test_jira_a_failed_comment_is_not_erased_by_the_block_that_follows(jira: Driver) -> None:
+    """The comment edit was applied but its answer and the re-read were lost; the item's
+    transition, later in the same run, carries the whole issue property. It must carry
+    what Jira holds (the comment), not the stale copy, or the next run comments again."""
+    jira.proxy.add(Fault("502", "PUT", r"/issue/ACME-3$", body=r'"comment": \[\{"add"'))
+    jira.proxy.add(Fault("down", "GET", r"/issue/ACME-3/comment$", count=-1))
+    code, doc = jira.check()
+    kinds = {(a["kind"], a["status"]) for a in doc["actions"] if a["item"] == "ACME-3"}
+    assert kinds == {("comment", "failed"), ("label", "applied"), ("block", "applied")}
+    assert code == 3
+    prop = jira.sim.state.issues["ACME-3"].properties["trackerguard"]
+    assert prop["blocked"] is True and prop["comment_digest"]
+    jira.proxy.clear()
+    code, again = jira.check()
+    assert code == 1 and [a for a in again["actions"] if a["item"] == "ACME-3"] == []
+    assert len(jira.sim.state.bot_comments("ACME-3")) == 1

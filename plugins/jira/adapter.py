@@ -77,6 +77,8 @@ _ORDER_BY = re.compile(r"\border\s+by\b[^\"']*$", re.IGNORECASE)
 ID_PAGE = {"cloud": 5000, "datacenter": 1000}
 _DEFERRED_ROUNDS = 3
 """Bulk fetches of issues Jira deferred (``issueErrors``) before they are reported."""
+_COMMENT_STATE = ("comment_id", "comment_digest", "fingerprint")
+"""The part of trackerguard's issue property that describes its comment."""
 FORBIDDEN_RETRY = timedelta(days=1)
 """How long a write refused with 403 is not asked again for that issue."""
 
@@ -123,6 +125,9 @@ class JiraAdapter(TrackerAdapter):
         self._tz = ZoneInfo("UTC")
         self._deferred: set[str] = set()
         """Items this run did not write because a 403 on them is remembered (a run note)."""
+        self._uncertain: set[str] = set()
+        """Items whose comment write failed this run: re-read the property before the next
+        write of it (see :meth:`_refresh_comment_state`)."""
 
     # -- connection ----------------------------------------------------------------------------
     @property
@@ -685,12 +690,47 @@ class JiraAdapter(TrackerAdapter):
                 "block": self._block,
                 "unblock": self._unblock,
             }[action.kind]
+            commenting = action.kind in ("comment", "uncomment")
+            if not commenting and item.key in self._uncertain:
+                self._refresh_comment_state(item, state)
             try:
                 handler(item, action, state)
             except TrackerError as exc:
+                if commenting:
+                    # The comment edit may have been applied (a lost answer the re-read
+                    # could not settle): what the property now says is unknown here.
+                    self._uncertain.add(item.key)
                 if exc.status == 403 and not isinstance(exc, AuthError):
                     self._remember_forbidden(item.key)
                 raise
+
+    def _refresh_comment_state(self, item: WorkItem, state: dict[str, Any]) -> None:
+        """Take the comment's part of the state from Jira before writing the property again.
+
+        A later write of the same run (a transition, a flag) carries the whole property;
+        after a failed comment write the copy held here may be stale, and writing it would
+        erase the record of a comment that was in fact added (the next run would comment
+        again). The property on the issue is the truth: it changed together with the
+        comment, in one edit.
+        """
+        try:
+            found = self.client.call(
+                "GET",
+                f"issue/{item.key}/properties/{self.cfg.property_key}",
+                f"{item.key}: reading trackerguard's state",
+            )
+        except TrackerError as exc:
+            if exc.status != 404:
+                raise
+            found = None
+        value = (found or {}).get("value") if isinstance(found, Mapping) else None
+        server = value if isinstance(value, Mapping) else {}
+        for key in _COMMENT_STATE:
+            if key in server:
+                state[key] = server[key]
+            else:
+                state.pop(key, None)
+        self._uncertain.discard(item.key)
 
     # -- items the bot may not write (403) ------------------------------------------------
     def _remember_forbidden(self, key: str) -> None:

@@ -26,6 +26,10 @@ from ..gitlab_sim import PROJECTS as GITLAB_PROJECTS
 from ..gitlab_sim import GitLabSimulator
 from ..gitlab_sim import build as build_gitlab
 from ..gitlab_sim.harness import Project as GitLabProject
+from ..jira_sim import JiraSim, SimState, realistic
+from ..jira_sim.harness import run_check
+from ..jira_sim.spec import load_spec
+from ..jira_sim.state import adf_text
 from ..linear_sim import BOT_ID as LINEAR_BOT_ID
 from ..linear_sim import LinearSimulator
 from ..linear_sim import build as build_linear
@@ -228,7 +232,80 @@ class LinearDriver(Driver):
         self.sim.world.comment(body, author, issue_id=self.sim.world.get(key).id)
 
 
+@dataclass
+class JiraProject:
+    """``trackerguard check --tracker jira`` through the proxy, the real ``jira`` library on
+    the wire (the Jira harness passes the connection through the environment)."""
+
+    sim: JiraSim
+    root: Path
+    url: str
+
+    def check(self, *extra: str, apply: bool = True) -> tuple[int, dict[str, Any]]:
+        env = {
+            "TRACKERGUARD_JIRA__URL": self.url,
+            "TRACKERGUARD_JIRA__TIMEOUT": str(CLIENT["timeout"]),
+            "TRACKERGUARD_JIRA__MAX_RETRIES": str(CLIENT["max_retries"]),
+            "TRACKERGUARD_JIRA__MAX_RETRY_AFTER": str(CLIENT["max_wait"]),
+            "TRACKERGUARD_JIRA__BACKOFF_BASE": "0.01",
+            "TRACKERGUARD_JIRA__MAX_BACKOFF": "0.05",
+        }
+        args = ("--query", "project = ACME", *extra)
+        result = run_check(self.sim, self.root, args, apply=apply, env=env)
+        if not result.report:
+            raise AssertionError(f"exit {result.exit_code}, no report: {result.stderr[:2000]}")
+        return result.exit_code, result.report
+
+
+class JiraDriver(Driver):
+    """Jira Cloud: the comment is added by an issue edit (``update.comment`` ``add``) that
+    also sets the issue property; the bot's comment is the one its account wrote."""
+
+    name = "jira"
+    comment_create = Fault(
+        "-", "PUT", r"/rest/api/\d/issue/[A-Z]+-\d+$", body=r'"comment": \[\{"add"'
+    )
+    comment_reread = Fault("-", "GET", r"/rest/api/\d/issue/[A-Z]+-\d+/comment$")
+    commented = "ACME-11"
+    reads_comments = False
+    person = "human-ana"
+
+    @classmethod
+    def launch(cls) -> JiraSim:
+        load_spec()  # parsed before the clock runs: the client's timeout is half a second
+        state = realistic(SimState("cloud"))
+        state.forbidden.clear()  # every write allowed: the faults are the proxy's
+        return JiraSim(state).start()
+
+    @classmethod
+    def verify(cls, sim: JiraSim) -> None:
+        assert not sim.validator.errors, sim.validator.errors[:10]
+        assert not sim.errors, sim.errors[:10]
+
+    def make_project(self, root: Path) -> JiraProject:
+        self.bot = self.sim.state.bot_name
+        return JiraProject(self.sim, root, self.proxy.url)
+
+    def comments(self) -> Iterable[Note]:
+        st = self.sim.state
+        for issue in st.issues.values():
+            for cid in issue.comment_ids:
+                c = st.comments[cid]
+                body = adf_text(c.body) if isinstance(c.body, dict) else str(c.body)
+                yield Note(issue.key, c.author, body, dict(c.properties))
+
+    def seed(self, key: str, body: str, author: str) -> None:
+        st = self.sim.state
+        st.new_comment(st.issues[key], author, body)
+
+    def marked(self, note: Note) -> bool:
+        return "trackerguard" in note.body
+
+
+CLASSES: tuple[type[Driver], ...] = (GitHubDriver, GitLabDriver, LinearDriver, JiraDriver)
 DRIVERS: dict[str, Callable[[Path], AbstractContextManager[Driver]]] = {
-    cls.name: cls.started for cls in (GitHubDriver, GitLabDriver, LinearDriver)
+    cls.name: cls.started for cls in CLASSES
 }
 """Adapter name → a context manager starting its driver (the suite's parameters)."""
+READING = sorted(cls.name for cls in CLASSES if cls.reads_comments)
+"""The adapters whose scans read comments (duplicates and foreign markers are theirs)."""
