@@ -241,8 +241,9 @@ class JiraProject:
     root: Path
     url: str
 
-    def check(self, *extra: str, apply: bool = True) -> tuple[int, dict[str, Any]]:
-        env = {
+    def client_env(self) -> dict[str, str]:
+        """The proxy's URL and :data:`CLIENT`'s limits, as ``TRACKERGUARD_JIRA__*``."""
+        return {
             "TRACKERGUARD_JIRA__URL": self.url,
             "TRACKERGUARD_JIRA__TIMEOUT": str(CLIENT["timeout"]),
             "TRACKERGUARD_JIRA__MAX_RETRIES": str(CLIENT["max_retries"]),
@@ -250,8 +251,10 @@ class JiraProject:
             "TRACKERGUARD_JIRA__BACKOFF_BASE": "0.01",
             "TRACKERGUARD_JIRA__MAX_BACKOFF": "0.05",
         }
+
+    def check(self, *extra: str, apply: bool = True) -> tuple[int, dict[str, Any]]:
         args = ("--query", "project = ACME", *extra)
-        result = run_check(self.sim, self.root, args, apply=apply, env=env)
+        result = run_check(self.sim, self.root, args, apply=apply, env=self.client_env())
         if not result.report:
             raise AssertionError(f"exit {result.exit_code}, no report: {result.stderr[:2000]}")
         return result.exit_code, result.report
