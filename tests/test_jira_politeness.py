@@ -207,3 +207,23 @@ def test_helpers() -> None:
     resp.headers["Retry-After"] = "Wed, 21 Oct 2015 07:28:00 GMT"
     assert retry_after(resp) == 0.0
     assert retry_after(None) is None
+
+
+def test_key_list_failing_after_bulk_fetches_began_judges_nothing(tmp_path: Path) -> None:
+    """The query's first id page is bulk-fetched while the second is requested; if the
+    second never comes, the run judges nothing (exit 3) rather than the part it read, and
+    no batch is sent after the failure beyond those already in flight."""
+    with simulator(big(SimState("cloud"), 6_000, project="ACME")) as sim:
+        # First page with fields, id page 1 pass; id page 2 fails on every try.
+        sim.inject(500, count=None, match="search/jql", after=2)
+        env = dict(FAST, TRACKERGUARD_JIRA__MAX_RETRIES="1")
+        result = run_check(sim, tmp_path, apply=False, env=env)
+        assert result.exit_code == 3, result.stderr
+        report = result.report
+        assert report["summary"]["items"] == 0 and report["findings"] == []
+        message = " ".join(e["message"] for e in report["errors"])
+        assert "key list failed; nothing was judged" in message, message
+        # serverInfo, myself, first page, id page 1, id page 2 (+1 retry), and at most the
+        # bulk fetches of id page 1 (50 batches of 100) — never all 60.
+        assert sim.counts["faults"] == 2
+        assert sim.reads <= 6 + 50, sim.reads

@@ -32,8 +32,9 @@ import hashlib
 import logging
 import re
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -259,8 +260,10 @@ class JiraAdapter(TrackerAdapter):
                         f"page after {start}"
                     )
 
-    def _list_keys(self, jql: str) -> list[str]:
-        """All keys matching ``jql`` with id-only pages (cheap); DC narrows past the window."""
+    def _key_pages(self, jql: str) -> Iterator[list[str]]:
+        """The keys (Cloud: ids) matching ``jql``, one list per id-only page as it arrives,
+        so their bulk fetches start while the next page is requested; DC narrows past the
+        window. The whole list goes to the scan ledger once the listing ends."""
         flavor = self.client.detect()
         size = ID_PAGE[flavor]
         keys: list[str] = []
@@ -273,6 +276,7 @@ class JiraAdapter(TrackerAdapter):
             tokens: set[str] = set()
             while True:
                 page = self._search_page(jql, fields=["id"], size=size, token=token)
+                mark = len(keys)
                 for issue in page.get("issues") or []:
                     ident = str(issue.get("id") or issue.get("key") or "")
                     if not ident:
@@ -283,17 +287,18 @@ class JiraAdapter(TrackerAdapter):
                     elif ident not in seen:
                         seen.add(ident)
                         keys.append(ident)
+                yield keys[mark:]
                 token = page.get("nextPageToken")
                 if not token or page.get("isLast") is True:
                     ledger.listed(keys)
-                    return keys
+                    return
                 if token in tokens:
                     ledger.listed(keys)
                     ledger.problem(
                         f"not judged: listing issues: Jira sent the same page token twice "
                         f"after {len(keys)} issues; issues past it were never listed"
                     )
-                    return keys
+                    return
                 tokens.add(token)
         condition = strip_order(jql)
         window = self.cfg.search_window
@@ -306,19 +311,21 @@ class JiraAdapter(TrackerAdapter):
                 narrowed, fields=["id", "created"], size=min(size, window - start), start=start
             )
             issues = list(page.get("issues") or [])
+            mark = len(keys)
             for issue in issues:
                 key = str(issue.get("key") or issue.get("id") or "")
                 if key and key not in seen:
                     seen.add(key)
                     keys.append(key)
                 last_created = (issue.get("fields") or {}).get("created") or last_created
+            yield keys[mark:]
             start += len(issues)
             total = int(page.get("total") or 0)
             if not issues or start >= total:
                 ledger.listed(keys)
                 if not issues and start < total:
                     ledger.announced(total, "listing issues (startAt pages)")
-                return keys
+                return
             if start >= window:
                 # Past the search window: restart from the last minute seen (JQL dates have
                 # minute precision; the overlap is de-duplicated by key).
@@ -364,17 +371,31 @@ class JiraAdapter(TrackerAdapter):
         return raws, []
 
     def _fetch_many(
-        self, keys: Sequence[str], why: str, *, scanned: bool = False
+        self,
+        keys: Iterable[str],
+        why: str,
+        *,
+        scanned: bool = False,
+        more: Iterable[Sequence[str]] = (),
     ) -> tuple[list[WorkItem], list[str]]:
         """Batches in parallel (bounded by ``concurrency``); returns items and failed keys.
 
-        ``scanned``: the items are the scan's own (judged), so each batch is handed to the
-        runner's ``prepare`` as it arrives, while the next batches are still in flight."""
+        ``more``: further keys that become known while the first batches are in flight (the
+        query's later id pages); each list is fetched as soon as it arrives. ``scanned``:
+        the items are the scan's own (judged), so each batch is handed to the runner's
+        ``prepare`` as it is mapped, while the next batches are still in flight."""
         prepare = self.context.prepare if scanned else None
         cloud = self.client.cloud
-        keys = [k for k in dict.fromkeys(keys) if _KEY.match(k) or (cloud and k.isdigit())]
-        if not keys:
-            return [], []
+        seen: set[str] = set()
+
+        def usable(candidates: Iterable[str]) -> list[str]:
+            out = []
+            for k in candidates:
+                if k not in seen and (_KEY.match(k) or (cloud and k.isdigit())):
+                    seen.add(k)
+                    out.append(k)
+            return out
+
         items: list[WorkItem] = []
         failed: list[str] = []
         errors: list[TrackerError] = []
@@ -385,30 +406,43 @@ class JiraAdapter(TrackerAdapter):
             except TrackerError as exc:
                 return exc
 
-        pending = keys
+        pending = usable(keys)
+        arriving = iter(more)  # exhausted in the first round
         for _ in range(_DEFERRED_ROUNDS):
-            batches = _chunks(pending, self.cfg.batch_size)
             deferred: list[str] = []
-            workers = min(self.cfg.concurrency, len(batches))
-            with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-                # Results are mapped as they arrive, overlapping parsing with network waits.
-                for batch, result in zip(batches, pool.map(run, batches), strict=True):
-                    if isinstance(result, TrackerError):
-                        if isinstance(result, AuthError):
-                            raise result
-                        failed.extend(batch)
-                        errors.append(result)
-                        continue
-                    raws, later = result
-                    start = len(items)
-                    for raw in raws:
-                        item = self._remember_checked(raw)
-                        if item is not None:
-                            items.append(item)
-                    if prepare is not None:
-                        for item in items[start:]:
-                            prepare(item)
-                    deferred.extend(later)
+            with ThreadPoolExecutor(max_workers=max(1, self.cfg.concurrency)) as pool:
+                queue: deque[tuple[list[str], Future[Any]]] = deque()
+                try:
+                    for batch in _chunks(pending, self.cfg.batch_size):
+                        queue.append((batch, pool.submit(run, batch)))
+                    for extra in arriving:
+                        for batch in _chunks(usable(extra), self.cfg.batch_size):
+                            queue.append((batch, pool.submit(run, batch)))
+                    # Results are mapped in order as they arrive, overlapping parsing (and
+                    # the rules' prepare) with the network waits of the batches behind.
+                    while queue:
+                        batch, future = queue.popleft()
+                        result = future.result()
+                        if isinstance(result, TrackerError):
+                            if isinstance(result, AuthError):
+                                raise result
+                            failed.extend(batch)
+                            errors.append(result)
+                            continue
+                        raws, later = result
+                        start = len(items)
+                        for raw in raws:
+                            item = self._remember_checked(raw)
+                            if item is not None:
+                                items.append(item)
+                        if prepare is not None:
+                            for item in items[start:]:
+                                prepare(item)
+                        deferred.extend(later)
+                except BaseException:
+                    for _, future in queue:  # nothing more is sent once the scan has failed
+                        future.cancel()
+                    raise
             pending = deferred
             if not pending:
                 break
@@ -422,7 +456,7 @@ class JiraAdapter(TrackerAdapter):
             )
         if errors:
             log.warning(
-                "jira: %s: %d of %d issues unread: %s", why, len(failed), len(keys), errors[0]
+                "jira: %s: %d of %d issues unread: %s", why, len(failed), len(seen), errors[0]
             )
             self._last_error = errors[0]
         return items, failed
@@ -516,17 +550,26 @@ class JiraAdapter(TrackerAdapter):
                 str(raw.get("id") or "") for raw in first.get("issues") or []
             )
             return scanned, []
-        try:
-            keys = self._list_keys(jql)
-        except TrackerError as exc:
-            raise type(exc)(
-                f"{exc} — only {len(scanned)} issues were read before the query's key list "
-                "failed; nothing was judged"
-            ) from None
         have = {item.key for item in scanned}
         have |= {str((item.raw or {}).get("id")) for item in scanned}
+        keys: list[str] = []
+
+        def listed() -> Iterator[list[str]]:
+            try:
+                for page in self._key_pages(jql):
+                    keys.extend(page)
+                    yield [k for k in page if k not in have]
+            except TrackerError as exc:
+                raise type(exc)(
+                    f"{exc} — only {len(scanned)} issues were read before the query's key "
+                    "list failed; nothing was judged"
+                ) from None
+
+        # Each id page's issues are bulk-fetched while the next id page is requested.
+        items, failed = self._fetch_many(
+            (), "reading the query's issues", scanned=True, more=listed()
+        )
         rest = [k for k in keys if k not in have]
-        items, failed = self._fetch_many(rest, "reading the query's issues", scanned=True)
         by_ident: dict[str, WorkItem] = {}
         for item in scanned + items:
             by_ident[item.key] = item

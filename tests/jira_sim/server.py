@@ -56,6 +56,8 @@ class Fault:
     match: str | None = None
     """Regex searched in ``"METHOD /path"``."""
     stall: float = 0.0
+    after: int = 0
+    """How many matching requests pass untouched before the fault starts."""
 
 
 class ApiError(Exception):
@@ -215,6 +217,9 @@ class JiraSim:
         with self._lock:
             for fault in self.faults:
                 if fault.match and not re.search(fault.match, f"{method} {path}"):
+                    continue
+                if fault.after > 0:
+                    fault.after -= 1
                     continue
                 if fault.count is not None:
                     if fault.count <= 0:
