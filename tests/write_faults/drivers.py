@@ -261,10 +261,11 @@ class JiraProject:
 
 
 class JiraDriver(Driver):
-    """Jira Cloud: the comment is added by an issue edit (``update.comment`` ``add``) that
+    """Jira (Cloud; Data Center below): the comment is added by an issue edit (``update.comment`` ``add``) that
     also sets the issue property; the bot's comment is the one its account wrote."""
 
     name = "jira"
+    flavor: ClassVar[str] = "cloud"
     comment_create = Fault(
         "-", "PUT", r"/rest/api/\d/issue/[A-Z]+-\d+$", body=r'"comment": \[\{"add"'
     )
@@ -276,7 +277,7 @@ class JiraDriver(Driver):
     @classmethod
     def launch(cls) -> JiraSim:
         load_spec()  # parsed before the clock runs: the client's timeout is half a second
-        state = realistic(SimState("cloud"))
+        state = realistic(SimState(cls.flavor))
         state.forbidden.clear()  # every write allowed: the faults are the proxy's
         return JiraSim(state).start()
 
@@ -305,7 +306,20 @@ class JiraDriver(Driver):
         return "trackerguard" in note.body
 
 
-CLASSES: tuple[type[Driver], ...] = (GitHubDriver, GitLabDriver, LinearDriver, JiraDriver)
+class JiraDataCenterDriver(JiraDriver):
+    """Jira Data Center: REST v2, wiki-markup bodies, a personal access token."""
+
+    name = "jira-dc"
+    flavor = "datacenter"
+
+
+CLASSES: tuple[type[Driver], ...] = (
+    GitHubDriver,
+    GitLabDriver,
+    LinearDriver,
+    JiraDriver,
+    JiraDataCenterDriver,
+)
 DRIVERS: dict[str, Callable[[Path], AbstractContextManager[Driver]]] = {
     cls.name: cls.started for cls in CLASSES
 }
