@@ -11,6 +11,7 @@ of the default GitHub issue templates.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 __all__ = ["HTML_COMMENT", "is_placeholder_line", "strip_list_marker"]
 
@@ -77,11 +78,15 @@ def strip_list_marker(line: str) -> str:
     return _LIST_MARKER.sub("", line, count=1) if line and line[0] in "-*+•[0123456789" else line
 
 
+@lru_cache(maxsize=16384)
 def is_placeholder_line(line: str) -> bool:
     """True when the stripped line carries no real content (template text or filler).
 
     ``line`` should already be stripped of surrounding whitespace. List and checkbox
     markers are ignored, so ``- [ ] TBD`` and ``- `` are placeholders.
+
+    Cached: a tracker's issue templates repeat the same lines across thousands of
+    descriptions, and a cache hit costs a fraction of the checks below.
     """
     s = strip_list_marker(line).strip()
     if not s:

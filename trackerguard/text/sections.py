@@ -221,6 +221,7 @@ def classify_section(key: str) -> SectionKind:
     return "other"
 
 
+@lru_cache(maxsize=16384)
 def _clean_inline(s: str) -> str:
     if "](" in s:
         s = _LINK.sub(r"\1", s)
