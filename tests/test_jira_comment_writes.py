@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from copy import deepcopy
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,29 @@ def test_resolving_is_one_write_for_the_comment(
     sim.reset_counts()
     run_check(sim, tmp_path, env=env)
     assert sim.writes == 0, sim.writes_log()
+
+
+def test_the_added_comment_is_found_after_a_person_edited_it_and_clocks_disagree(
+    sim: JiraSim, tmp_path: Path
+) -> None:
+    """The id is looked up by text; a person changed the text, and Jira's clock is an hour
+    off ours, so neither the text nor the time window names it: the bot's only comment on
+    the issue is still its comment (edited in place, never a second one)."""
+    run_check(sim, tmp_path)
+    st = sim.state
+    first = st.bot_comment("ACME-11")
+    assert first is not None
+    first.body = (
+        {"type": "doc", "version": 1, "content": []} if st.flavor == "cloud" else "reworded"
+    )
+    first.created -= timedelta(hours=1)
+    st.new_comment(st.issues["ACME-11"], "human-ana", "I reworded the bot's note")
+    # The findings the comment shows are no longer the ones found (as after a change).
+    st.issues["ACME-11"].properties["trackerguard"]["fingerprint"] = "older-findings"
+    sim.reset_counts()
+    result = run_check(sim, tmp_path)
+    acted = [a for a in applied(result) if a["item"] == "ACME-11"]
+    assert [a["kind"] for a in acted] == ["comment"]
+    assert writes_on(sim, "ACME-11") == [("PUT", "issue/ACME-11")]
+    assert st.bot_comments("ACME-11") == [first]
+    assert st.issues["ACME-11"].properties["trackerguard"]["comment_id"] == first.id

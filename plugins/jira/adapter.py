@@ -891,7 +891,8 @@ class JiraAdapter(TrackerAdapter):
         A comment added through an issue edit comes back without an id, so the state keeps
         a digest of its text and when it was written. The bot's comment with that text is
         it; failing that (a person edited the text), the bot's comment written within
-        ``BOT_WRITE_WINDOW`` of the state's write. Only the bot's own comments are ever
+        ``BOT_WRITE_WINDOW`` of the state's write, or its only comment on the issue (the
+        clocks disagree). Only the bot's own comments are ever
         considered: a person's comment, whatever it says, is never edited or removed.
         """
         digest = state.get("comment_digest")
@@ -900,13 +901,12 @@ class JiraAdapter(TrackerAdapter):
             if digest and self._digest(comment.get("body")) == digest:
                 return str(comment.get("id"))
         written = parse_time(state.get("written_at"))
-        if written is None:
-            return None
-        for comment in mine:
+        for comment in mine if written is not None else ():
             created = parse_time(comment.get("created"))
             if created is not None and abs(created - written) <= BOT_WRITE_WINDOW:
                 return str(comment.get("id"))
-        return None
+        # The bot writes one comment per issue: a single one of its own is that one.
+        return str(mine[0].get("id")) if len(mine) == 1 else None
 
     def _digest(self, body: Any) -> str:
         """What identifies the text of a comment across Jira's round trip (ADF or wiki)."""
