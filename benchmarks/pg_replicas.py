@@ -202,6 +202,17 @@ class Replica:
                 self.proc.kill()
             self.proc = None
 
+    def counters(self) -> dict[str, float]:
+        """This process's acknowledgements and finished jobs (from its /metrics)."""
+        text = httpx.get(self.url + "/metrics", timeout=10).text
+        totals = {"acks": 0.0, "jobs_done": 0.0}
+        for line in text.splitlines():
+            if line.startswith("trackerguard_webhook_deliveries_accepted_total{"):
+                totals["acks"] += float(line.rsplit(" ", 1)[1])
+            elif line.startswith("trackerguard_jobs_processed_total{") and 'outcome="done"' in line:
+                totals["jobs_done"] += float(line.rsplit(" ", 1)[1])
+        return totals
+
     def requeued(self) -> list[int]:
         """Stalled jobs this replica requeued, per start (from its log)."""
         per_start: list[int] = []
@@ -309,13 +320,15 @@ def markdown(r: dict[str, Any]) -> str:
     requeued = "; ".join(r["stalled_jobs_requeued"]) or "none"
     return (
         "| backend | replicas × workers | acks/s | p50 | p99 | max | non-2xx | lost | unjudged "
-        "| duplicate comments | stalled jobs requeued by | CPU-s replicas / sender / sim |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| duplicate comments | stalled jobs requeued by | CPU-s replicas / sender / sim "
+        "| replica CPU-ms per ack |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         f"| {r['backend']} | {r['replicas']} × {r['workers']} | {r['acks_per_s']:,} "
         f"| {r['p50_ms']} ms | {r['p99_ms']:,} ms | {r['max_ms']:,} ms "
         f"| {r['non_2xx']} ({statuses}) | **{r['lost_deliveries']}** | {r['unjudged_items']} "
         f"| **{r['duplicate_comments']}** | {requeued} "
-        f"| {r['replica_cpu_s']} / {r['sender_cpu_s']} / {r['simulator_cpu_s']} |"
+        f"| {r['replica_cpu_s']} / {r['sender_cpu_s']} / {r['simulator_cpu_s']} "
+        f"| {r['replica_cpu_ms_per_ack']} |"
     )
 
 
@@ -329,12 +342,20 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--coalesce", type=float, default=0.5)
     parser.add_argument("--no-kill", action="store_true")
+    parser.add_argument(
+        "--ack-only",
+        action="store_true",
+        help="the acknowledgement path alone: no job comes due during the load (coalesce "
+        "an hour), nothing judged, no kill; CPU seconds per 1,000 acks is the figure",
+    )
     parser.add_argument("--simulator", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.simulator is not None:
         simulator_main(args.simulator)
         return
     replicas_wanted = 1 if args.backend == "sqlite" else args.replicas
+    if args.ack_only:
+        args.coalesce, args.no_kill = 3600.0, True
 
     sim = Simulator(args.items)
     work = Path(tempfile.mkdtemp(prefix="tg-bench-replicas-"))
@@ -383,7 +404,7 @@ def main() -> None:
     result = asyncio.run(send_all(replicas, deliveries, args.senders, kill_at))
     replica_cpu = sum(r.cpu() - cpu_start[id(r)] for r in replicas)
     simulator_cpu = sim.cpu() - sim_cpu_start
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + (0 if args.ack_only else 600)
     drained_after = None
     began = time.monotonic()
     while time.monotonic() < deadline:
@@ -391,7 +412,8 @@ def main() -> None:
             drained_after = round(time.monotonic() - began, 1)
             break
         time.sleep(1)
-    time.sleep(3)  # let any late duplicate show itself
+    if not args.ack_only:
+        time.sleep(3)  # let any late duplicate show itself
     counts = sim.counts()
     acked: set[str] = result.pop("_acked")
     lost = len(acked - stored_deliveries(args.backend, queue, password))
@@ -401,6 +423,7 @@ def main() -> None:
             if count:
                 when = "after its restart" if start else "first start"
                 requeued.append(f"replica {n} ({when}): {count}")
+    restarted = replicas[0].counters() if kill_at >= 0 else None
     for replica in replicas:
         replica.stop()
     sim.stop()
@@ -413,12 +436,14 @@ def main() -> None:
         senders=args.senders,
         killed_one=kill_at >= 0,
         lost_deliveries=lost,
-        unjudged_items=sum(1 for c in counts if c == 0),
-        duplicate_comments=sum(c - 1 for c in counts if c > 1),
+        unjudged_items="n/a" if args.ack_only else sum(1 for c in counts if c == 0),
+        duplicate_comments="n/a" if args.ack_only else sum(c - 1 for c in counts if c > 1),
         non_2xx=sum(v for k, v in result["statuses"].items() if k >= 300),
         all_judged_after_load_s=drained_after,
         stalled_jobs_requeued=requeued,
+        restarted_replica_after_restart=restarted,
         replica_cpu_s=round(replica_cpu, 1),
+        replica_cpu_ms_per_ack=round(replica_cpu * 1000 / max(1, len(acked)), 3),
         simulator_cpu_s=round(simulator_cpu, 1),
     )
     print(json.dumps(result, indent=2))

@@ -4,8 +4,9 @@ Same contract as :class:`~trackerguard.service.queue.SQLiteQueue` (the worker po
 sweeper, the queue CLI and ``/readyz`` use either), but every job mechanism is the engine's,
 called through its own SQL functions and job manager (``docs/decisions/0017``):
 
-* **durable before the 202**: the delivery id and its jobs are written in one transaction
-  (procrastinate's ``procrastinate_defer_jobs_v1`` on our connection) before the answer;
+* **durable before the 202**: a batch of deliveries, their ids and their jobs are written
+  by one statement before the answer (``tg_accept_v1``, our function around the engine's
+  ``procrastinate_defer_jobs_v1``: one round trip per batch, deadlock-free across replicas);
 * **coalescing**: each job carries the item as *queueing lock*, so at most one job per item
   waits; a burst of deliveries for an item is one job (``AlreadyEnqueued`` = coalesced);
 * **per-item serialisation**: the item is also the job's *lock*; the engine never hands out
