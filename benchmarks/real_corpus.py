@@ -270,6 +270,35 @@ def restore(text: str) -> int:
     return 0
 
 
+def restore_excerpts(text: str) -> int:
+    """``restore`` in the ``add-excerpts`` form: ``@@R <url>`` then one line holding the
+    answer's excerpt as a JSON string; the opening post is cut with :func:`opening_post`
+    and kept only when its hash matches the label's."""
+    labels = {label["url"]: label for label in load_labels()}
+    cache = load_cache()
+    kept = 0
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if not line.startswith("@@R ") or i + 1 >= len(lines):
+            continue
+        url = line[4:].strip()
+        parsed = opening_post(json.loads(lines[i + 1]))
+        label = labels.get(url)
+        if label is None or parsed is None:
+            print(f"  not labelled or no opening post: {url}")
+        elif body_hash(*parsed) != label["sha256"]:
+            print(f"  hash differs: {url}")
+        else:
+            cache[url] = {"url": url, "title": parsed[0], "body": parsed[1]}
+            kept += 1
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in cache.values()), encoding="utf-8"
+    )
+    print(f"restored {kept}; cache holds {len(cache)}")
+    return 0
+
+
 def check() -> int:
     cases, missing = load_corpus()
     labels = load_labels()
@@ -291,6 +320,8 @@ def main(argv: list[str]) -> int:
         return from_answers(Path(argv[1]))
     if argv == ["restore"]:
         return restore(sys.stdin.read())
+    if argv == ["restore-excerpts"]:
+        return restore_excerpts(sys.stdin.read())
     if argv == ["check"]:
         return check()
     print(

@@ -96,6 +96,8 @@ _NON_FILLER = _wordset(
 _DIGIT = re.compile(r"\d")
 _UWORD = re.compile(r"\w+")
 _ISSUE_REF = re.compile(r"#\d+|\b[A-Z][A-Z0-9]+-\d+\b|https?://")
+# References to other issues (sub-issues), not links to documents.
+_SUB_ISSUE = re.compile(r"(?<![\w/])#\d+|\b[A-Z][A-Z0-9]+-\d+\b|/(?:issues|pull)/\d+")
 
 _THRESHOLD = {"lenient": 1, "normal": 2, "strict": 3}
 
@@ -626,12 +628,24 @@ def analyze_success_measure(
         s for s in doc.list_items if not is_placeholder_line(s)
     ]  # plain bullets outside checklists
     refs = sum(1 for s in prose_lists if _ISSUE_REF.search(s))
-    if not strict and (len(prose_lists) >= 3 or refs >= 2 or len(checks) == 1):
+    if not strict and refs >= 2 and sum(1 for s in prose_lists if _SUB_ISSUE.search(s)) >= 2:
         return TextVerdict(
             True,
             "low",
-            f"a list of {len(prose_lists) or len(checks)} items may define completion, e.g. "
-            f"{_quote((prose_lists or [c.text for c in checks])[0], 60)}",
+            f"a list of {len(prose_lists)} referenced issues may define completion, e.g. "
+            f"{_quote(prose_lists[0], 60)}",
+            "list",
+        )
+    if not strict and (len(prose_lists) >= 3 or refs >= 2 or len(checks) == 1):
+        # A plain list *may* hold the deliverables, but on the real-issue corpus such
+        # goals mostly lacked a measure (tuning part: 4 of 4): a finding, reported as
+        # info only; lenient mode gives the benefit of the doubt.
+        return TextVerdict(
+            cfg.strictness == "lenient",
+            "low",
+            f"a list of {len(prose_lists) or len(checks)} items may hold the deliverables, "
+            f"e.g. {_quote((prose_lists or [c.text for c in checks])[0], 60)}, but nothing "
+            f"says it defines completion",
             "list",
         )
 

@@ -58,13 +58,18 @@ _TEMPLATE_SENTENCE = re.compile(
     r"why are we doing this\?|what use cases? does (?:it|this) support\?|"
     r"adicione (?:aqui )?qualquer outro contexto|"
     r"(?:agregue|agrega|añada|anade) cualquier otro contexto|"
-    r"ajoutez (?:ici )?tout autre contexte)",
+    r"ajoutez (?:ici )?tout autre contexte|"
+    # Widely copied epic / user-story templates (Zenhub, GitHub project templates).
+    r"brief summary of what this epic is|describe how this epic impacts|"
+    r"what is your hypothesis on the success|define what is a must-have|"
+    r"describe who needs to be kept up-to-date|what's the timeline for this epic|"
+    r"this is something that can be verified to show that)",
     re.I,
 )
 
 # First two letters of the template sentences above: most lines skip the regex.
 _TEMPLATE_FIRST = frozenset(
-    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho|ag|añ|an|aj".split("|")  # noqa: SIM905
+    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho|ag|añ|an|aj|br|th".split("|")  # noqa: SIM905
 )
 
 _ITALIC_LINE = re.compile(r"^(?:_[^_].*_|\*[^*].*\*)$")

@@ -234,12 +234,14 @@ _WORDS: dict[str, str] = _LOADED["en"][1]
 # Languages we cannot grade: a few unmistakable reason markers, only to lean towards
 # present=True (never used to raise a high-confidence finding).
 OTHER_SCRIPT_REASON = re.compile(
-    r"因为|由于|为了|以便|目的|背景|动机|原因|导致|影响|影響|用户|用戶|不方便|麻烦|丢失|很难|难以|"
-    r"只能|耗时|费时|浪费|手工|手动|否则|不然|投诉|阻塞|"
+    r"因为|由于|为了|以便|目的|背景|动机|(?<!什么)(?<!什麼)原因|导致|影响|影響|用户|用戶|不方便|麻烦|丢失|很难|难以|"
+    r"只能|耗时|费时|浪费|手工|手动|否则|不然|投诉|阻塞|麻煩|不便|更方便|太累|很累|每次|"
+    r"面倒|手間|煩雑|困る|困って|毎回|"
     r"때문에|위해|목적|배경|동기|이유|불편|영향|놓치|놓쳐|문의|매번|낭비|수동|그렇지 않으면|"
     r"потому что|так как|чтобы|из-за|мотивац|зачем|пользовател|"
     r"нет возможности|невозможно|неудобно|потерял|потеряли|теряю|теряет|сложно|"
-    r"ため|目的|背景|ので|から"
+    r"надоедает|приходится|было бы удобно|меньше времени|тратим|"
+    r"ため|目的|背景|ので"
 )
 
 # Success measures: numbers with targets and "done when" phrasing (language-neutral
