@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -25,17 +26,21 @@ from trackerguard.plugins.jira.webhooks import sign
 
 from trackerguard.plugins_manager import build_registry
 from trackerguard.service.app import create_app
+from trackerguard.service.signatures import sign_linear
 from trackerguard.settings import load_settings
 
 from .github_sim import TOKEN
+from .gitlab_sim import TOKEN as GITLAB_TOKEN
 from .jira_sim.harness import env_for
+from .linear_sim import API_KEY as LINEAR_KEY
 from .service_support.helpers import ThreadServer, wait_until
 from .sim_support.faults import Fault
 from .write_faults.drivers import DRIVERS, Driver
 
 SECRET = "webhook-secret-for-fault-tests"
-GITHUB_ISSUE = Path(__file__).parent / "data" / "github" / "issues_opened.json"
-TRACKERS = ["github", "jira"]
+DATA = Path(__file__).parent / "data"
+GITHUB_ISSUE = DATA / "github" / "issues_opened.json"
+TRACKERS = ["github", "gitlab", "jira", "linear"]
 
 
 def service_top(root: Path) -> str:
@@ -104,6 +109,50 @@ def _jira_delivery(driver: Driver, key: str, delivery: str) -> tuple[str, bytes,
     return "/webhooks/jira", body, headers
 
 
+def _gitlab_app(driver: Driver, root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TRACKERGUARD_GITLAB__TOKEN", GITLAB_TOKEN)
+    monkeypatch.setenv("TRACKERGUARD_GITLAB__WEBHOOK_SECRET", SECRET)
+    driver.project.top = service_top(root)
+    config: Path = driver.project.write()
+    return config
+
+
+def _gitlab_delivery(driver: Driver, key: str, delivery: str) -> tuple[str, bytes, dict[str, str]]:
+    payload: dict[str, Any] = json.loads((DATA / "gitlab" / "issue_hook_update.json").read_text())
+    path, _, iid = key.rpartition("#")
+    payload["project"]["path_with_namespace"] = path
+    payload["object_attributes"]["iid"] = int(iid)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Gitlab-Event": "Issue Hook",
+        "X-Gitlab-Event-UUID": delivery,
+        "X-Gitlab-Token": SECRET,
+    }
+    return "/webhooks/gitlab", json.dumps(payload).encode(), headers
+
+
+def _linear_app(driver: Driver, root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TRACKERGUARD_LINEAR__API_KEY", LINEAR_KEY)
+    monkeypatch.setenv("TRACKERGUARD_LINEAR__WEBHOOK_SECRET", SECRET)
+    driver.project.top = service_top(root)
+    config: Path = driver.project.write()
+    return config
+
+
+def _linear_delivery(driver: Driver, key: str, delivery: str) -> tuple[str, bytes, dict[str, str]]:
+    payload: dict[str, Any] = json.loads((DATA / "linear" / "issue_update.json").read_text())
+    payload["data"]["identifier"] = key
+    payload["webhookTimestamp"] = int(time.time() * 1000)  # inside Linear's 60 s window
+    body = json.dumps(payload).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Linear-Event": str(payload["type"]),
+        "Linear-Delivery": delivery,
+        "Linear-Signature": sign_linear(SECRET, body),
+    }
+    return "/webhooks/linear", body, headers
+
+
 Wiring = tuple[
     Callable[[Driver, Path, pytest.MonkeyPatch], Path],
     Callable[[Driver, str, str], tuple[str, bytes, dict[str, str]]],
@@ -111,6 +160,8 @@ Wiring = tuple[
 WIRING: dict[str, Wiring] = {
     "github": (_github_app, _github_delivery),
     "jira": (_jira_app, _jira_delivery),
+    "gitlab": (_gitlab_app, _gitlab_delivery),
+    "linear": (_linear_app, _linear_delivery),
 }
 
 
