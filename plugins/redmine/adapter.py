@@ -93,6 +93,7 @@ class RedmineAdapter(TrackerAdapter):
             counters=context.requests,
             timeout=settings.timeout,
             retries=settings.retries,
+            max_wait=settings.max_wait,
         )
         self.notes: list[str] = []
         """Per-run notes for the report (e.g. why labels were skipped)."""

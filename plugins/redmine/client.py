@@ -12,13 +12,14 @@ waiting through retries again, and nothing is written to a half-reachable server
 
 from __future__ import annotations
 
+import email.utils
 import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
 
-from trackerguard.errors import AmbiguousWrite, AuthError, TrackerError
+from trackerguard.errors import AmbiguousWrite, AuthError, RateLimited, TrackerError
 from trackerguard.http import NOT_SENT
 from trackerguard.ledger import ScanLedger
 
@@ -41,12 +42,14 @@ class RedmineClient:
         counters: dict[str, int],
         timeout: float = 30.0,
         retries: int = 2,
+        max_wait: float = 900.0,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.counters = counters
         self.retries = retries
+        self.max_wait = max_wait
         self._sleep = sleep
         self.down: str | None = None
         """Why Redmine is considered unreachable for the rest of the run (None while up)."""
@@ -101,6 +104,32 @@ class RedmineClient:
                     f"({type(exc).__name__} on {method} {path})"
                 )
                 raise RedmineDown(self.down) from None
+            if response.status_code == 429 or (
+                idempotent
+                and response.status_code in _RETRY_STATUSES
+                and "Retry-After" in response.headers
+            ):
+                # Redmine itself never limits, but the proxies in front of it do: a 429 was
+                # refused before it reached Redmine, so waiting and resending is safe even
+                # for a note; a wait past max_wait stops (RateLimited stops the write phase).
+                wait = _retry_after(response.headers.get("Retry-After"))
+                if wait > self.max_wait:
+                    raise RateLimited(
+                        f"Redmine {method} {path}: HTTP {response.status_code} asks to wait "
+                        f"{wait:.0f} s, longer than [redmine] max_wait ({self.max_wait:.0f} s)",
+                        status=response.status_code,
+                    )
+                if attempt < self.retries:
+                    attempt += 1
+                    self.counters["retry"] = self.counters.get("retry", 0) + 1
+                    self._sleep(wait)
+                    continue
+                if response.status_code == 429:
+                    raise RateLimited(
+                        f"Redmine {method} {path}: still rate limited (HTTP 429) after "
+                        f"{self.retries} retries",
+                        status=429,
+                    )
             if response.status_code >= 500 and not idempotent:
                 raise AmbiguousWrite(
                     f"Redmine {method} {path}: HTTP {response.status_code}; "
@@ -110,19 +139,16 @@ class RedmineClient:
                 )
             if response.status_code in _RETRY_STATUSES and attempt < self.retries:
                 attempt += 1
-                self._retry_pause(attempt, response.headers.get("Retry-After"))
+                self._retry_pause(attempt)
                 continue
             break
         if response.status_code >= 400:
             raise _error(method, path, response)
         return response
 
-    def _retry_pause(self, attempt: int, retry_after: str | None = None) -> None:
+    def _retry_pause(self, attempt: int) -> None:
         self.counters["retry"] = self.counters.get("retry", 0) + 1
-        delay = 0.25 * 2 ** (attempt - 1)
-        if retry_after and retry_after.isdigit():
-            delay = min(float(retry_after), 30.0)
-        self._sleep(delay)
+        self._sleep(0.25 * 2 ** (attempt - 1))
 
     def get(self, path: str, params: Params | None = None) -> dict[str, Any]:
         body = self.request("GET", path, params=params).json()
@@ -175,6 +201,20 @@ class RedmineClient:
 
     def close(self) -> None:
         self._http.close()
+
+
+def _retry_after(value: str | None) -> float:
+    """Seconds of a ``Retry-After`` (delta-seconds or an HTTP date); 1 s when unreadable."""
+    if value is None:
+        return 1.0
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return 1.0
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _error(method: str, path: str, response: httpx.Response) -> TrackerError:

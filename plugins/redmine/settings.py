@@ -34,3 +34,6 @@ class RedmineSettings(TrackerSettings):
     """Seconds per HTTP request."""
     retries: int = Field(default=2, ge=0, le=10)
     """Retries for connection errors and 502/503/504, with exponential backoff."""
+    max_wait: float = Field(default=900.0, ge=0)
+    """Longest ``Retry-After`` wait (seconds) honoured on a 429 or 503 from Redmine or a proxy
+    in front of it; a longer one stops reading or writing (the run is partial)."""

@@ -258,3 +258,17 @@ EXPECTED_FINDINGS = {
 }
 CLEAN = {"I1", "E1", "F1", "T1", "T2", "T3", "T4", "T11"}
 """Items that must get no comment at all."""
+
+
+def seed_orphans(rest: RedmineRest, identifier: str, count: int = 6) -> Backlog:
+    """A small project where every issue needs a note, a label and a block: ``count`` tasks
+    with no parent (TG101) and a placeholder description (TG103), named ``A1``… in order.
+
+    The write fault suite's backlog: each ``check --apply`` plans ``3 × count`` writes, and
+    seeding it costs a handful of REST calls instead of the forty of :func:`seed_backlog`.
+    """
+    project_id = rest.recreate_project(identifier, f"trackerguard {identifier}")
+    bl = Backlog(identifier, project_id)
+    for n in range(1, count + 1):
+        bl.ids[f"A{n}"] = rest.issue(project_id, "Task", f"Fix it ({n})", description="TBD")
+    return bl

@@ -121,3 +121,40 @@ class RedmineRest:
             for j in self.journals(issue_id)
             if j["user"]["id"] == user_id and (j.get("notes") or "").strip()
         ]
+
+    # -- people ------------------------------------------------------------------------------
+    def person(self, login: str) -> int:
+        """A non-admin user (created once), for notes a person writes."""
+        found = self.get("/users.json", name=login).get("users") or []
+        for row in found:
+            if row.get("login") == login:
+                return int(row["id"])
+        body = self.post(
+            "/users.json",
+            {
+                "user": {
+                    "login": login,
+                    "firstname": login.capitalize(),
+                    "lastname": "Person",
+                    "mail": f"{login}@example.org",
+                    "password": "not-a-secret-1234",
+                }
+            },
+        )
+        return int(body["user"]["id"])
+
+    def add_member(self, project: str, user_id: int, role: str = "Developer") -> None:
+        roles = {r["name"]: r["id"] for r in self.get("/roles.json")["roles"]}
+        self.post(
+            f"/projects/{project}/memberships.json",
+            {"membership": {"user_id": user_id, "role_ids": [roles[role]]}},
+        )
+
+    def note_as(self, issue_id: int, notes: str, login: str | None = None) -> None:
+        """Add a note, as the API user or (admin keys only) as ``login``."""
+        headers = {"X-Redmine-Switch-User": login} if login else {}
+        self._check(
+            self.http.put(
+                f"/issues/{issue_id}.json", json={"issue": {"notes": notes}}, headers=headers
+            )
+        )

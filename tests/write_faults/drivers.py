@@ -12,6 +12,7 @@ tracker stores comments (:meth:`Driver.comments`, :meth:`Driver.seed`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -34,6 +35,12 @@ from ..linear_sim import BOT_ID as LINEAR_BOT_ID
 from ..linear_sim import LinearSimulator
 from ..linear_sim import build as build_linear
 from ..linear_sim.harness import Project as LinearProject
+from ..redmine_support.backlog import Backlog, seed_orphans
+from ..redmine_support.cli import run_check as run_redmine_check
+from ..redmine_support.cli import write_config
+from ..redmine_support.rest import RedmineRest
+from ..redmine_support.server import RedmineServer
+from ..redmine_support.server import require as require_redmine
 from ..sim_support.faults import Fault, FaultProxy
 
 FINGERPRINT = "<!-- trackerguard:fingerprint=0123456789abcdef -->"
@@ -313,12 +320,108 @@ class JiraDataCenterDriver(JiraDriver):
     flavor = "datacenter"
 
 
+class RedmineTracker:
+    """A fresh project on the real Redmine 5.0 (``scripts/redmine-test-server``): six
+    orphan tasks to comment on, label and block, and a person (``dana``, a member) to write
+    notes; ``stop()`` deletes the project."""
+
+    PERSON = "dana"
+
+    def __init__(self, server: RedmineServer) -> None:
+        self.server = server
+        self.url = server.url
+        self.rest = RedmineRest(server.url, server.api_key)
+        self.bot_id = self.rest.current_user_id()
+        try:
+            self.backlog: Backlog = seed_orphans(self.rest, f"tg-wf-{uuid.uuid4().hex[:10]}")
+            self.person_id = self.rest.person(self.PERSON)
+            self.rest.add_member(self.backlog.project, self.person_id)
+        except BaseException:
+            self.rest.close()
+            raise
+
+    def stop(self) -> None:
+        try:
+            self.rest.delete(f"/projects/{self.backlog.project}.json")
+        finally:
+            self.rest.close()
+
+
+@dataclass
+class RedmineProject:
+    """``check()`` runs the real CLI in a subprocess against the proxy (key in env only)."""
+
+    tracker: RedmineTracker
+    config: Path
+
+    def check(self, *extra: str, apply: bool = True) -> tuple[int, dict[str, Any]]:
+        args = ("--apply", *extra) if apply else extra
+        result = run_redmine_check(self.config, self.tracker.server.api_key, *args)
+        assert result.report.get("summary"), (result.code, result.stderr[-2000:])
+        return result.code, result.report
+
+
+class RedmineDriver(Driver):
+    """The real Redmine behind the fault proxy.
+
+    A note is added with ``PUT /issues/N.json`` and ``{"issue": {"notes": …}}``; the same
+    request without notes sets a label or a status (idempotent, retried), so the create
+    fault matches the body too. A lost answer is looked for in the issue's journals
+    (``GET /issues/N.json?include=journals``). trackerguard's notes end with the visible
+    line ``trackerguard · <fingerprint>``; a person's note is written as another user
+    (``X-Redmine-Switch-User``, an admin key's privilege).
+    """
+
+    name = "redmine"
+    comment_create = Fault("-", "PUT", r"^/issues/\d+\.json$", body='"notes"')
+    comment_reread = Fault("-", "GET", r"^/issues/\d+\.json$")
+    commented = ""  # an issue id of this test's project: see commented_key
+    # reads_comments: a scan reads the journals of the issues the API user has written on
+    # (``updated_by``), so duplicates and foreign markers there are seen; a person's marker
+    # on an issue trackerguard never wrote on is neither seen nor touched.
+
+    sim: RedmineTracker
+
+    @classmethod
+    def launch(cls) -> RedmineTracker:
+        return RedmineTracker(require_redmine())
+
+    def make_project(self, root: Path) -> RedmineProject:
+        self.bot = str(self.sim.bot_id)
+        self.person = str(self.sim.person_id)
+        # Redmine pages take ~0.2 s: a hang (1.5 s, then a dropped connection) is still a
+        # lost answer with 5 s, and no slow read of a loaded machine times out.
+        client = {"timeout": 5, "retries": CLIENT["max_retries"], "max_wait": CLIENT["max_wait"]}
+        config = write_config(
+            root, self.proxy.url, [self.sim.backlog.project], label_field="Labels", **client
+        )
+        return RedmineProject(self.sim, config)
+
+    def comments(self) -> Iterable[Note]:
+        for number in self.sim.backlog.ids.values():
+            for journal in self.sim.rest.journals(number):
+                if journal.get("notes"):
+                    yield Note(f"#{number}", str(journal["user"]["id"]), journal["notes"])
+
+    def seed(self, key: str, body: str, author: str) -> None:
+        login = None if author == self.bot else RedmineTracker.PERSON
+        self.sim.rest.note_as(int(key.lstrip("#")), body, login)
+
+    def marked(self, note: Note) -> bool:
+        last = note.body.replace("\r\n", "\n").rstrip().split("\n")[-1]
+        return last.startswith("trackerguard \u00b7 ") or MARKER in note.body
+
+    def commented_key(self) -> str:
+        return self.sim.backlog.key("A1")
+
+
 CLASSES: tuple[type[Driver], ...] = (
     GitHubDriver,
     GitLabDriver,
     LinearDriver,
     JiraDriver,
     JiraDataCenterDriver,
+    RedmineDriver,
 )
 DRIVERS: dict[str, Callable[[Path], AbstractContextManager[Driver]]] = {
     cls.name: cls.started for cls in CLASSES
