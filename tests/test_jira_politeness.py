@@ -178,6 +178,24 @@ def test_a_write_marked_once_is_not_resent_after_5xx_and_the_mark_stays_home() -
     assert not [h for h in sim.seen_headers if ONCE_HEADER.lower() in h]
 
 
+def test_a_503_asking_for_a_pause_is_honoured_before_the_write_is_looked_for() -> None:
+    """A 503 with Retry-After on a write marked once: not resent (it may have been applied),
+    but the pause is taken before the adapter looks and perhaps writes again."""
+    state = realistic(SimState("cloud"))
+    with simulator(state) as sim:
+        sim.inject(503, count=1, retry_after=0.25)
+        session, waits, _ = _session(sim.url, max_retry_after=5)
+        with pytest.raises(AmbiguousWrite, match="HTTP 503") as lost:
+            session.put(
+                f"{sim.url}/rest/api/3/issue/ACME-1",
+                json={"update": {}},
+                auth=(state.bot_email, state.token),
+                headers={ONCE_HEADER: "1"},
+            )
+        assert waits == [0.25] and lost.value.retry_after == 0.25
+        assert sim.counts["faults"] == 1
+
+
 def test_a_write_marked_once_is_resent_when_the_connection_never_opened() -> None:
     with socket.socket() as probe:  # a port nobody listens on: refused before sending
         probe.bind(("127.0.0.1", 0))

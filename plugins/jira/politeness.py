@@ -155,8 +155,12 @@ class PoliteAdapter(HTTPAdapter):
             if status is not None and status not in _RETRY_STATUSES:
                 return response  # type: ignore[return-value]
             if once and status != 429 and not (error is not None and _never_sent(error)):
+                asked = retry_after(response) if status == 503 else None
                 if response is not None:
                     response.close()
+                if asked is not None and asked <= self.max_retry_after:
+                    # Jira asked for a pause: the look that follows (and any resend) waits.
+                    self.sleep(asked)
                 path = urlsplit(url).path  # never the host's userinfo or the query
                 lost = f"HTTP {status}" if status is not None else type(error).__name__
                 raise AmbiguousWrite(
@@ -164,7 +168,7 @@ class PoliteAdapter(HTTPAdapter):
                     "applied",
                     status=status,
                     retryable=True,
-                    retry_after=retry_after(response) if status == 503 else None,
+                    retry_after=asked,
                 )
             if attempt >= self.retries:
                 if response is not None:
