@@ -43,6 +43,11 @@ def _judged_completely(result: CheckResult, scale: ScaleProject) -> None:
     assert summary["items"] == scale.summary["scanned"] == 2500
 
 
+def _reads(result: CheckResult) -> int:
+    """Read requests sent, less the retries (a dry run writes nothing to retry)."""
+    return int(result.requests["read"]) - int(result.requests.get("retry", 0))
+
+
 def test_a_2500_issue_project_is_judged_completely_near_the_minimum_of_reads(
     server: RedmineServer, scale: ScaleProject, tmp_path: Path
 ) -> None:
@@ -51,9 +56,9 @@ def test_a_2500_issue_project_is_judged_completely_near_the_minimum_of_reads(
     cold = run_check(config, server.api_key, "--fail-on", "never")
     _judged_completely(cold, scale)
     assert cold.requests.get("write", 0) == 0
-    # Every request is counted (retries too): exactly the plan, nothing per issue beyond
-    # the journals of the issues the API user wrote on.
-    assert cold.requests["read"] == scale.minimum_reads(), cold.requests
+    # Every request is counted: exactly the plan, nothing per issue beyond the journals of
+    # the issues the API user wrote on (a retry of a loaded server's 502 is not the plan's).
+    assert _reads(cold) == scale.minimum_reads(), cold.requests
     # The goals outside the scan were read and judged against: the wide epic's children
     # came in (otherwise it would have no child at all: TG201).
     wide = f"#{scale.summary['wide']}"
@@ -62,5 +67,5 @@ def test_a_2500_issue_project_is_judged_completely_near_the_minimum_of_reads(
     # The same scan again: the journals are remembered by updated_on, the rest is the same.
     warm = run_check(config, server.api_key, "--fail-on", "never")
     _judged_completely(warm, scale)
-    assert warm.requests["read"] == scale.minimum_reads(journals_cached=True), warm.requests
+    assert _reads(warm) == scale.minimum_reads(journals_cached=True), warm.requests
     assert sorted(map(str, warm.report["findings"])) == sorted(map(str, cold.report["findings"]))
