@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Rule, RuleContext, RuleOptions, Verdict, fail, ok
-from trackerguard.text.analysis import analyze_purpose
+
+if TYPE_CHECKING:
+    from trackerguard.text.analysis import TextVerdict
 
 _MESSAGES = {
     "empty": "Its description is empty: it does not say why this work matters.",
@@ -81,7 +86,7 @@ class HasPurpose(Rule):
         verdict = (
             cache.verdict("purpose", item.description, item.title, item.fields, ctx.settings.text)
             if cache is not None
-            else analyze_purpose(item.description, item.title, item.fields, ctx.settings.text)
+            else _analyze_purpose()(item.description, item.title, item.fields, ctx.settings.text)
         )
         if verdict.present:
             return ok(verdict.evidence)
@@ -92,3 +97,11 @@ class HasPurpose(Rule):
             evidence=verdict.evidence,
             confidence=verdict.confidence,
         )
+
+
+def _analyze_purpose() -> Callable[..., TextVerdict]:
+    """The analyser, imported on first use: its cue patterns are costly to compile, and the
+    runner loads them in the background while the tracker is read."""
+    from trackerguard.text.analysis import analyze_purpose
+
+    return analyze_purpose

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Rule, RuleContext, Verdict, fail, ok
-from trackerguard.text.analysis import analyze_success_measure
+
+if TYPE_CHECKING:
+    from trackerguard.text.analysis import TextVerdict
 
 _MESSAGES = {
     "empty": "Its description is empty: it does not say how success will be judged.",
@@ -57,7 +62,7 @@ class GoalHasSuccessMeasure(Rule):
         verdict = (
             cache.verdict("measure", item.description, item.title, item.fields, ctx.settings.text)
             if cache is not None
-            else analyze_success_measure(
+            else _analyze_success_measure()(
                 item.description, item.title, item.fields, ctx.settings.text
             )
         )
@@ -72,3 +77,11 @@ class GoalHasSuccessMeasure(Rule):
             evidence=verdict.evidence,
             confidence=verdict.confidence,
         )
+
+
+def _analyze_success_measure() -> Callable[..., TextVerdict]:
+    """The analyser, imported on first use: its cue patterns are costly to compile, and the
+    runner loads them in the background while the tracker is read."""
+    from trackerguard.text.analysis import analyze_success_measure
+
+    return analyze_success_measure

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 from trackerguard.adapter import ScanRequest
@@ -118,3 +121,28 @@ def test_a_steady_state_rescan_does_no_text_analysis(tmp_path: Path) -> None:
     backlog.write_text(json.dumps(data), encoding="utf-8")
     _, analysed_third, _ = _check(config)
     assert 1 <= analysed_third <= 2  # TG103 and/or TG204, depending on the item's level
+
+
+def test_the_analyser_loads_in_the_background_not_with_the_runner() -> None:
+    """Compiling the cue patterns is a large part of start-up: building a runner must not
+    do it; :func:`preload_prose` does it in a thread (started as the tracker is opened)."""
+    code = textwrap.dedent(
+        """
+        import sys, threading
+        from trackerguard.plugins_manager import build_registry
+        from trackerguard.run import Runner, preload_prose
+        from trackerguard.settings import load_settings
+        Runner(load_settings(None, {}), build_registry(load_entry_points=False), "file")
+        before = "trackerguard.text.cues" in sys.modules
+        preload_prose()
+        names = [t.name for t in threading.enumerate()]
+        for t in threading.enumerate():
+            if t.name == "trackerguard-preload":
+                t.join(60)
+        print(before, "trackerguard-preload" in names, "trackerguard.text.analysis" in sys.modules)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["False", "True", "True"], out

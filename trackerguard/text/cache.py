@@ -17,12 +17,16 @@ from hashlib import sha256
 from typing import TYPE_CHECKING, Any, Literal
 
 from trackerguard.errors import ConfigError
-from trackerguard.text.analysis import TextVerdict, analyze_purpose, analyze_success_measure
 from trackerguard.text.config import TextAnalysisConfig
-from trackerguard.text.cues import CUE_DATA_DIGEST
 
 if TYPE_CHECKING:
     from trackerguard.state import StateStore
+    from trackerguard.text.analysis import TextVerdict
+
+# The analyser and its cue patterns (compiling them is ~40% of a ``check``'s start-up) are
+# imported when the first verdict is asked for, not with this module: the runner creates
+# the cache before the tracker is read and starts that import in the background then, so
+# it overlaps the first network round trips (:func:`trackerguard.run.preload_prose`).
 
 __all__ = ["ANALYSER_VERSION", "Check", "VerdictCache"]
 
@@ -30,16 +34,19 @@ ANALYSER_VERSION = "2026-12-04.2"
 """Part of every cache key: bump it with any change to the analyser's code that can alter a
 verdict (changes to the cue files are covered by ``CUE_DATA_DIGEST`` automatically)."""
 
-_Analyse = Callable[[str, str, Mapping[str, object] | None, TextAnalysisConfig | None], TextVerdict]
+_Analyse = Callable[
+    [str, str, Mapping[str, object] | None, TextAnalysisConfig | None], "TextVerdict"
+]
 
 
 Check = Literal["purpose", "measure"]
 """Which detector a verdict is asked of: ``purpose`` (TG103) or ``measure`` (TG204)."""
 
-_ANALYSERS: dict[str, _Analyse] = {
-    "purpose": analyze_purpose,
-    "measure": analyze_success_measure,
-}
+
+def _analysers() -> dict[str, _Analyse]:
+    from trackerguard.text.analysis import analyze_purpose, analyze_success_measure
+
+    return {"purpose": analyze_purpose, "measure": analyze_success_measure}
 
 
 class VerdictCache:
@@ -88,6 +95,8 @@ class VerdictCache:
 
     def _use(self, config: TextAnalysisConfig) -> None:
         """Key prefixes for a settings object (computed once per object, not per item)."""
+        from trackerguard.text.cues import CUE_DATA_DIGEST
+
         settings = config.model_dump_json()
         self._config = config
         base = f"{ANALYSER_VERSION}\x00{CUE_DATA_DIGEST}"
@@ -98,10 +107,12 @@ class VerdictCache:
                 fields[check],
                 analyse,
             )
-            for check, analyse in _ANALYSERS.items()
+            for check, analyse in _analysers().items()
         }
 
     def _load(self) -> dict[bytes, TextVerdict]:
+        from trackerguard.text.analysis import TextVerdict
+
         if self._store is None:
             return {}
         try:
