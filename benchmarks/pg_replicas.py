@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -41,6 +42,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -70,6 +72,28 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU of a live process (children not included)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def postgres_cpu_seconds(port: int) -> float | None:
+    """CPU of the PostgreSQL server listening on ``port`` (found by its command line): its
+    live processes plus the children it has reaped (backends of closed connections); None
+    when it cannot be read (another machine, no permission)."""
+    stats: dict[int, list[str]] = {}
+    postmaster = None
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            stats[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            server = argv[0].endswith(b"/postgres") and b"-p" in argv
+            if server and argv[argv.index(b"-p") + 1 :][:1] == [str(port).encode()]:
+                postmaster = int(entry.name)
+    if postmaster is None or postmaster not in stats:
+        return None
+    ticks = sum(int(f) for f in stats[postmaster][11:15])  # utime stime cutime cstime
+    ticks += sum(int(st[11]) + int(st[12]) for st in stats.values() if int(st[1]) == postmaster)
+    return ticks / _TICK
 
 
 def pg_server() -> tuple[str, str]:
@@ -320,7 +344,7 @@ def markdown(r: dict[str, Any]) -> str:
     requeued = "; ".join(r["stalled_jobs_requeued"]) or "none"
     return (
         "| backend | replicas × workers | acks/s | p50 | p99 | max | non-2xx | lost | unjudged "
-        "| duplicate comments | stalled jobs requeued by | CPU-s replicas / sender / sim "
+        "| duplicate comments | stalled jobs requeued by | CPU-s replicas / sender / sim / pg "
         "| replica CPU-ms per ack |\n"
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
         f"| {r['backend']} | {r['replicas']} × {r['workers']} | {r['acks_per_s']:,} "
@@ -328,6 +352,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"| {r['non_2xx']} ({statuses}) | **{r['lost_deliveries']}** | {r['unjudged_items']} "
         f"| **{r['duplicate_comments']}** | {requeued} "
         f"| {r['replica_cpu_s']} / {r['sender_cpu_s']} / {r['simulator_cpu_s']} "
+        f"/ {r['postgres_cpu_s'] if r['postgres_cpu_s'] is not None else '—'} "
         f"| {r['replica_cpu_ms_per_ack']} |"
     )
 
@@ -401,9 +426,13 @@ def main() -> None:
     kill_at = -1 if args.no_kill else args.deliveries // 2
     cpu_start = {id(r): r.cpu() for r in replicas}
     sim_cpu_start = sim.cpu()
+    pg_port = urlsplit(queue).port if args.backend == "postgres" else None
+    pg_cpu_start = postgres_cpu_seconds(pg_port) if pg_port else None
     result = asyncio.run(send_all(replicas, deliveries, args.senders, kill_at))
     replica_cpu = sum(r.cpu() - cpu_start[id(r)] for r in replicas)
     simulator_cpu = sim.cpu() - sim_cpu_start
+    pg_cpu_end = postgres_cpu_seconds(pg_port) if pg_port else None
+    pg_cpu = None if pg_cpu_end is None or pg_cpu_start is None else pg_cpu_end - pg_cpu_start
     deadline = time.monotonic() + (0 if args.ack_only else 600)
     drained_after = None
     began = time.monotonic()
@@ -445,6 +474,7 @@ def main() -> None:
         replica_cpu_s=round(replica_cpu, 1),
         replica_cpu_ms_per_ack=round(replica_cpu * 1000 / max(1, len(acked)), 3),
         simulator_cpu_s=round(simulator_cpu, 1),
+        postgres_cpu_s=None if pg_cpu is None else round(pg_cpu, 1),
     )
     print(json.dumps(result, indent=2))
     print()
