@@ -173,3 +173,40 @@ def test_oldest_job_age_gauge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         assert _post(server, {"event": "updated", "key": "S-2", "actor": "ana"}, "a2").is_success
         assert _metric(server, name) >= first  # the oldest job, not the newest
         assert _metric(server, name) < 60
+
+
+def test_a_slow_plugin_parse_is_bounded_and_never_holds_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plugin's parse runs in its tracker's pool with a bound: past it the delivery is
+    503 (the sender retries) while the service goes on answering. (Built-in adapters parse
+    on the event loop: theirs is pure and fast.)"""
+    import threading
+    import time
+
+    monkeypatch.setenv(h.SECRET_ENV, h.SECRET)
+    config = h.write_setup(tmp_path, stories=2, service={"parse_timeout_seconds": 0.3})
+    settings, registry = h.load(config)
+    app = create_app(settings, registry)
+    service = app.state.service
+    assert service.parse_inline == {"webfile": False}  # a plugin (tests/service_support)
+    adapter = service.adapters["webfile"]
+    release = threading.Event()
+    real = adapter.parse_webhook
+
+    def slow(headers: Any, body: bytes) -> Any:
+        release.wait(10)  # a plugin stuck in its parse
+        return real(headers, body)
+
+    monkeypatch.setattr(adapter, "parse_webhook", slow)
+    with h.ThreadServer(app) as server:
+        started = time.monotonic()
+        stuck = _post(server, {"event": "updated", "key": "S-1", "actor": "ana"}, "slow-1")
+        assert stuck.status_code == 503 and "Retry-After" in stuck.headers
+        assert time.monotonic() - started < 5
+        assert httpx.get(server.url + "/healthz", timeout=2).status_code == 200
+        release.set()
+        assert (
+            _metric(server, 'trackerguard_webhook_deliveries_rejected_total{reason="parse_timeout"')
+            == 1
+        )
