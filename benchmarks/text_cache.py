@@ -17,6 +17,7 @@ Targets (issue 16): cold >= 20,000 descriptions/s; rescan >= 200,000 items/s.
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import tempfile
@@ -73,6 +74,17 @@ def main(argv: list[str]) -> int:
     print(f"flush  {n:,} verdicts to SQLite   {flush:>10.3f} CPU-s")
     print(f"rescan cache warm (incl. load)  {n / rescan:>10,.0f} items/CPU-s, 0 analysed")
     print(f"python {platform.python_version()} on {platform.machine()}")
+    # Ready to paste into benchmarks/RESULTS_text.md (CPU time; add the wall-clock run).
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print("\n| step | figure | target |\n|---|---:|---:|")
+    print(f"| cold `analyze_purpose` | {n / cold:,.0f} descriptions/CPU-s | 20,000 |")
+    print(f"| cold through `VerdictCache` | {n / cold_cached:,.0f} descriptions/CPU-s | – |")
+    print(f"| flush {n:,} verdicts to SQLite | {flush:.2f} CPU-s | – |")
+    print(f"| rescan, cache warm | {n / rescan:,.0f} items/CPU-s (0 analysed) | 200,000 |")
+    print(
+        f"\n({n:,} unique descriptions, one core, load average {load:.1f}, "
+        f"python {platform.python_version()})"
+    )
     return 0
 
 

@@ -15,8 +15,8 @@ from trackerguard.plugins_manager import build_registry
 from trackerguard.run import Runner
 from trackerguard.settings import load_settings
 from trackerguard.state import StateStore
-from trackerguard.text.analysis import TextAnalysisConfig, analyze_purpose
-from trackerguard.text.cache import ANALYSER_VERSION, VerdictCache
+from trackerguard.text.analysis import TextAnalysisConfig, TextVerdict, analyze_purpose
+from trackerguard.text.cache import ANALYSER_VERSION, VerdictCache, _unpack
 
 ROOT = Path(__file__).resolve().parents[1]
 BODY = "Add a CSV export so the finance team can reconcile without retyping every line."
@@ -67,9 +67,21 @@ def test_verdicts_of_another_analyser_version_are_dropped(tmp_path: Path) -> Non
     store = StateStore(tmp_path / "state.db")
     store.save_text_verdicts("old-version", [(b"k1", False, "low", "x", "no_cue")])
     store.save_text_verdicts(ANALYSER_VERSION, [(b"k2", True, "high", "y", "section")])
-    assert store.text_verdicts(ANALYSER_VERSION) == [(b"k2", 1, "high", "y", "section")]
+    assert store.text_verdicts(ANALYSER_VERSION) == {b"k2": "1\x1fhigh\x1fsection\x1fy"}
     rows = sqlite3.connect(tmp_path / "state.db").execute("SELECT key FROM text_verdicts")
     assert [r[0] for r in rows] == [b"k2"]
+
+
+def test_a_stored_evidence_may_hold_the_field_separator(tmp_path: Path) -> None:
+    # The packed row keeps the evidence last, so even a U+001F inside it round-trips.
+    verdict = TextVerdict(False, "low", "odd \x1f evidence \x1f text", "no_cue")
+    cold = VerdictCache(StateStore(tmp_path / "state.db"))
+    cold._verdicts = {}
+    cold._new = {b"k" * 32: verdict}
+    assert cold.flush() == 1
+    warm = VerdictCache(StateStore(tmp_path / "state.db"))
+    assert warm._load() == {b"k" * 32: "0\x1flow\x1fno_cue\x1fodd \x1f evidence \x1f text"}
+    assert _unpack(warm._load()[b"k" * 32]) == verdict
 
 
 def test_an_unusable_state_store_leaves_the_cache_in_memory(tmp_path: Path) -> None:

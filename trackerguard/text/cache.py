@@ -49,12 +49,21 @@ def _analysers() -> dict[str, _Analyse]:
     return {"purpose": analyze_purpose, "measure": analyze_success_measure}
 
 
+def _unpack(packed: str) -> TextVerdict:
+    """A stored verdict (``StateStore.text_verdicts``: fields joined by U+001F, evidence
+    last so it may hold anything) back as a :class:`TextVerdict`."""
+    from trackerguard.text.analysis import TextVerdict
+
+    present, confidence, kind, evidence = packed.split("\x1f", 3)
+    return TextVerdict(present == "1", confidence, evidence, kind)  # type: ignore[arg-type]
+
+
 class VerdictCache:
     """TG103 / TG204 verdicts by content hash, optionally persisted in a state store."""
 
     def __init__(self, store: StateStore | None = None) -> None:
         self._store = store
-        self._verdicts: dict[bytes, TextVerdict] | None = None
+        self._verdicts: dict[bytes, TextVerdict | str] | None = None
         self._new: dict[bytes, TextVerdict] = {}
         self._config: TextAnalysisConfig | None = None
         # Per check: (hash state of the key prefix, configured field name, detector).
@@ -91,7 +100,10 @@ class VerdictCache:
             self.analysed += 1
             verdicts[key] = verdict
             self._new[key] = verdict
-        return verdict
+        elif verdict.__class__ is str:
+            # A stored verdict, unpacked on first use (the rescan's path).
+            verdict = verdicts[key] = _unpack(verdict)
+        return verdict  # type: ignore[return-value]
 
     def _use(self, config: TextAnalysisConfig) -> None:
         """Key prefixes for a settings object (computed once per object, not per item)."""
@@ -110,22 +122,18 @@ class VerdictCache:
             for check, analyse in _analysers().items()
         }
 
-    def _load(self) -> dict[bytes, TextVerdict]:
-        from trackerguard.text.analysis import TextVerdict
-
+    def _load(self) -> dict[bytes, TextVerdict | str]:
+        """Stored verdicts, still packed (see ``StateStore.text_verdicts``): each is
+        unpacked the first time it is asked for, so loading is one query and a dict."""
         if self._store is None:
             return {}
         try:
-            rows = self._store.text_verdicts(ANALYSER_VERSION)
+            return dict(self._store.text_verdicts(ANALYSER_VERSION))
         except (ConfigError, sqlite3.Error):
             # No usable state store (e.g. a read-only checkout): the cache still works for
             # this run, it just starts cold. Judging never depends on it.
             self._store = None
             return {}
-        return {
-            key: TextVerdict(bool(present), confidence, evidence, kind)  # type: ignore[arg-type]
-            for key, present, confidence, evidence, kind in rows
-        }
 
     def flush(self) -> int:
         """Write the verdicts computed since the last flush; returns how many."""
