@@ -168,26 +168,26 @@ def test_jobs_of_a_dead_replica_are_recovered_by_renew_not_by_every_poll(
     stores: tuple[PostgresQueue, PostgresQueue], pg_migrated: tuple[str, str]
 ) -> None:
     a, b = stores
-    a.enqueue_many([Incoming("gitlab", "d1", ("g/p#1",), True)])
-    job = a.claim("replica-a", 30)
-    assert job is not None
-    _stall(a, "replica-a")
-    for _ in range(20):  # idle polls only fetch: the stalled job stays with the dead replica
-        assert b.claim("replica-b", 30) is None
-    b.renew("replica-b", [], 1)  # the first renew checks for stalled workers
-    again = b.claim("replica-b", 30)
-    assert again is not None and again.item_key == "g/p#1" and again.attempts == 2
-    b.complete(again, "replica-b", wrote=False)
-
-    c = _store(pg_migrated)  # a third replica takes a job and dies too
+    c = _store(pg_migrated)  # a third replica (connected now: connecting takes a while)
     try:
-        c.enqueue_many([Incoming("gitlab", "d2", ("g/p#2",), True)])
+        a.enqueue_many([Incoming("gitlab", "d1", ("g/p#1",), True)])
+        job = a.claim("replica-a", 30)
+        assert job is not None
+        _stall(a, "replica-a")
+        for _ in range(20):  # idle polls only fetch: the stalled job stays with the dead one
+            assert b.claim("replica-b", 30) is None
+        b.renew("replica-b", [], 3)  # the first renew checks for stalled workers
+        again = b.claim("replica-b", 30)
+        assert again is not None and again.item_key == "g/p#1" and again.attempts == 2
+        b.complete(again, "replica-b", wrote=False)
+
+        c.enqueue_many([Incoming("gitlab", "d2", ("g/p#2",), True)])  # c takes a job, dies
         assert c.claim("replica-c", 30) is not None
         _stall(c, "replica-c")
-        b.renew("replica-b", [], 1)  # b checked less than a lease ago: a heartbeat only
+        b.renew("replica-b", [], 3)  # b checked less than a lease ago: a heartbeat only
         assert b.claim("replica-b", 30) is None
-        time.sleep(1.1)
-        b.renew("replica-b", [], 1)  # a lease later: checked again, recovered
+        time.sleep(3.1)
+        b.renew("replica-b", [], 3)  # a lease later: checked again, recovered
         late = b.claim("replica-b", 30)
         assert late is not None and late.item_key == "g/p#2"
     finally:
