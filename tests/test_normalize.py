@@ -349,3 +349,40 @@ def test_throughput(fmt: Format) -> None:
         normalize(value, fmt)
     per_second = 10_000 / max(time.process_time() - start, 1e-9)
     assert per_second > 3_000, f"{fmt}: {per_second:,.0f} descriptions/s"
+
+
+_MARKS = st.lists(
+    st.sampled_from(
+        [
+            {"type": "strong"},
+            {"type": "em"},
+            {"type": "code"},
+            {"type": "underline"},
+            {"type": "link", "attrs": {"href": "https://example.com/a"}},
+        ]
+    ),
+    max_size=2,
+)
+_TEXT_NODE = st.fixed_dictionaries(
+    {"type": st.just("text"), "text": st.one_of(st.text(max_size=12), st.none(), st.integers())},
+    optional={"marks": st.one_of(_MARKS, st.just([]), st.none())},
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXT_NODE, max_size=6))
+def test_plain_text_fast_path_renders_what_the_run_renderer_renders(nodes: list[Any]) -> None:
+    """The shortcut for unmarked text nodes (most ADF paragraphs) must give exactly what the
+    general mark-merging renderer gives, for any mix of marked and unmarked nodes."""
+    from trackerguard.text import _adf
+
+    assert _adf._inline(nodes) == _adf._inline_marked(nodes)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \t\r\n\u00a0\u200b\ufeff\u2028\ue000é"), max_size=30))
+def test_ascii_shortcut_of_prepare_changes_nothing(text: str) -> None:
+    from trackerguard.text.normalize import _INVISIBLE, _prepare
+
+    expected = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4)
+    assert _prepare(text) == expected.translate(_INVISIBLE)

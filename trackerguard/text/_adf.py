@@ -208,6 +208,20 @@ def _cell_text(cell: Node) -> str:
 
 
 def _inline(nodes: Sequence[Node]) -> str:
+    """Inline content as text. Most paragraphs are plain text nodes without marks, which
+    render as their concatenation: that is checked first (what :func:`_inline_marked`
+    gives for them, without building and merging runs)."""
+    texts: list[str] = []
+    for node in nodes:
+        if node.get("type") != "text" or node.get("marks"):
+            return _inline_marked(nodes)
+        text = node.get("text")
+        if isinstance(text, str):
+            texts.append(text)
+    return "".join(texts)
+
+
+def _inline_marked(nodes: Sequence[Node]) -> str:
     runs: list[Run] = []
     for node in nodes:
         kind = node.get("type")

@@ -73,6 +73,8 @@ def _prepare(text: str) -> str:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\t" in text:
         text = text.expandtabs(4)
+    if text.isascii():  # every character _INVISIBLE maps is outside ASCII
+        return text
     return text.translate(_INVISIBLE)
 
 
