@@ -238,12 +238,21 @@ class ThreadServer:
 class ServeProcess:
     """``trackerguard serve --config FILE`` as a real subprocess."""
 
-    def __init__(self, config: Path, log: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        config: Path,
+        log: Path,
+        env: dict[str, str] | None = None,
+        *,
+        webfile: bool = True,
+    ) -> None:
+        """``webfile``: the config serves the test tracker (its secret is set)."""
         self.config = config
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.env = {**os.environ, SECRET_ENV: SECRET, **(env or {})}
+        own = {SECRET_ENV: SECRET} if webfile else {}
+        self.env = {**os.environ, **own, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> ServeProcess:

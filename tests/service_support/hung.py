@@ -29,6 +29,22 @@ class HungServer:
         with self._lock:
             return len(self._held)
 
+    def still_waiting(self) -> int:
+        """Accepted connections the client has not given up on (not closed from its side):
+        requests to this API that are hanging right now."""
+        waiting = 0
+        with self._lock:
+            for conn in self._held:
+                try:
+                    data = conn.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    waiting += 1  # open, nothing more sent
+                except OSError:
+                    continue
+                else:
+                    waiting += bool(data)  # b"": the client closed it
+        return waiting
+
     def _accept(self) -> None:
         while not self._closed.is_set():
             try:
