@@ -7,6 +7,7 @@ scripts from rotting when the code they drive changes.
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,20 @@ def test_engine_benchmark_runs_on_a_small_backlog() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "2,000 structural" in result.stdout and "2,000 full" in result.stdout
+
+
+def test_service_soak_runs_short_and_prints_its_summary() -> None:
+    """The soak's short mode: both runs (healthy, a hung Jira API) for a few seconds."""
+    result = subprocess.run(
+        [sys.executable, "benchmarks/service_soak.py", "--seconds", "3", "--rate", "60",
+         "--senders", "4", "--items", "20"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    summaries = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [s["run"] for s in summaries] == ["healthy", "jira API hangs (10% Jira deliveries)"]
+    for summary in summaries:
+        assert summary["sent"] == 180 and summary["non_2xx"] == 0, summary
+        assert summary["p99_ms"] > 0 and summary["rss_first_last_max"][2] > 10
+    assert "| run | sent | non-2xx | ack p50 | ack p99 |" in result.stdout
+    assert "| healthy | 180 | 0 |" in result.stdout
