@@ -94,13 +94,16 @@ def _jira(n: int, items: int, tag: str) -> tuple[str, bytes, dict[str, str]]:
     )
 
 
-def _config(tmp: Path, github_url: str, jira_url: str | None) -> Path:
-    """docs/service.md's configuration; Jira added (hung) for the second run."""
+def _config(tmp: Path, github_url: str, jira_url: str | None, ack_only: bool = False) -> Path:
+    """docs/service.md's configuration; Jira added (hung) for the second run; ``ack_only``:
+    nothing falls due during the run (the acknowledgement path's cost alone)."""
     lines = ['tracker = "github"', f'state_path = "{tmp / "state.db"}"']
     if jira_url:
         lines.append('query = "project = ACME"')
     lines.append("[service]")
     lines.append(f'queue_path = "{tmp / "queue.db"}"')
+    if ack_only:
+        lines.append("coalesce_seconds = 86400")
     if jira_url:
         lines.append('trackers = ["github", "jira"]')
     lines += ["[github]", f'repos = ["{REPO}"]', f'api_url = "{github_url}"']
@@ -249,6 +252,8 @@ async def _drive(serve: Serve, run: Run, make: Any, sample_seconds: float) -> No
 
 def one_run(args: argparse.Namespace, hang: bool) -> Run:
     name = "jira API hangs (10% Jira deliveries)" if hang else "healthy"
+    if args.ack_only:
+        name += ", nothing judged (--ack-only)"
     run = Run(name, args.seconds, args.rate, args.senders)
     github = GitHubSimulator().start()
     generate(github.world, args.items, repos=[REPO])
@@ -261,7 +266,7 @@ def one_run(args: argparse.Namespace, hang: bool) -> Run:
         }
     try:
         with tempfile.TemporaryDirectory(prefix="tg-soak-") as tmp:
-            config = _config(Path(tmp), github.api_url, hung.url if hung else None)
+            config = _config(Path(tmp), github.api_url, hung.url if hung else None, args.ack_only)
             serve = Serve(config, env)
             tag = "hang" if hang else "ok"
 
@@ -316,6 +321,11 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=500, help="issues in the simulator")
     parser.add_argument("--sample-seconds", type=float, default=None)
     parser.add_argument("--runs", default="healthy,hang", help="healthy, hang or both")
+    parser.add_argument(
+        "--ack-only",
+        action="store_true",
+        help="no job falls due during the run: what the acknowledgements alone cost",
+    )
     args = parser.parse_args()
     if args.sample_seconds is None:
         args.sample_seconds = max(1.0, min(30.0, args.seconds / 20))
