@@ -365,7 +365,14 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=500)
     parser.add_argument("--senders", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--coalesce", type=float, default=0.5)
+    parser.add_argument(
+        "--coalesce",
+        type=float,
+        default=0.5,
+        help="[service] coalesce_seconds (0.5: jobs run from the first second, so the kill "
+        "finds some in flight; 2.0, the shipped default, judges each item about a quarter "
+        "as often during the load, and at high rates none runs yet when the kill comes)",
+    )
     parser.add_argument("--no-kill", action="store_true")
     parser.add_argument(
         "--ack-only",
