@@ -342,6 +342,8 @@ def stored_deliveries(backend: str, queue: str, password: str | None) -> set[str
 def markdown(r: dict[str, Any]) -> str:
     statuses = ", ".join(f"{n} × {code}" for code, n in sorted(r["statuses"].items()))
     requeued = "; ".join(r["stalled_jobs_requeued"]) or "none"
+    if r["backend"] == "sqlite":  # no heartbeats: a restarted process re-claims expired leases
+        requeued = "— (expired leases re-claimed)"
     return (
         "| backend | replicas × workers | acks/s | p50 | p99 | max | non-2xx | lost | unjudged "
         "| duplicate comments | stalled jobs requeued by | CPU-s replicas / sender / sim / pg "
