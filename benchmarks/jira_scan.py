@@ -10,7 +10,8 @@ requests validated against the official spec), with ``--issues`` issues on three
     distinct parent once, a kinder baseline).
 
 Usage: ``python benchmarks/jira_scan.py [--issues 10000] [--latency 0.05] [--flavor cloud]``
-Prints a Markdown table (paste into ``benchmarks/RESULTS_jira.md``).
+Prints a Markdown table (paste into ``benchmarks/RESULTS_jira.md``) and, last, the issue 11
+moonshot block for ``benchmarks/RESULTS.md`` (``--dry-only --repeat 3`` for the quick version).
 """
 
 from __future__ import annotations

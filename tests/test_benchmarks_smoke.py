@@ -56,3 +56,26 @@ def test_service_soak_runs_short_and_prints_its_summary() -> None:
         assert summary["p99_ms"] > 0 and summary["rss_first_last_max"][2] > 10
     assert "| run | sent | non-2xx | ack p50 | ack p99 |" in result.stdout
     assert "| healthy | 180 | 0 |" in result.stdout
+
+
+def test_jira_scan_benchmark_prints_the_moonshot_block() -> None:
+    """The issue 11 moonshot block the lead pastes into RESULTS.md: one row per cold dry
+    run with wall, CPU, reads against the minimum and items judged (all of them)."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "benchmarks/jira_scan.py",
+            *("--issues", "400", "--latency", "0", "--repeat", "2"),
+            *("--dry-only", "--idiomatic", "none", "--sample-every", "50"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode in (0, 1), result.stderr  # 1: a target missed (400 is small)
+    block = result.stdout[result.stdout.index("Jira Cloud moonshot: 400 issues") :]
+    rows = [line for line in block.splitlines() if line.startswith("| dry run")]
+    assert len(rows) == 2, block
+    assert all("| 400 | 0 |" in row for row in rows), rows
+    assert "every issue judged" in block and "Minimum reads: 5 " in block, block
