@@ -10,7 +10,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -272,3 +272,41 @@ def test_serve_dead_letters_an_item_a_rule_raises_on_without_a_traceback(
     finally:
         proc.stop()
     assert "Traceback" not in log.read_text()
+
+
+def test_a_raising_prepare_is_left_for_check_to_report() -> None:
+    """``Rule.prepare`` runs while the tracker is still read; an exception there must not
+    stop the read: it is ignored, and ``check`` (raising too) names the rule and item."""
+    from trackerguard import Rule
+    from trackerguard.engine import Engine
+    from trackerguard.graph import StrategyGraph
+    from trackerguard.levels import LevelMap
+    from trackerguard.model import WorkItem
+    from trackerguard.rule import RuleContext
+    from trackerguard.settings import load_settings
+
+    class Brittle(Rule):
+        """Reads a field every item lacks."""
+
+        id = "ACME3"
+        name = "brittle"
+        applies_to = "work"
+        prepared: ClassVar[list[str]] = []
+
+        def prepare(self, item: WorkItem, ctx: RuleContext) -> None:
+            self.prepared.append(item.key)
+            raise KeyError("no such field")
+
+        def check(self, item: WorkItem, ctx: RuleContext) -> None:
+            raise KeyError("no such field")
+
+    settings = load_settings(None, {})
+    engine = Engine({"ACME3": Brittle}, settings)
+    levels = LevelMap(settings.levels, settings.graph.default_level)
+    item = WorkItem(tracker="file", key="W-1", title="Work", level=levels.bottom)
+    graph = StrategyGraph({item.key: item}, levels, settings.graph.goal_link_types)
+    engine.prepare(item, RuleContext(StrategyGraph({}, levels, ()), settings))
+    assert Brittle.prepared == ["W-1"]
+    errors: list[Any] = []
+    assert engine.evaluate(item, RuleContext(graph, settings), errors) == []
+    assert [(e.item, e.rule, e.judged) for e in errors] == [("W-1", "ACME3", False)]
