@@ -498,7 +498,8 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
         finally:
             await asyncio.to_thread(service.stop)
 
-    app = Starlette(
+    app = _WebhookFirst(
+        webhook,
         routes=[
             Route("/webhooks/{tracker}", webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
@@ -509,6 +510,30 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
     )
     app.state.service = service
     return app
+
+
+class _WebhookFirst(Starlette):
+    """Starlette, with ``POST /webhooks/NAME`` handed straight to its handler: the
+    handler answers every outcome itself (never raises), so the error and exception
+    middleware and the router's matching (an eighth of the event loop's time per delivery
+    in a py-spy profile at 1,000/s) add nothing to it. Every other request, and a path
+    that is not one segment under ``/webhooks/``, takes Starlette's usual way."""
+
+    def __init__(self, webhook: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._webhook = webhook
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            path: str = scope["path"]
+            tracker = path[10:] if path.startswith("/webhooks/") else ""
+            if tracker and "/" not in tracker:
+                scope["app"] = self
+                scope["path_params"] = {"tracker": tracker}
+                response = await self._webhook(Request(scope, receive, send))
+                await response(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
 
 def _queue_name(cfg: Any) -> str:
