@@ -5,7 +5,8 @@ The service runs as a real ``trackerguard serve`` subprocess with the configurat
 simulator on 127.0.0.1), a token and a webhook secret from the environment, **no**
 ``bot_login`` (the identity is looked up in the background), every other setting at its
 default (2 workers judging, ``synchronous = "FULL"``, every bound of ``service/http.py``).
-``--senders`` keep-alive connections send signed ``issues.edited`` deliveries for the
+``--senders`` keep-alive connections (one asyncio process; the simulator runs in another)
+send signed ``issues.edited`` deliveries for the
 simulator's issues, paced together at ``--rate`` per second (open loop: each delivery has a
 scheduled time; its latency is measured from that time, so a stalled server is not hidden by
 senders that slowed down with it). Two runs of ``--seconds`` each:
@@ -48,7 +49,7 @@ from service_load import _free_port, _RawConnection  # noqa: E402
 from trackerguard.plugins.github.webhooks import signature as github_signature  # noqa: E402
 from trackerguard.plugins.jira.webhooks import sign as jira_sign  # noqa: E402
 
-from tests.github_sim import TOKEN, GitHubSimulator, generate  # noqa: E402
+from tests.github_sim import TOKEN  # noqa: E402
 from tests.service_support.hung import HungServer  # noqa: E402
 
 SECRET = "soak-webhook-secret"
@@ -112,6 +113,41 @@ def _config(tmp: Path, github_url: str, jira_url: str | None, ack_only: bool = F
     config = tmp / "trackerguard.toml"
     config.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return config
+
+
+class Simulator:
+    """The GitHub simulator in a process of its own: in the load generator's process, its
+    answers to the workers would take the senders' GIL, and the senders' own lateness would
+    be measured as the service's."""
+
+    _CODE = (
+        "import sys, threading\n"
+        "from tests.github_sim import GitHubSimulator, generate\n"
+        "sim = GitHubSimulator().start()\n"
+        "generate(sim.world, int(sys.argv[1]), repos=[sys.argv[2]])\n"
+        "print(sim.api_url, flush=True)\n"
+        "sys.stdin.read()\n"  # until the benchmark closes the pipe
+        "sim.stop()\n"
+    )
+
+    def __init__(self, items: int) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", self._CODE, str(items), REPO],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        )  # fmt: skip
+        assert self.proc.stdout is not None
+        self.api_url = self.proc.stdout.readline().strip()
+        if not self.api_url:
+            raise SystemExit("the GitHub simulator did not start")
+
+    def stop(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
 
 
 class Serve:
@@ -202,6 +238,7 @@ class Run:
             if rss
             else [],
             "service_cpu_s_per_1000": round(1000 * self.cpu_seconds / max(self.sent, 1), 3),
+            "sent_late": self.late,  # the previous answer came after this one's send time
             "worst_ms_per_second": [round(self.worst[k] * 1000) for k in sorted(self.worst)],
         }
 
@@ -255,8 +292,7 @@ def one_run(args: argparse.Namespace, hang: bool) -> Run:
     if args.ack_only:
         name += ", nothing judged (--ack-only)"
     run = Run(name, args.seconds, args.rate, args.senders)
-    github = GitHubSimulator().start()
-    generate(github.world, args.items, repos=[REPO])
+    github = Simulator(args.items)
     env = {"TRACKERGUARD_GITHUB__TOKEN": TOKEN, "TRACKERGUARD_GITHUB__WEBHOOK_SECRET": SECRET}
     hung = HungServer().__enter__() if hang else None
     if hung is not None:
