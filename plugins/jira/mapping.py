@@ -30,6 +30,7 @@ _CATEGORY = {
     "indeterminate": StatusCategory.IN_PROGRESS,
     "done": StatusCategory.DONE,
 }
+_NO_LABELS: frozenset[str] = frozenset()
 BOT_WRITE_WINDOW = timedelta(minutes=2)
 """An ``updated`` this close after trackerguard's last write is trackerguard's own change."""
 BASE_FIELDS = (
@@ -111,13 +112,16 @@ def parse_time(value: Any) -> datetime | None:
     """Jira timestamps (``2026-01-31T03:52:51.000+0000``) as aware datetimes."""
     if not isinstance(value, str) or not value:
         return None
-    text = value
-    if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
-        text = f"{text[:-2]}:{text[-2:]}"  # +0000 → +00:00 (fromisoformat is ~50x strptime)
-    try:
-        parsed = datetime.fromisoformat(text)
+    try:  # Python 3.11 reads Jira's ``+0000`` offsets itself (3 per issue: keep it cheap)
+        parsed = datetime.fromisoformat(value)
     except ValueError:
-        return None
+        text = value
+        if len(text) > 5 and text[-5] in "+-" and text[-4:].isdigit():
+            text = f"{text[:-2]}:{text[-2:]}"  # +0000 → +00:00 (fromisoformat is ~50x strptime)
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -226,7 +230,8 @@ class Mapper:
         issuetype = f.get("issuetype") or {}
         status = f.get("status") or {}
         category = (status.get("statusCategory") or {}).get("key")
-        labels = frozenset(str(label) for label in f.get("labels") or [])
+        raw_labels = f.get("labels")
+        labels = frozenset(str(label) for label in raw_labels) if raw_labels else _NO_LABELS
         links: list[Link] = []
         for link in f.get("issuelinks") or []:
             ltype = link.get("type") or {}
