@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +292,20 @@ def test_status_category_is_the_category_hint() -> None:
     assert mapper().item(review).status_category is StatusCategory.IN_PROGRESS
     done = issue(status={"name": "Shipped", "statusCategory": {"key": "done"}})
     assert mapper().item(done).status_category is StatusCategory.DONE
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-31T03:52:51.000+0000", datetime(2026, 1, 31, 3, 52, 51, tzinfo=UTC)),
+        ("2026-01-31T03:52:51.123-0800", datetime(2026, 1, 31, 11, 52, 51, 123000, tzinfo=UTC)),
+        ("2026-01-31T03:52:51+05:30", datetime(2026, 1, 30, 22, 22, 51, tzinfo=UTC)),
+        ("2026-01-31T03:52:51", datetime(2026, 1, 31, 3, 52, 51, tzinfo=UTC)),
+        ("2026-01-31", datetime(2026, 1, 31, tzinfo=UTC)),
+        ("31/01/2026", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_jira_timestamps_in_every_offset_shape(text: str | None, expected: datetime | None) -> None:
+    assert parse_time(text) == expected
