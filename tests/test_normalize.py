@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from trackerguard.text.normalize import (
@@ -95,6 +95,7 @@ def test_normalize_never_raises_on_arbitrary_text(text: str, fmt: Format) -> Non
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab *_#-\n`>|[]()!{}+1.")), max_size=120))
+@example("*_*")  # emphasis unified into "___" would read as a rule on the second pass
 def test_from_markdown_is_idempotent(text: str) -> None:
     once = from_markdown(text)
     assert from_markdown(once) == once

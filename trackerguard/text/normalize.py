@@ -242,6 +242,8 @@ def from_markdown(text: str) -> str:
             content = " ".join((heading.group(2) or "").split())
             if content:
                 out.extend(("", heading.group(1) + " " + _md_inline(content), ""))
+            else:  # an empty heading still ends the block before it, as a blank line would
+                out.append("")
             prev = "blank"
             continue
         if _MD_RULE.match(line):
@@ -282,7 +284,10 @@ def from_markdown(text: str) -> str:
                 stack.clear()
                 if prev != "blank":
                     out.append("")
-            out.append(_md_inline(line))
+            inline = _md_inline(line)
+            # Unifying emphasis must not turn a paragraph into a rule (``*_*`` → ``___``),
+            # or a second pass would read a different block: keep such a line as written.
+            out.append(line if _MD_RULE.match(inline) else inline)
             kind = "para"
         prev = kind
     return _finish("\n".join(out))
@@ -340,7 +345,15 @@ def _md_inline_sub(match: re.Match[str]) -> str:
 def _md_inline(text: str) -> str:
     if "*" not in text and "__" not in text:
         return text
-    return _MD_INLINE.sub(_md_inline_sub, text)
+    # One pass can leave a new pair behind (``*>*1*>*``); repeat to the fixed point so that
+    # normalising canonical text changes nothing. Each pass only turns ``*`` into ``_`` and
+    # ``__`` into ``**``, so it settles within a few passes; the bound is a guard.
+    for _ in range(8):
+        unified = _MD_INLINE.sub(_md_inline_sub, text)
+        if unified == text:
+            break
+        text = unified
+    return text
 
 
 class _HtmlToCanonical(HTMLParser):
