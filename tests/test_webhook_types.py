@@ -285,6 +285,17 @@ def _mutations(draw: st.DrawFn) -> tuple[str, Parser, dict[str, Any]]:
     return tracker, parse, payload
 
 
+@pytest.mark.parametrize("number", [0, -1])
+def test_an_issue_number_below_one_is_a_400_not_a_key(number: int) -> None:
+    # Found by the fuzz below: a GitLab note naming ``issue.iid = -1`` became ``acme/web#-1``.
+    with pytest.raises(WebhookError, match=r"issue\.iid"):
+        _gitlab("Note Hook")(_replace(GL_NOTE, ("issue", "iid"), number))
+    with pytest.raises(WebhookError, match=r"object_attributes\.iid"):
+        _gitlab("Issue Hook")(_replace(GL_ISSUE, ("object_attributes", "iid"), number))
+    with pytest.raises(WebhookError, match=r"issue\.number"):
+        _github("issues")(_replace(GH_ISSUE, ("issue", "number"), number))
+
+
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_mutations())
 def test_fuzz_any_value_anywhere_is_an_event_or_a_webhook_error(

@@ -14,15 +14,20 @@ refuses ``12``), and :func:`read_payload` turns a mismatch into a
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from trackerguard.adapter import WebhookError
 
-__all__ = ["PayloadModel", "json_object", "read_payload"]
+__all__ = ["ItemNumber", "PayloadModel", "json_object", "read_payload"]
 
 M = TypeVar("M", bound=BaseModel)
+
+
+ItemNumber = Annotated[int, Field(gt=0)]
+"""An issue number or iid: trackers count from 1, so ``0`` or ``-1`` is a malformed payload
+(a 400 naming the field), never a key such as ``acme/web#-1``."""
 
 
 class PayloadModel(BaseModel):

@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 from trackerguard.adapter import MARKER, WebhookError, WebhookEvent, out_of_scope
-from trackerguard.payload import PayloadModel, json_object, read_payload
+from trackerguard.payload import ItemNumber, PayloadModel, json_object, read_payload
 from trackerguard.service.signatures import header as _header
 from trackerguard.service.signatures import sign_sha256_prefixed as signature
 from trackerguard.service.signatures import verify_github as verify_signature
@@ -59,7 +59,7 @@ class _User(PayloadModel):
 
 
 class _Issue(PayloadModel):
-    number: int | None = None
+    number: ItemNumber | None = None
     repository_url: str | None = None
     pull_request: dict[str, Any] | None = None
 
@@ -69,7 +69,7 @@ class _Comment(PayloadModel):
 
 
 class _Milestone(PayloadModel):
-    number: int | None = None
+    number: ItemNumber | None = None
     title: str | None = None
 
 

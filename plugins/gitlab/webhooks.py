@@ -30,7 +30,7 @@ from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
 
 from trackerguard.adapter import MARKER, WebhookError, WebhookEvent, out_of_scope
-from trackerguard.payload import PayloadModel, json_object, read_payload
+from trackerguard.payload import ItemNumber, PayloadModel, json_object, read_payload
 from trackerguard.service.signatures import delivery_id as _delivery_id
 from trackerguard.service.signatures import header
 
@@ -68,7 +68,7 @@ class _Project(PayloadModel):
 
 
 class _Attributes(PayloadModel):
-    iid: int | None = None
+    iid: ItemNumber | None = None
     action: str | None = None
     url: str | None = None
     noteable_type: str | None = None
@@ -77,7 +77,7 @@ class _Attributes(PayloadModel):
 
 
 class _Issue(PayloadModel):
-    iid: int | None = None
+    iid: ItemNumber | None = None
 
 
 class _Delivery(PayloadModel):
