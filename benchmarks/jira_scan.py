@@ -32,8 +32,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from trackerguard.plugins.jira.settings import JiraSettings  # noqa: E402
+
 from tests.jira_sim import JiraSim, SimState, big  # noqa: E402
 from tests.jira_sim.spec import load_spec  # noqa: E402
+
+DEFAULT_CONCURRENCY = JiraSettings.model_fields["concurrency"].default
 
 IDIOMATIC = r"""
 import sys, time, resource
@@ -222,7 +226,8 @@ def main() -> int:
         )
     print(
         f"flavor={args.flavor} issues={args.issues} latency={args.latency}s "
-        f"simulator={'lenient' if args.lenient else 'strict'} concurrency={concurrency or 4} "
+        f"simulator={'lenient' if args.lenient else 'strict'} "
+        f"concurrency={concurrency or DEFAULT_CONCURRENCY} "
         f"load average (1 min) at start: {load:.1f} "
         f"spec-validated: 1 in {args.sample_every} requests, "
         f"validation errors: {len(sim.validator.errors)}"
@@ -254,7 +259,7 @@ def main() -> int:
             minimum,
             issues=args.issues,
             latency=args.latency,
-            concurrency=concurrency or 4,
+            concurrency=concurrency or DEFAULT_CONCURRENCY,
             strict=not args.lenient,
             load=load,
             idiom=idiom,

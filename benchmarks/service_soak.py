@@ -356,7 +356,12 @@ def main() -> None:
     parser.add_argument("--senders", type=int, default=50)
     parser.add_argument("--items", type=int, default=500, help="issues in the simulator")
     parser.add_argument("--sample-seconds", type=float, default=None)
-    parser.add_argument("--runs", default="healthy,hang", help="healthy, hang or both")
+    parser.add_argument(
+        "--runs",
+        default="healthy,hang",
+        choices=("healthy", "hang", "healthy,hang", "both"),
+        help="healthy, hang, or both (healthy,hang)",
+    )
     parser.add_argument(
         "--ack-only",
         action="store_true",
@@ -366,8 +371,9 @@ def main() -> None:
     if args.sample_seconds is None:
         args.sample_seconds = max(1.0, min(30.0, args.seconds / 20))
     runs = []
-    for name in args.runs.split(","):
-        run = one_run(args, hang=name.strip() == "hang")
+    names = ("healthy", "hang") if args.runs == "both" else args.runs.split(",")
+    for name in names:
+        run = one_run(args, hang=name == "hang")
         print(json.dumps(run.summary()), flush=True)
         runs.append(run)
     print()

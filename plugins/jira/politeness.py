@@ -107,7 +107,7 @@ class PoliteAdapter(HTTPAdapter):
         *,
         budget: Budget,
         counters: MutableMapping[str, int],
-        concurrency: int = 4,
+        concurrency: int = 10,
         max_retries: int = 4,
         backoff_base: float = 0.5,
         max_backoff: float = 30.0,
