@@ -26,7 +26,7 @@ from redmine_support.backlog import (
 from redmine_support.cli import run_check, write_config
 from redmine_support.proxy import DyingProxy
 from redmine_support.rest import RedmineRest
-from redmine_support.server import RedmineServer, in_ci, locate
+from redmine_support.server import RedmineServer, require
 
 pytestmark = pytest.mark.redmine
 
@@ -39,12 +39,7 @@ PURPOSE = (
 
 @pytest.fixture(scope="module")
 def server() -> RedmineServer:
-    found, reason = locate()
-    if found is None:
-        if in_ci():
-            pytest.fail(f"CI is set but {reason}")
-        pytest.skip(reason)
-    return found
+    return require()
 
 
 @pytest.fixture(scope="module")
