@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Rule, RuleContext, RuleOptions, Verdict, fail, ok
-
-if TYPE_CHECKING:
-    from trackerguard.text.analysis import TextVerdict
+from trackerguard.text.cache import text_verdict
 
 _MESSAGES = {
     "empty": "Its description is empty: it does not say why this work matters.",
@@ -82,11 +77,8 @@ class HasPurpose(Rule):
     def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
         if not self._applies(item, ctx):
             return None
-        cache = ctx.text_cache
-        verdict = (
-            cache.verdict("purpose", item.description, item.title, item.fields, ctx.settings.text)
-            if cache is not None
-            else _analyze_purpose()(item.description, item.title, item.fields, ctx.settings.text)
+        verdict = text_verdict(
+            ctx.text_cache, "purpose", item.description, item.title, item.fields, ctx.settings.text
         )
         if verdict.present:
             return ok(verdict.evidence)
@@ -97,11 +89,3 @@ class HasPurpose(Rule):
             evidence=verdict.evidence,
             confidence=verdict.confidence,
         )
-
-
-def _analyze_purpose() -> Callable[..., TextVerdict]:
-    """The analyser, imported on first use: its cue patterns are costly to compile, and the
-    runner loads them in the background while the tracker is read."""
-    from trackerguard.text.analysis import analyze_purpose
-
-    return analyze_purpose

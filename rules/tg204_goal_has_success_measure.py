@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
 from trackerguard.model import Severity, WorkItem
 from trackerguard.rule import Rule, RuleContext, Verdict, fail, ok
-
-if TYPE_CHECKING:
-    from trackerguard.text.analysis import TextVerdict
+from trackerguard.text.cache import text_verdict
 
 _MESSAGES = {
     "empty": "Its description is empty: it does not say how success will be judged.",
@@ -58,13 +53,8 @@ class GoalHasSuccessMeasure(Rule):
             cache.verdict("measure", item.description, item.title, item.fields, ctx.settings.text)
 
     def check(self, item: WorkItem, ctx: RuleContext) -> Verdict | None:
-        cache = ctx.text_cache
-        verdict = (
-            cache.verdict("measure", item.description, item.title, item.fields, ctx.settings.text)
-            if cache is not None
-            else _analyze_success_measure()(
-                item.description, item.title, item.fields, ctx.settings.text
-            )
+        verdict = text_verdict(
+            ctx.text_cache, "measure", item.description, item.title, item.fields, ctx.settings.text
         )
         if verdict.present:
             return ok(verdict.evidence)
@@ -77,11 +67,3 @@ class GoalHasSuccessMeasure(Rule):
             evidence=verdict.evidence,
             confidence=verdict.confidence,
         )
-
-
-def _analyze_success_measure() -> Callable[..., TextVerdict]:
-    """The analyser, imported on first use: its cue patterns are costly to compile, and the
-    runner loads them in the background while the tracker is read."""
-    from trackerguard.text.analysis import analyze_success_measure
-
-    return analyze_success_measure

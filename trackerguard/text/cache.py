@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 # the cache before the tracker is read and starts that import in the background then, so
 # it overlaps the first network round trips (:func:`trackerguard.run.preload_prose`).
 
-__all__ = ["ANALYSER_VERSION", "Check", "VerdictCache"]
+__all__ = ["ANALYSER_VERSION", "Check", "VerdictCache", "text_verdict"]
 
 ANALYSER_VERSION = "2026-12-04.2"
 """Part of every cache key: bump it with any change to the analyser's code that can alter a
@@ -47,6 +47,21 @@ def _analysers() -> dict[str, _Analyse]:
     from trackerguard.text.analysis import analyze_purpose, analyze_success_measure
 
     return {"purpose": analyze_purpose, "measure": analyze_success_measure}
+
+
+def text_verdict(
+    cache: VerdictCache | None,
+    check: Check,
+    description: str,
+    title: str,
+    fields: Mapping[str, object] | None,
+    config: TextAnalysisConfig,
+) -> TextVerdict:
+    """``cache``'s verdict, or the detector's own when a run has no cache: the one way the
+    text rules ask, so neither imports the analyser (costly cue patterns) at start-up."""
+    if cache is not None:
+        return cache.verdict(check, description, title, fields, config)
+    return _analysers()[check](description, title, fields, config)
 
 
 def _unpack(packed: str) -> TextVerdict:
