@@ -8,6 +8,12 @@ tuning part's disagreements (never the holdout's).
 
 "acting" findings are the high-confidence ones (they warn or block); "all" includes the
 low-confidence ones reported as info.
+
+``Padj`` is the precision the same detector would have on a set with the hidden
+evaluation set's base rate (issue 16: 53 of 114 work items lack a purpose, 25 of 41 goals
+lack a measure), computed from the measured recall and false-finding rate:
+``Padj = b*R / (b*R + (1-b)*FPR)``. The corpus has more absences than that set, so its raw
+precision reads higher than the hidden set's would at the same quality.
 """
 
 from __future__ import annotations
@@ -32,23 +38,39 @@ from trackerguard.text.analysis import (  # noqa: E402
 )
 
 SUPPORTED = frozenset({"en", "es", "pt", "de", "fr"})
+# Share of items lacking the thing on the hidden evaluation set (issue 16).
+HIDDEN_BASE_RATE = {"TG103": 53 / 114, "TG204": 25 / 41}
 
 
-def _scores(pairs: Iterable[tuple[bool, TextVerdict]], acting: bool) -> tuple[int, int, int]:
-    """(findings, true findings, items missing the thing)."""
-    findings = true = missing = 0
+def _scores(pairs: Iterable[tuple[bool, TextVerdict]], acting: bool) -> tuple[int, int, int, int]:
+    """(findings, true findings, items missing the thing, items having it)."""
+    findings = true = missing = having = 0
     for label, verdict in pairs:
         missing += not label
+        having += bool(label)
         if not verdict.present and (verdict.confidence == "high" or not acting):
             findings += 1
             true += not label
-    return findings, true, missing
+    return findings, true, missing, having
 
 
-def _fmt(f: int, t: int, m: int) -> str:
+def adjusted_precision(f: int, t: int, m: int, h: int, base_rate: float) -> float | None:
+    """Precision at another base rate, from recall and the false-finding rate."""
+    if not m or not h:
+        return None
+    recall, fpr = t / m, (f - t) / h
+    hit = base_rate * recall
+    return hit / (hit + (1 - base_rate) * fpr) if hit + fpr else None
+
+
+def _fmt(f: int, t: int, m: int, h: int, base_rate: float | None = None) -> str:
     p = f"{t / f:.3f}" if f else "  -  "
     r = f"{t / m:.3f}" if m else "  -  "
-    return f"n={f:3} P={p} R={r}"
+    out = f"n={f:3} P={p} R={r}"
+    if base_rate is not None:
+        adj = adjusted_precision(f, t, m, h, base_rate)
+        out += f" Padj={adj:.3f}" if adj is not None else " Padj=  -  "
+    return out
 
 
 def report(
@@ -67,9 +89,11 @@ def report(
         p = [(bool(c["purpose"]), c["_p"]) for c in sub]
         m = [(bool(c["measure"]), c["_m"]) for c in sub if c["kind"] == "goal"]
         line = f"  {name}:{key:10} items={len(sub):4}"
-        line += f" | TG103 acting {_fmt(*_scores(p, True))} all {_fmt(*_scores(p, False))}"
+        b103, b204 = HIDDEN_BASE_RATE["TG103"], HIDDEN_BASE_RATE["TG204"]
+        line += f" | TG103 acting {_fmt(*_scores(p, True), b103)}"
+        line += f" all {_fmt(*_scores(p, False), b103)}"
         if m:
-            acting, every = _fmt(*_scores(m, True)), _fmt(*_scores(m, False))
+            acting, every = _fmt(*_scores(m, True), b204), _fmt(*_scores(m, False), b204)
             line += f" | TG204 ({len(m)}) acting {acting} all {every}"
         print(line)
 
