@@ -84,6 +84,21 @@ def test_a_stored_evidence_may_hold_the_field_separator(tmp_path: Path) -> None:
     assert _unpack(warm._load()[b"k" * 32]) == verdict
 
 
+def test_equal_stored_verdicts_are_unpacked_once_per_run(tmp_path: Path) -> None:
+    # A warm rescan builds one object per distinct stored verdict, not one per item.
+    bodies = [f"{BODY} Item {i}." for i in range(3)]
+    cold = VerdictCache(StateStore(tmp_path / "state.db"))
+    expected = [cold.verdict("purpose", b, "CSV export", None, CFG) for b in bodies]
+    other = cold.verdict("purpose", "Fix typo.", "Fix typo", None, CFG)
+    assert cold.flush() == 4
+    warm = VerdictCache(StateStore(tmp_path / "state.db"))
+    got = [warm.verdict("purpose", b, "CSV export", None, CFG) for b in bodies]
+    assert got == expected and warm.analysed == 0
+    assert got[0] is got[1] is got[2]
+    assert warm.verdict("purpose", "Fix typo.", "Fix typo", None, CFG) == other != got[0]
+    assert warm.flush() == 0 and warm._unpacked == {}
+
+
 def test_an_unusable_state_store_leaves_the_cache_in_memory(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")

@@ -64,13 +64,20 @@ def text_verdict(
     return _analysers()[check](description, title, fields, config)
 
 
+_VERDICT_CLASS: list[type[TextVerdict]] = []
+""":class:`TextVerdict`, once the analyser is imported (an ``import`` statement inside
+``_unpack`` cost more than the unpacking itself on a warm rescan)."""
+
+
 def _unpack(packed: str) -> TextVerdict:
     """A stored verdict (``StateStore.text_verdicts``: fields joined by U+001F, evidence
     last so it may hold anything) back as a :class:`TextVerdict`."""
-    from trackerguard.text.analysis import TextVerdict
+    if not _VERDICT_CLASS:
+        from trackerguard.text.analysis import TextVerdict
 
+        _VERDICT_CLASS.append(TextVerdict)
     present, confidence, kind, evidence = packed.split("\x1f", 3)
-    return TextVerdict(present == "1", confidence, evidence, kind)  # type: ignore[arg-type]
+    return _VERDICT_CLASS[0](present == "1", confidence, evidence, kind)  # type: ignore[arg-type]
 
 
 class VerdictCache:
@@ -80,6 +87,8 @@ class VerdictCache:
         self._store = store
         self._verdicts: dict[bytes, TextVerdict | str] | None = None
         self._new: dict[bytes, TextVerdict] = {}
+        # Stored (packed) verdict -> its unpacked object, for the run's judging only.
+        self._unpacked: dict[str, TextVerdict] = {}
         self._config: TextAnalysisConfig | None = None
         # Per check: (hash state of the key prefix, configured field name, detector).
         self._specs: dict[str, tuple[Any, str | None, _Analyse]] = {}
@@ -116,8 +125,14 @@ class VerdictCache:
             verdicts[key] = verdict
             self._new[key] = verdict
         elif verdict.__class__ is str:
-            # A stored verdict, unpacked on first use (the rescan's path).
-            verdict = verdicts[key] = _unpack(verdict)
+            # A stored verdict, unpacked on first use (the rescan's path). Equal stored
+            # verdicts share one (immutable) object: most absences and many presences
+            # carry the same evidence sentence, and each object built is one more for
+            # the garbage collector to walk on every full collection.
+            unpacked = self._unpacked.get(verdict)
+            if unpacked is None:
+                unpacked = self._unpacked[verdict] = _unpack(verdict)
+            verdict = verdicts[key] = unpacked
         return verdict  # type: ignore[return-value]
 
     def _use(self, config: TextAnalysisConfig) -> None:
@@ -153,6 +168,7 @@ class VerdictCache:
     def flush(self) -> int:
         """Write the verdicts computed since the last flush; returns how many."""
         new, self._new = self._new, {}
+        self._unpacked = {}  # judging is over: keep each verdict once, not its packed twin
         if new and self._store is not None:
             try:
                 self._store.save_text_verdicts(
