@@ -1,0 +1,69 @@
+"""The console entry point: every command reachable, and a ``check`` that leaves fast loses
+nothing (its report, its exit code, the history and the state it wrote)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ENTRIES = (["-m", "trackerguard"], ["-m", "trackerguard.cli"])
+
+
+def _commands(help_text: str) -> set[str]:
+    listed = help_text.split("Commands:", 1)[1]
+    return {m.group(1) for m in re.finditer(r"^\s{2}(\S+)\s", listed, flags=re.M)}
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e[1])
+def test_every_command_is_reachable_from_python_dash_m(entry: list[str]) -> None:
+    """``python -m trackerguard.cli`` runs the file as ``__main__``; the governance commands
+    register on ``trackerguard.cli.main`` and were missing from that copy."""
+    out = subprocess.run(
+        [sys.executable, *entry, "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    assert {"check", "serve", "queue", "waivers", "diff", "report"} <= _commands(out)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e[1])
+def test_a_check_that_leaves_fast_writes_everything_first(
+    make_project: Callable[..., Path], entry: list[str]
+) -> None:
+    config = make_project()
+    cwd = config.parent
+    (cwd / "extra").mkdir()
+    argv = [sys.executable, *entry, "check", "--config", str(config), "--format", "json", "-q"]
+    argv += ["--report", f"markdown={cwd / 'extra' / 'summary.md'}"]
+    first = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, timeout=120)
+    report = json.loads(first.stdout)  # the whole report reached the pipe
+    blocking = report["summary"]["findings"]["block"] > 0
+    assert first.returncode == (1 if blocking else 0)
+    assert report["summary"]["items"] == len(
+        json.loads((cwd / "backlog.json").read_text())["items"]
+    )
+    assert "trackerguard" in (cwd / "extra" / "summary.md").read_text()
+    # The run's snapshot was committed to the state store before the process left.
+    second = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, timeout=120)
+    assert second.returncode == first.returncode
+    history = subprocess.run(
+        [sys.executable, *entry, "report", "--history", "--config", str(config), "--format", "json"],
+        capture_output=True, text=True, cwd=cwd, timeout=120, check=True,
+    )  # fmt: skip
+    assert len(json.loads(history.stdout)["points"]) == 2
+
+
+def test_a_check_that_fails_to_start_exits_the_ordinary_way(tmp_path: Path) -> None:
+    """A configuration error is exit 2 with its one-line message (no fast path involved)."""
+    bad = tmp_path / "trackerguard.toml"
+    bad.write_text('tracker = "file"\nfail_on = "sometimes"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "trackerguard", "check", "--config", str(bad), "-q"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "fail_on" in proc.stderr and "Traceback" not in proc.stderr
