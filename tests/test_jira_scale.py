@@ -139,3 +139,34 @@ def test_prose_is_read_while_the_scan_is_still_reading_and_only_once(
     assert runner.text_cache.analysed == count
     # All but the first page (read before the key list, judged from scratch) were prepared.
     assert seen["analysed before judging"] >= count - 100, seen
+
+
+def test_the_benchmark_memo_answers_exactly_what_the_simulator_builds() -> None:
+    """``memo_reads`` (benchmarks only) must not change an answer: the same bytes as a
+    simulator building each issue afresh, and a write makes the next answer fresh."""
+    import httpx
+
+    state = big(SimState("cloud"), 300, project="MEMO")
+    ids = [str(issue.id) for issue in list(state.issues.values())[:100]]
+    body = {"issueIdsOrKeys": ids, "fields": ["summary", "description", "status", "parent"]}
+    body["properties"] = ["trackerguard"]
+    auth = (state.bot_email, state.token)
+    with simulator(state) as plain, simulator(state, memo_reads=True) as memo:
+
+        def fetch(sim: JiraSim) -> bytes:
+            answer = httpx.post(f"{sim.url}/rest/api/3/issue/bulkfetch", json=body, auth=auth)
+            assert answer.status_code == 200
+            return answer.content.replace(sim.url.encode(), b"SIM")  # self links name the port
+
+        first = fetch(memo)
+        assert first == fetch(plain) == fetch(memo)  # built, then served from the memo
+        key = next(iter(state.issues))
+        put = httpx.put(
+            f"{memo.url}/rest/api/3/issue/{key}/properties/trackerguard",
+            json={"fingerprint": "after-the-write"},
+            auth=auth,
+        )
+        assert put.status_code in (200, 201)
+        after = fetch(memo)
+        assert after != first and b"after-the-write" in after
+        assert after == fetch(plain)
