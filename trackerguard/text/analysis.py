@@ -479,6 +479,16 @@ def _code_holds_prose(description: str) -> bool:
     return False
 
 
+def _bare_lines(prose: str) -> int:
+    """Short lines without sentence punctuation: a list written without bullets
+    ("Update CHANGELOG / Make tag / Email announcement" holds a goal's deliverables)."""
+    return sum(
+        1
+        for line in prose.splitlines()
+        if 0 < len(line.strip()) <= 60 and not line.rstrip().endswith((".", "?", "!", ":"))
+    )
+
+
 def _clear_absence(doc: Document, description: str) -> TextVerdict | None:
     """A high-confidence finding for readable text with no reason cue at all, when its
     shape leaves no room for one: a short body, or a body that is only a list."""
@@ -705,7 +715,13 @@ def analyze_success_measure(
     # No list, no checklist, no number, no measure word: nothing in the text could be
     # read as a way to judge completion (tuning part of the real-issue corpus: every
     # such goal lacked a measure).
-    clear = not prose_lists and not checks and not doc.code_blocks and not _DIGIT.search(folded)
+    clear = (
+        not prose_lists
+        and not checks
+        and not doc.code_blocks
+        and not _DIGIT.search(folded)
+        and _bare_lines(doc.prose) < 3
+    )
     return TextVerdict(
         False,
         "high" if clear else "low",

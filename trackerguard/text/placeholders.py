@@ -25,7 +25,11 @@ _FILLER = re.compile(
     r"to be (?:defined|determined|decided|added|completed|written|confirmed|filled(?: in)?)|"
     r"see title|as (?:per )?(?:the )?title|same as (?:the )?title|title says it all|"
     r"see (?:above|below)|as above|as discussed|lorem ipsum.*|description|details|"
-    r"e\.?g\.?|ex(?:ample)?|your (?:text|answer|description) here|\$?x+%?)"
+    r"e\.?g\.?|ex(?:ample)?|your (?:text|answer|description) here|\$?x+%?|"
+    # a numbered template slot: "Criterio 1", "KR 2", "Task 3", "Outcome #1"
+    r"(?:criteri(?:on|a|o)|item|task|tarea|tarefa|step|paso|goal|objective|objetivo|kr|"
+    r"key result|outcome|requirement|requisito|deliverable|entregable|milestone|subtask|"
+    r"story|ziel|aufgabe|objectif|tache|critere) ?#?\d{1,2})"
     r"[.!:]?$",
     re.I,
 )
