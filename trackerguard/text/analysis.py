@@ -83,7 +83,7 @@ _STORY = re.compile(
     r"|\bals (?:\w+ ){1,3}mochte ich\b|\ben tant qu"
 )
 _STORY_BENEFIT = re.compile(
-    r"\b(?:so that|so i can|so we can|so they can|in order to|para que|para poder|"
+    r"\b(?:so that|such that|so i can|so we can|so they can|in order to|para que|para poder|"
     r"a fin de|de modo que|damit|um .{1,40} zu|afin de|pour que|pour pouvoir)\b"
 )
 _NON_FILLER = _wordset(
