@@ -241,7 +241,12 @@ OTHER_SCRIPT_REASON = re.compile(
     r"потому что|так как|чтобы|из-за|мотивац|зачем|пользовател|"
     r"нет возможности|невозможно|неудобно|потерял|потеряли|теряю|теряет|сложно|"
     r"надоедает|приходится|было бы удобно|меньше времени|тратим|"
-    r"ため|目的|背景|ので"
+    r"ため|目的|背景|ので|"
+    # benefit connectors (2026-12-04): "this way", "so that everyone / users", "then one
+    # can" (not "就可以了", "then it works"), "so that" / "convenient" (ja), "simpler /
+    # easier / more convenient" (ru), "convenient / easily" (ko)
+    r"这样(?:就|可以|能|才)|让(?:大家|用户|用戶|我们|使用者)|就可以(?!了)|ように|便利|"
+    r"удобнее|проще|легче|편리|편하게|쉽게"
 )
 
 # Success measures: numbers with targets and "done when" phrasing (language-neutral
