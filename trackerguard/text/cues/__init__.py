@@ -246,7 +246,7 @@ OTHER_SCRIPT_REASON = re.compile(
     # can" (not "就可以了", "then it works"), "so that" / "convenient" (ja), "simpler /
     # easier / more convenient" (ru), "convenient / easily" (ko)
     r"这样(?:就|可以|能|才)|让(?:大家|用户|用戶|我们|使用者)|就可以(?!了)|ように|便利|"
-    r"удобнее|проще|легче|편리|편하게|쉽게"
+    r"удобнее|проще|легче|편리|편하게|쉽게|упрост|слишком (?:много|долго)|麻了|繁琐|拥挤"
 )
 
 # Success measures: numbers with targets and "done when" phrasing (language-neutral
