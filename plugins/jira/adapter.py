@@ -141,9 +141,7 @@ class JiraAdapter(TrackerAdapter):
         return (self.cfg.url or "").rstrip("/")
 
     def check_connection(self) -> None:
-        client = self.client
-        client.detect()
-        me = client.myself()
+        me = self.client.connect()
         if self._bot_id is None:
             self._bot_id = str(me.get("accountId") or me.get("name") or "") or None
         try:

@@ -19,6 +19,7 @@ import json
 import logging
 import threading
 from collections.abc import Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 import requests
@@ -164,16 +165,46 @@ class JiraClient:
     def cloud(self) -> bool:
         return self.detect() == "cloud"
 
-    def myself(self) -> dict[str, Any]:
-        """Who the bot is: one ``/myself`` per process and credential (see ``_IDENTITIES``);
-        a failed look-up is not cached, so bad credentials fail every time."""
-        fingerprint = _credential_fingerprint(self.settings)
+    def connect(self) -> dict[str, Any]:
+        """serverInfo and ``/myself`` together: the flavor and who the bot is.
+
+        When neither is known yet (no ``[jira] flavor``, first check of the process) both
+        are asked at once, ``/myself`` on REST v2, which Cloud and Data Center both serve
+        with the same fields, instead of one round trip after the other: the scan's first
+        page cannot leave before both. serverInfo's failure is reported first, as when
+        they ran in turn (an unreachable site fails both)."""
+        if self._server_info is not None or self._cached_identity() is not None:
+            self.detect()
+            return self.myself()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-detect") as pool:
+            detecting = pool.submit(self.detect)
+            try:
+                me = self.myself(version="2")
+            except TrackerError as exc:
+                detecting.result()  # raises serverInfo's own error first
+                raise exc from None
+            detecting.result()
+        return me
+
+    def _cached_identity(self) -> dict[str, Any] | None:
         with _IDENTITIES_LOCK:
-            cached = _IDENTITIES.get(fingerprint)
+            return _IDENTITIES.get(_credential_fingerprint(self.settings))
+
+    def myself(self, *, version: str | None = None) -> dict[str, Any]:
+        """Who the bot is: one ``/myself`` per process and credential (see ``_IDENTITIES``);
+        a failed look-up is not cached, so bad credentials fail every time. ``version``
+        asks a given REST version (before the flavor is known); by default the client's."""
+        fingerprint = _credential_fingerprint(self.settings)
+        cached = self._cached_identity()
         if cached is not None:
             return dict(cached)
         try:
-            me = dict(self.jira.myself())
+            if version is None:
+                me = dict(self.jira.myself())
+            else:
+                me = dict(
+                    self.jira._get_json("myself", base=f"{{server}}/rest/api/{version}/{{path}}")
+                )
         except Exception as exc:
             raise translate(exc, "checking the credentials (/myself)") from None
         kept = {name: me[name] for name in _IDENTITY_FIELDS if name in me}

@@ -102,16 +102,20 @@ def _array_params(data: dict[str, Any], path: str, method: str) -> set[str]:
     return out
 
 
+_TEMPLATES_LOCK = threading.Lock()
 _PATH_TEMPLATES: list[tuple[re.Pattern[str], str]] = []
 
 
 def _match_template(data: dict[str, Any], path: str) -> str | None:
-    if not _PATH_TEMPLATES:
-        for template in data["paths"]:
-            pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
-            _PATH_TEMPLATES.append((re.compile(pattern), template))
-        # Literal paths first so /issue/bulkfetch does not match /issue/{issueIdOrKey}.
-        _PATH_TEMPLATES.sort(key=lambda pt: pt[1].count("{"))
+    with _TEMPLATES_LOCK:  # requests validate in parallel: a half-built list matched nothing
+        if not _PATH_TEMPLATES:
+            built = []
+            for template in data["paths"]:
+                pattern = "^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$"
+                built.append((re.compile(pattern), template))
+            # Literal paths first so /issue/bulkfetch does not match /issue/{issueIdOrKey}.
+            built.sort(key=lambda pt: pt[1].count("{"))
+            _PATH_TEMPLATES.extend(built)
     for pattern, template in _PATH_TEMPLATES:
         if pattern.match(path):
             return template
