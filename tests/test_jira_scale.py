@@ -170,3 +170,40 @@ def test_the_benchmark_memo_answers_exactly_what_the_simulator_builds() -> None:
         after = fetch(memo)
         assert after != first and b"after-the-write" in after
         assert after == fetch(plain)
+
+
+def test_answered_batches_are_judged_while_the_next_key_page_is_on_its_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second id page is slow: by the time it is answered, the first page's bulk
+    fetches have been mapped and their prose read (the listing runs on its own thread)."""
+    import time
+
+    count = 6_000  # two id pages of 5,000
+    with simulator(big(SimState("cloud"), count, project="HOLD"), sample_every=100) as sim:
+        for name, value in env_for(sim, tmp_path).items():
+            monkeypatch.setenv(name, value)
+        settings = load_settings(None, {"tracker": "jira"})
+        runner = Runner(settings, build_registry(load_entry_points=False))
+        exchange = sim.exchange
+        prepared_when_answered: list[int] = []
+
+        def slow_second_key_page(
+            method: str, target: str, headers: dict[str, str], body: bytes
+        ) -> Any:
+            key_page = target.endswith("/search/jql") and b'"nextPageToken"' in body
+            if key_page and json.loads(body).get("fields") == ["id"]:
+                time.sleep(1.0)
+                prepared_when_answered.append(runner.text_cache.analysed)
+            return exchange(method, target, headers, body)
+
+        monkeypatch.setattr(sim, "exchange", slow_second_key_page)
+        try:
+            report = runner.check(ScanRequest(query="project = HOLD"))
+        finally:
+            runner.close()
+    assert len(report.items) == count and not report.errors
+    assert len(prepared_when_answered) == 1
+    # All 5,000 of the first key page were fetched and read during the second page's wait
+    # (before: none, the main thread waited for every key page first).
+    assert prepared_when_answered[0] >= 4_000, prepared_when_answered

@@ -405,6 +405,16 @@ class JiraAdapter(TrackerAdapter):
 
         pending = usable(keys)
         arriving = iter(more)  # exhausted in the first round
+        # The later key pages are asked for on a thread of their own, so batches already
+        # answered are mapped while the next page is on its way (not after all of them).
+        listing_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jira-listing")
+
+        def next_page() -> Sequence[str] | None:
+            return next(arriving, None)
+
+        listing: Future[Sequence[str] | None] | None = None
+        if more != ():
+            listing = listing_pool.submit(next_page)
         for _ in range(_DEFERRED_ROUNDS):
             deferred: list[str] = []
             with ThreadPoolExecutor(max_workers=max(1, self.cfg.concurrency)) as pool:
@@ -412,12 +422,17 @@ class JiraAdapter(TrackerAdapter):
                 try:
                     for batch in _chunks(pending, self.cfg.batch_size):
                         queue.append((batch, pool.submit(run, batch)))
-                    for extra in arriving:
-                        for batch in _chunks(usable(extra), self.cfg.batch_size):
-                            queue.append((batch, pool.submit(run, batch)))
                     # Results are mapped in order as they arrive, overlapping parsing (and
                     # the rules' prepare) with the network waits of the batches behind.
-                    while queue:
+                    while queue or listing is not None:
+                        if listing is not None and (listing.done() or not queue):
+                            extra = listing.result()  # a failed listing raises here
+                            listing = None
+                            if extra is not None:
+                                for batch in _chunks(usable(extra), self.cfg.batch_size):
+                                    queue.append((batch, pool.submit(run, batch)))
+                                listing = listing_pool.submit(next_page)
+                            continue
                         batch, future = queue.popleft()
                         result = future.result()
                         if isinstance(result, TrackerError):
@@ -439,10 +454,12 @@ class JiraAdapter(TrackerAdapter):
                 except BaseException:
                     for _, future in queue:  # nothing more is sent once the scan has failed
                         future.cancel()
+                    listing_pool.shutdown(wait=False, cancel_futures=True)
                     raise
             pending = deferred
             if not pending:
                 break
+        listing_pool.shutdown(wait=False)
         if pending:
             failed.extend(pending)
             errors.append(
