@@ -42,6 +42,7 @@ from trackerguard.text.sections import Document, Section, parse_document
 __all__ = [
     "Confidence",
     "Document",
+    "PurposeTrace",
     "TextAnalysisConfig",
     "TextVerdict",
     "analyze_purpose",
@@ -254,18 +255,34 @@ def _restated(doc: Document, lang: str, readable: bool, title: str) -> TextVerdi
     )
 
 
+@dataclass(slots=True)
+class PurposeTrace:
+    """What :func:`analyze_purpose` saw on the way to its verdict (parsed document,
+    folded prose and its words, cue hits, language, user story), for callers that score
+    the same evidence otherwise without parsing again (``benchmarks/learned_gate.py``)."""
+
+    doc: Document | None = None
+    folded: str = ""
+    tokens: list[str] | None = None
+    hits: list[CueHit] | None = None
+    lang: str = ""
+    story: bool = False
+
+
 def analyze_purpose(
     description: str,
     title: str = "",
     fields: Mapping[str, object] | None = None,
     config: TextAnalysisConfig | None = None,
+    *,
+    trace: PurposeTrace | None = None,
 ) -> TextVerdict:
     """Does the description say why the work matters (TG103)?
 
     Order of evidence: configured purpose field → empty → template/placeholder only →
     title restated → purpose section with real content → user story with a benefit →
     reason cues in prose. High-confidence absences only for the clear cases; see the
-    module docstring.
+    module docstring. ``trace``, when given, is filled with what the rules saw.
     """
     cfg = config or _DEFAULT_CONFIG
     value = _field_value(fields, cfg.purpose_field)
@@ -278,11 +295,15 @@ def analyze_purpose(
     cues = _cues_for(cfg)
     strictness = cfg.strictness
     doc = parse_document(description)
+    if trace is not None:
+        trace.doc = doc
     if not doc.has_real_content:
         return _no_real_content(doc, "why the work matters", description)
     folded = fold(doc.prose)
     token_list = words(folded)
     tokens = set(token_list)
+    if trace is not None:
+        trace.folded, trace.tokens = folded, token_list
     if _restates_title(doc, title, token_list):
         lang = _language_of(doc, title, tokens)
         return _restated(doc, lang, _readable(lang, cfg), title)
@@ -338,6 +359,8 @@ def analyze_purpose(
     score = sum(h.weight for h in hits)
     strong = [h for h in hits if h.weight >= 2]
     threshold = _THRESHOLD[strictness]
+    if trace is not None:
+        trace.hits, trace.story, trace.lang = hits, story is not None, lang
     enough = score >= threshold and (strictness != "strict" or bool(strong))
     if best is not None and strictness != "strict":
         # A short but real purpose section ("## Why\nSpeed.") plus anything else.
@@ -368,6 +391,8 @@ def analyze_purpose(
     # --- absent: grade how sure we are --------------------------------------------
     if not lang:
         lang = _language_of(doc, title, tokens)
+    if trace is not None:
+        trace.lang = lang
     readable = _readable(lang, cfg)
     if readable and not hits and story is None and best is None:
         clear = _clear_absence(doc, description)
