@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/text_same.py                  # this tree against ``main``
+    python benchmarks/text_same.py                  # against where this branch left main
     python benchmarks/text_same.py --against HEAD~3 # against any git revision
     python benchmarks/text_same.py --dump out.jsonl # only write this tree's answers
 
@@ -195,7 +195,11 @@ def _run_other(rev: str, items_file: Path, out: Path, tmp: Path) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--against", default="main", help="git revision to compare with")
+    parser.add_argument(
+        "--against",
+        help="git revision to compare with (default: where this branch left main, so that "
+        "cue files changed on main since then do not count as differences)",
+    )
     parser.add_argument("--dump", type=Path, help="only write this tree's answers here")
     parser.add_argument("--items", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)
@@ -208,6 +212,14 @@ def main(argv: list[str]) -> int:
         assert Path(trackerguard.__file__).resolve().is_relative_to(args.code.resolve())
     else:
         sys.path.insert(0, str(ROOT))
+    if args.against is None and args.code is None and args.dump is None:
+        args.against = subprocess.run(
+            ["git", "merge-base", "HEAD", "main"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()[:12]
     if args.items is not None:
         items = [tuple(x) for x in json.loads(args.items.read_text(encoding="utf-8"))]
     else:

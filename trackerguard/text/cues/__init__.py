@@ -21,11 +21,12 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from trackerguard.text.cues._regex import required_literals
 from trackerguard.text.languages import fold
 
 __all__ = [
@@ -71,6 +72,14 @@ class Cue:
     lead: int = 40
     # Set from ``rx``: the same pattern without its leading ``\b`` (see ``_search``).
     fast: re.Pattern[str] | None = None
+    # Set from ``rx`` on first use (parsing every pattern at import would add a third to
+    # the import time): groups of literals of which every match holds one per group (see
+    # ``_regex.required_literals``); a text without them is not searched. Empty for cues
+    # with a fallback (the fallback may match where ``rx`` cannot).
+    requires: tuple[tuple[str, ...], ...] | None = field(default=None, compare=False)
+    # Anchored cues without gate and fallback: the regex "trigger word + rx" per word,
+    # compiled on first use (see ``_anchored_search``).
+    tails: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         # ``re`` scans quickly for a pattern that starts with a literal or a set of
@@ -83,6 +92,19 @@ class Cue:
         # longest such gap before a trigger word in the cue lists is ~50 characters.
         if "{0," in self.rx.pattern and not self.anchored:
             object.__setattr__(self, "lead", 70)
+
+    def required(self) -> tuple[tuple[str, ...], ...]:
+        """``requires``, derived on the first call."""
+        if self.requires is None:
+            run = self.fast if self.fast is not None else self.rx
+            literals = (
+                required_literals(run.pattern, run.flags, self.triggers)
+                if self.fallback is None
+                else ()
+            )
+            object.__setattr__(self, "requires", literals)
+            return literals
+        return self.requires
 
 
 @dataclass(frozen=True, slots=True)
@@ -431,11 +453,13 @@ def scan(
     weak: dict[int, CueHit] = {}
     windows: dict[int, set[str]] = {}
     find = folded.find
+    contains = folded.__contains__
     # Sorted: set order varies between processes, and evidence must not flap.
     for t in sorted(tokens & cues.trigger_keys[lang]):
         if total >= enough and strong:
             break
         ends: list[int] | None = None
+        first_t = -2  # folded.find(t), computed when a cue first needs it
         for cue in index[t]:
             key = id(cue)
             if key in seen:
@@ -451,21 +475,45 @@ def scan(
                 if missing:
                     seen.add(key)
                     continue
+            requires = cue.requires
+            if requires is None:
+                requires = cue.required()
+            if requires:
+                # The literals the pattern cannot match without (see ``Cue.requires``):
+                # absent, the cue cannot match for any of its trigger words.
+                for group in requires:
+                    if not any(map(contains, group)):
+                        break
+                else:
+                    requires = ()
+                if requires:
+                    seen.add(key)
+                    continue
             if cue.anchored:
                 if cue.fallback is None and not cue.gate:
-                    hit = _anchored_search(folded, t, cue)
+                    # One regex search: the word followed by the cue's tail (see
+                    # ``_anchored_search``), compiled once per cue and word.
+                    rx = cue.tails.get(t)
+                    if rx is None:
+                        rx = _word_tail(cue, t)
+                    m = rx.search(folded)
+                    if m is None:
+                        continue
+                    weight = cue.weight
+                    hit = CueHit(cue.category, weight, m.group(0), m.start())
                 else:
                     if ends is None:
                         ends = _word_ends(folded, t)
-                    hit = _anchored_match(folded, t, cue, ends, windows)
-                if hit is None:
-                    continue
-                weight = hit.weight
-                if weight < cue.weight:
-                    # Only the fallback matched here; another trigger word of the same
-                    # cue may still give the full-weight match.
-                    weak.setdefault(key, hit)
-                    continue
+                    found = _anchored_match(folded, t, cue, ends, windows)
+                    if found is None:
+                        continue
+                    hit = found
+                    weight = hit.weight
+                    if weight < cue.weight:
+                        # Only the fallback matched here; another trigger word of the same
+                        # cue may still give the full-weight match.
+                        weak.setdefault(key, hit)
+                        continue
                 seen.add(key)
                 if weak:
                     weak.pop(key, None)
@@ -477,12 +525,35 @@ def scan(
             seen.add(key)
             triggers = cue.triggers
             if len(triggers) == 1:
-                first = find(t)
+                if first_t == -2:
+                    first_t = find(t)
+                first = first_t
             else:
                 inter = triggers.intersection(tokens)
-                first = find(t) if len(inter) == 1 else min(map(find, inter))
-            m = _search(cue, folded, max(0, first - cue.lead))
-            if m:
+                if len(inter) == 1:
+                    if first_t == -2:
+                        first_t = find(t)
+                    first = first_t
+                else:
+                    first = min(map(find, inter))
+            pos = first - cue.lead
+            if pos < 0:
+                pos = 0
+            # ``_search``, inlined (it runs for most cues tried).
+            fast = cue.fast
+            if fast is None:
+                m = cue.rx.search(folded, pos)
+            else:
+                m = fast.search(folded, pos)
+                while m is not None:
+                    start = m.start()
+                    if start == 0:
+                        break
+                    prev = folded[start - 1]
+                    if not (prev.isalnum() or prev == "_"):
+                        break
+                    m = fast.search(folded, start + 1)
+            if m is not None:
                 weight = cue.weight
                 hits.append(CueHit(cue.category, weight, m.group(0), m.start()))
                 total += weight
@@ -523,19 +594,19 @@ _GATE_SPLIT = str.maketrans({c: " " for c in ',;:()[]"`*_.!?'})
 _GATE_BYTES = bytes(b if chr(b) not in ',;:()[]"`*_.!?' else 32 for b in range(256))
 
 
-# (cue, trigger word) → the word followed by the cue's tail. A pattern that starts with a
-# literal lets ``re`` jump between occurrences of the word in C; each is compiled once.
-_WORD_TAIL: dict[tuple[int, str], re.Pattern[str]] = {}
+def _word_tail(cue: Cue, word: str) -> re.Pattern[str]:
+    """The trigger ``word`` followed by the cue's tail, as one regex (kept in
+    ``cue.tails``). A pattern that starts with a literal lets ``re`` jump between
+    occurrences of the word in C."""
+    w = re.escape(word)
+    rx = re.compile(w + r"(?<!\w" + w + r")(?!\w)(?:" + cue.rx.pattern + ")")
+    cue.tails[word] = rx
+    return rx
 
 
 def _anchored_search(folded: str, word: str, cue: Cue) -> CueHit | None:
     """``_anchored_match`` for cues without gate or fallback, as one regex search."""
-    key = (id(cue), word)
-    rx = _WORD_TAIL.get(key)
-    if rx is None:
-        w = re.escape(word)
-        rx = re.compile(w + r"(?<!\w" + w + r")(?!\w)(?:" + cue.rx.pattern + ")")
-        _WORD_TAIL[key] = rx
+    rx = cue.tails.get(word) or _word_tail(cue, word)
     m = rx.search(folded)
     if m is None:
         return None
