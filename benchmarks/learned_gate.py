@@ -19,8 +19,10 @@ high-confidence verdicts, and so every acting finding, are never changed. The th
 is chosen on out-of-fold scores of 5 x 5-fold stratified cross-validation on the tuning
 part: the highest prevalence-adjusted precision (``Padj``, decision 0028) whose recall
 stays >= ``RECALL_FLOOR``. The holdout is scored only with the model fitted on the whole
-tuning part with the chosen setting. ``--holdout`` also times the pure-Python scoring
-(feature keys, CRC-32 hashing, sparse dot product) per gated description.
+tuning part with the chosen setting. ``--holdout`` also lists what that model would
+change on the hand-written cases of ``tests/data/text_eval`` (never trained on) and, for
+TG103, times the pure-Python scoring (feature keys, CRC-32 hashing, sparse dot product)
+per gated description.
 """
 
 from __future__ import annotations
@@ -55,14 +57,16 @@ RECALL_FLOOR = 0.87  # TG103 target 0.85, with margin
 RECALL_FLOOR_TG204 = 0.93  # TG204 target 0.90, with margin
 
 
-def hashed(keys: list[str], bits: int = BITS) -> set[int]:
-    """Buckets of feature keys: CRC-32 of the UTF-8 key (stable across processes,
-    unlike ``hash``), masked to ``bits``."""
+def hashed(keys: list[str], bits: int) -> set[int]:
+    """Buckets of feature keys: CRC-32 of the UTF-8 key (stable across processes, unlike
+    ``hash``, so a shipped model would score the same everywhere) masked to ``bits``."""
     mask = (1 << bits) - 1
     return {crc32(k.encode("utf-8", "surrogatepass")) & mask for k in keys}
 
 
-def _shape_keys(doc: Document, goal: bool = False) -> list[str]:
+def shape_keys(doc: Document, goal: bool = False) -> list[str]:
+    """The document's shape as named features: prose length, sections, list and code
+    shares, sentences, template leftovers (and, for goals, checklist size)."""
     prose = doc.prose
     listed = sum(len(i) + 1 for i in doc.list_items) + sum(len(c.text) + 1 for c in doc.checklist)
     keys = [
@@ -80,13 +84,20 @@ def _shape_keys(doc: Document, goal: bool = False) -> list[str]:
     return keys
 
 
-def _word_keys(tokens: list[str]) -> list[str]:
+def word_keys(tokens: list[str]) -> list[str]:
+    """Word unigrams and bigrams (``^`` marks the start) of the folded prose."""
     keys, prev = [], "^"
     for t in tokens:
         keys.append(t)
         keys.append(prev + " " + t)
         prev = t
     return keys
+
+
+def measure_keys(verdict: TextVerdict, doc: Document, tokens: list[str]) -> list[str]:
+    """TG204's features: the rules' verdict kind, the goal's shape, its words."""
+    keys = [f"kind={verdict.kind}", f"present={verdict.present}"]
+    return keys + shape_keys(doc, goal=True) + word_keys(tokens)
 
 
 def feature_keys(verdict: TextVerdict, trace: PurposeTrace) -> list[str]:
@@ -100,8 +111,8 @@ def feature_keys(verdict: TextVerdict, trace: PurposeTrace) -> list[str]:
     if trace.story:
         keys.append("story")
     if trace.doc is not None:
-        keys.extend(_shape_keys(trace.doc))
-    keys.extend(_word_keys(trace.tokens or []))
+        keys.extend(shape_keys(trace.doc))
+    keys.extend(word_keys(trace.tokens or []))
     return keys
 
 
@@ -112,34 +123,34 @@ def _prepare(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         trace = PurposeTrace()
         v = analyze_purpose(c["body"], c["title"], trace=trace)
         keys = feature_keys(v, trace) if trace.doc is not None else [f"kind={v.kind}"]
-        rows.append(_row(not c["purpose"], v, trace.doc is not None, keys, (v, trace)))
+        rows.append(_row(not c["purpose"], v, trace.doc is not None, keys, (v, trace), c["url"]))
     return rows
 
 
 def _prepare_goals(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """TG204 (goals only): the same, with the document parsed again for its shape."""
+    """TG204 (goals only): the rules' verdict (no gate), the document parsed again."""
     rows = []
     for c in cases:
         if c["kind"] != "goal":
             continue
         v = analyze_success_measure(c["body"], c["title"])
         doc = parse_document(c["body"] or "")
-        keys = [f"kind={v.kind}", f"present={v.present}"]
-        keys += _shape_keys(doc, goal=True) + _word_keys(words(fold(doc.prose)))
-        rows.append(_row(not c["measure"], v, bool(doc.has_real_content), keys))
+        keys = measure_keys(v, doc, words(fold(doc.prose)))
+        rows.append(_row(not c["measure"], v, bool(doc.has_real_content), keys, url=c["url"]))
     return rows
 
 
 def _row(
-    absent: bool, v: TextVerdict, parsed: bool, keys: list[str], seen: Any = None
+    absent: bool, v: TextVerdict, parsed: bool, keys: list[str], seen: Any = None, url: str = ""
 ) -> dict[str, Any]:
     return {
+        "url": url,
         "seen": seen,
         "absent": absent,
         "rule_finding": not v.present,
         "rule_acting": not v.present and v.confidence == "high",
         "gated": v.confidence == "low" and parsed,
-        "buckets": sorted(hashed(keys)),
+        "buckets": sorted(hashed(keys, BITS)),
         "keys": keys,
     }
 
@@ -239,11 +250,12 @@ def cross_validate(rows: list[dict[str, Any]], seeds: int = 5) -> tuple[float, f
 def _sparse(model: Any) -> tuple[float, dict[int, float]]:
     """The fitted model as a pure-Python sparse weight table (what would ship)."""
     coef = model.coef_[0]
-    return float(model.intercept_[0]), {i: float(w) for i, w in enumerate(coef) if w}
+    weights = {i: round(float(w), 5) for i, w in enumerate(coef)}
+    return round(float(model.intercept_[0]), 5), {i: w for i, w in weights.items() if w}
 
 
 def _score(bias: float, weights: dict[int, float], keys: list[str]) -> float:
-    z = bias + sum(weights.get(b, 0.0) for b in hashed(keys))
+    z = bias + sum(weights.get(b, 0.0) for b in hashed(keys, BITS))
     return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
@@ -257,9 +269,15 @@ def _report(name: str, rows: list[dict[str, Any]], findings: list[bool]) -> str:
 
 
 def holdout(
-    tuning: list[dict[str, Any]], held: list[dict[str, Any]], c_reg: float, t: float, go: bool
+    tuning: list[dict[str, Any]],
+    held: list[dict[str, Any]],
+    c_reg: float,
+    t: float,
+    go: bool,
+    written: list[dict[str, Any]],
 ) -> None:
-    """Fit on the whole tuning part, then rules vs gate on both parts (holdout once)."""
+    """Fit on the whole tuning part, then rules vs gate on both parts (holdout once),
+    and what the gate would change on the hand-written cases of ``tests/data``."""
     model = _fit(tuning, c_reg, go)
     bias, weights = _sparse(model)
     print(f"model: {len(weights)} non-zero weights of {1 << BITS}, threshold {t:.2f}")
@@ -270,6 +288,18 @@ def holdout(
         assert all(not r["rule_acting"] for r in changed), "the gate changed an acting finding"
         print(_report(f"{name} rules", rows, [r["rule_finding"] for r in rows]))
         print(_report(f"{name} gate", rows, gate) + f"  ({len(changed)} verdicts changed)")
+    scores = [_score(bias, weights, r["keys"]) for r in written]
+    flips = [
+        (r["url"], g == r["absent"])
+        for r, g in zip(written, _gate(written, scores, t), strict=True)
+        if g != r["rule_finding"]
+    ]
+    right = sum(ok for _, ok in flips)
+    print(
+        f"hand-written cases (tests/data, {len(written)} labelled): the gate changes "
+        f"{len(flips)}, {right} to the label, {len(flips) - right} against it: "
+        + ", ".join(f"{u}{'' if ok else ' (wrong)'}" for u, ok in flips)
+    )
     seen = [r["seen"] for r in tuning + held if r["gated"] and r["seen"] is not None]
     if seen:
         start = time.process_time()
@@ -278,6 +308,20 @@ def holdout(
                 _score(bias, weights, feature_keys(v, trace))
         cpu = (time.process_time() - start) / (20 * len(seen))
         print(f"scoring cost: {cpu * 1e6:.1f} CPU-µs per gated description ({len(seen)} gated)")
+
+
+def _written_cases(label: str) -> list[dict[str, Any]]:
+    """The labelled hand-written cases of ``tests/data/text_eval`` (never trained on)."""
+    import yaml
+
+    out = []
+    for path in sorted((ROOT / "tests" / "data" / "text_eval").glob("*.yaml")):
+        for c in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            if c.get(label) is None:
+                continue
+            kind = "goal" if label == "measure" else "work"
+            out.append({**c, "url": c["id"], "kind": kind, "body": c.get("body") or ""})
+    return out
 
 
 BASE_RATE = [HIDDEN_BASE_RATE["TG103"]]
@@ -298,7 +342,9 @@ def main(argv: list[str]) -> int:
     tuning = prepare(tuning_cases)
     c_reg, threshold, gated_only = cross_validate(tuning)
     if "--holdout" in argv:
-        holdout(tuning, prepare(held_cases), c_reg, threshold, gated_only)
+        label = "measure" if "--tg204" in argv else "purpose"
+        written = prepare(_written_cases(label))
+        holdout(tuning, prepare(held_cases), c_reg, threshold, gated_only, written)
     return 0
 
 

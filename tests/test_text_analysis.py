@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from trackerguard.text.analysis import (
+    PurposeTrace,
     TextAnalysisConfig,
     TextVerdict,
     analyze_purpose,
@@ -617,3 +618,21 @@ def test_never_raises_and_is_consistent(body: str, title: str) -> None:
 )
 def test_difficulty_consequence_and_harm_in_other_languages(body: str) -> None:
     assert _p(body, "Panel").present, body
+
+
+@pytest.mark.parametrize(
+    ("body", "present"),
+    [
+        ("Add a CSV export so the finance team can reconcile without retyping every line.", True),
+        ("Rename the settings page heading to match the menu entry used elsewhere.", False),
+    ],
+)
+def test_a_trace_records_what_the_rules_saw_and_changes_nothing(body: str, present: bool) -> None:
+    """benchmarks/learned_gate.py scores the rules' evidence from the trace (decision 0030)."""
+    trace = PurposeTrace()
+    verdict = analyze_purpose(body, "Settings", trace=trace)
+    assert verdict == analyze_purpose(body, "Settings") and verdict.present is present
+    assert trace.doc is not None and trace.doc.prose == body
+    assert trace.tokens is not None and trace.tokens[:2] == body.lower().split()[:2]
+    assert trace.lang == ("" if present else "en")  # plain-ASCII text settled by the English cues
+    assert bool(trace.hits) is present
