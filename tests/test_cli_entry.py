@@ -67,3 +67,21 @@ def test_a_check_that_fails_to_start_exits_the_ordinary_way(tmp_path: Path) -> N
     )  # fmt: skip
     assert proc.returncode == 2
     assert "fail_on" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_in_process_check_gives_the_garbage_collector_back(
+    make_project: Callable[..., Path],
+) -> None:
+    """Only the console command leaves with the collector off (it ends right after); a
+    caller running ``main`` in its own process gets it back on."""
+    import gc
+
+    from click.testing import CliRunner
+
+    from trackerguard.cli import main
+
+    config = make_project()
+    assert gc.isenabled()
+    result = CliRunner().invoke(main, ["check", "--config", str(config), "--quiet"])
+    assert result.exit_code in (0, 1), result.output
+    assert gc.isenabled()
