@@ -93,3 +93,30 @@ def test_most_cues_get_a_prefilter() -> None:
         for group in cue.required():
             assert group and all(isinstance(lit, str) and len(lit) >= 3 for lit in group)
             assert not re.search(r"[\\\[\]()|?*+{}]", "".join(group))  # literals, not regex
+
+
+def test_placeholder_patterns_read_lower_cased_ascii_as_the_case_insensitive_ones() -> None:
+    from trackerguard.text import placeholders as p
+
+    lines = [line.strip() for text in _texts() for line in text.splitlines()]
+    lines += [
+        "TBD",
+        "N/A",
+        "See Title",
+        "Lorem Ipsum dolor",
+        "XXX%",
+        "$xx",
+        "A Clear And Concise description of the bug",
+        "Go To 'settings'",
+        "WHAT ACTUALLY HAPPENED?",
+        "Ref 12.",
+    ]
+    pairs = ((p._FILLER, p._FILLER_ASCII), (p._TEMPLATE_SENTENCE, p._TEMPLATE_SENTENCE_ASCII))
+    for rx, twin in pairs:
+        assert twin is not rx and not twin.flags & re.IGNORECASE
+        for line in lines:
+            for variant in (line, line.upper(), line.title()):
+                if variant.isascii():
+                    assert bool(rx.match(variant)) == bool(twin.match(variant.lower())), variant
+    # non-ASCII text keeps the case-insensitive pattern (ſ folds to s there)
+    assert p.is_placeholder_line("TBD.") and p.is_placeholder_line("ſee title")

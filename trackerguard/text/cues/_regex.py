@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - a Python without them simply gets no s
 __all__ = ["required_literals"]
 
 # A group of more alternatives than this is not worth the substring tests.
-_MAX_GROUP = 16
+_MAX_GROUP = 8
 # Literals shorter than this occur in nearly every text ("a ", "s").
 _MIN_LITERAL = 3
 
