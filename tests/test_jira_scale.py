@@ -21,6 +21,7 @@ from trackerguard.graph import StrategyGraph
 from trackerguard.levels import LevelMap
 from trackerguard.model import WorkItem
 from trackerguard.plugins_manager import build_registry
+from trackerguard.report import Report
 from trackerguard.rule import RuleContext
 from trackerguard.run import Runner
 from trackerguard.settings import load_settings
@@ -110,6 +111,20 @@ def test_ten_thousand_verdicts_equal_the_item_by_item_reference(tmp_path: Path) 
     assert got == expected, (sorted(got - expected)[:5], sorted(expected - got)[:5])
 
 
+def _runner(sim: JiraSim, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Runner:
+    """A runner configured by the environment, as the CLI would be, for ``sim``."""
+    for name, value in env_for(sim, workdir).items():
+        monkeypatch.setenv(name, value)
+    return Runner(load_settings(None, {"tracker": "jira"}), build_registry(load_entry_points=False))
+
+
+def _scan_hold(runner: Runner) -> Report:
+    try:
+        return runner.check(ScanRequest(query="project = HOLD"))
+    finally:
+        runner.close()
+
+
 def test_prose_is_read_while_the_scan_is_still_reading_and_only_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -118,10 +133,7 @@ def test_prose_is_read_while_the_scan_is_still_reading_and_only_once(
     all of them before judging starts."""
     count = 1_000
     with simulator(big(SimState("cloud"), count, project="HOLD"), sample_every=100) as sim:
-        for name, value in env_for(sim, tmp_path).items():
-            monkeypatch.setenv(name, value)
-        settings = load_settings(None, {"tracker": "jira"})
-        runner = Runner(settings, build_registry(load_entry_points=False))
+        runner = _runner(sim, tmp_path, monkeypatch)
         seen: dict[str, int] = {}
         judge = runner.judge
 
@@ -130,10 +142,7 @@ def test_prose_is_read_while_the_scan_is_still_reading_and_only_once(
             return judge(*args, **kwargs)
 
         monkeypatch.setattr(runner, "judge", observed)
-        try:
-            report = runner.check(ScanRequest(query="project = HOLD"))
-        finally:
-            runner.close()
+        report = _scan_hold(runner)
     assert len(report.items) == count and not report.errors
     # Every issue is open and has prose to read (stories: purpose, goals: success measure).
     assert runner.text_cache.analysed == count
@@ -181,10 +190,7 @@ def test_answered_batches_are_judged_while_the_next_key_page_is_on_its_way(
 
     count = 6_000  # two id pages of 5,000
     with simulator(big(SimState("cloud"), count, project="HOLD"), sample_every=100) as sim:
-        for name, value in env_for(sim, tmp_path).items():
-            monkeypatch.setenv(name, value)
-        settings = load_settings(None, {"tracker": "jira"})
-        runner = Runner(settings, build_registry(load_entry_points=False))
+        runner = _runner(sim, tmp_path, monkeypatch)
         exchange = sim.exchange
         prepared_when_answered: list[int] = []
 
@@ -198,10 +204,7 @@ def test_answered_batches_are_judged_while_the_next_key_page_is_on_its_way(
             return exchange(method, target, headers, body)
 
         monkeypatch.setattr(sim, "exchange", slow_second_key_page)
-        try:
-            report = runner.check(ScanRequest(query="project = HOLD"))
-        finally:
-            runner.close()
+        report = _scan_hold(runner)
     assert len(report.items) == count and not report.errors
     assert len(prepared_when_answered) == 1
     # All 5,000 of the first key page were fetched and read during the second page's wait
