@@ -150,35 +150,61 @@ def test_prose_is_read_while_the_scan_is_still_reading_and_only_once(
     assert seen["analysed before judging"] >= count - 100, seen
 
 
-def test_the_benchmark_memo_answers_exactly_what_the_simulator_builds() -> None:
+@pytest.mark.parametrize("flavor", ["cloud", "datacenter"])
+def test_the_benchmark_memo_answers_exactly_what_the_simulator_builds(flavor: str) -> None:
     """``memo_reads`` (benchmarks only) must not change an answer: the same bytes as a
-    simulator building each issue afresh, and a write makes the next answer fresh."""
+    simulator building each issue afresh (Cloud's bulk fetch, Data Center's search pages),
+    and a write makes the next answer fresh."""
     import httpx
 
-    state = big(SimState("cloud"), 300, project="MEMO")
-    ids = [str(issue.id) for issue in list(state.issues.values())[:100]]
-    body = {"issueIdsOrKeys": ids, "fields": ["summary", "description", "status", "parent"]}
-    body["properties"] = ["trackerguard"]
-    auth = (state.bot_email, state.token)
+    state = big(SimState(flavor), 300, project="MEMO")  # type: ignore[arg-type]
+    issues = list(state.issues.values())[:100]
+    fields = ["summary", "description", "status", "parent", "labels"]
+    if flavor == "cloud":
+        path = "/rest/api/3/issue/bulkfetch"
+        body: dict[str, Any] = {"issueIdsOrKeys": [str(i.id) for i in issues]}
+        auth: Any = (state.bot_email, state.token)
+        headers: dict[str, str] = {}
+    else:
+        path = "/rest/api/2/search"
+        body = {"jql": f"key in ({', '.join(i.key for i in issues)})", "startAt": 0}
+        auth, headers = None, {"Authorization": f"Bearer {state.pat}"}
+    body.update(fields=fields, properties=["trackerguard"])
     with simulator(state) as plain, simulator(state, memo_reads=True) as memo:
 
         def fetch(sim: JiraSim) -> bytes:
-            answer = httpx.post(f"{sim.url}/rest/api/3/issue/bulkfetch", json=body, auth=auth)
+            answer = httpx.post(f"{sim.url}{path}", json=body, auth=auth, headers=headers)
             assert answer.status_code == 200
             return answer.content.replace(sim.url.encode(), b"SIM")  # self links name the port
 
         first = fetch(memo)
         assert first == fetch(plain) == fetch(memo)  # built, then served from the memo
-        key = next(iter(state.issues))
+        key = json.loads(first)["issues"][0]["key"]  # an issue this answer holds
+        api = "3" if flavor == "cloud" else "2"
         put = httpx.put(
-            f"{memo.url}/rest/api/3/issue/{key}/properties/trackerguard",
-            json={"fingerprint": "after-the-write"},
+            f"{memo.url}/rest/api/{api}/issue/{key}",
+            json={"update": {"labels": [{"add": "after-the-write"}]}},
             auth=auth,
+            headers=headers,
         )
-        assert put.status_code in (200, 201)
+        assert put.status_code in (200, 204), put.text
         after = fetch(memo)
         assert after != first and b"after-the-write" in after
         assert after == fetch(plain)
+
+
+@pytest.mark.parametrize("count", [450, 1_000])
+def test_data_center_batches_fit_the_page_the_server_serves(tmp_path: Path, count: int) -> None:
+    """A Data Center that serves fewer issues per page than asked (37 here, the strict
+    simulator) gets ``key in`` batches of that size: one page each, never three."""
+    with simulator(big(SimState("datacenter"), count, project="HOLD"), sample_every=50) as sim:
+        result = run_check(sim, tmp_path, ("--query", "project = HOLD"), apply=False)
+        assert result.exit_code in (0, 1), result.stderr
+        assert result.report["summary"]["items"] == count and result.report["errors"] == []
+        pages = [q for q in sim.queries if q[1].endswith("/search")]
+        # serverInfo, myself, field + first page, key pages, then one page per 37 issues.
+        minimum = 3 + 1 + -(-count // 5000) + -(-(count - 37) // 37)
+        assert sim.reads <= minimum, (sim.reads, minimum, len(pages))
 
 
 def test_answered_batches_are_judged_while_the_next_key_page_is_on_its_way(

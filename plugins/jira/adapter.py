@@ -117,6 +117,10 @@ class JiraAdapter(TrackerAdapter):
         self._bot_id: str | None = settings.bot_account_id
         self._cache: dict[str, WorkItem] = {}
         self._missing: set[str] = set()
+        self._page_served: int | None = None
+        """Data Center: the most issues with fields one search page was seen to carry (its
+        ``maxResults`` answer), when below ``page_size``; ``key in`` batches are cut to it so
+        each costs one page, not three."""
         self._children_done: set[str] = set()
         self._state: dict[str, dict[str, Any]] = {}
         self._locks: dict[str, threading.Lock] = {}
@@ -222,6 +226,9 @@ class JiraAdapter(TrackerAdapter):
             if fields != ["id"]:
                 body["properties"] = [self.cfg.property_key]
             result = self.client.call("POST", "search", "searching issues", body=body)
+            served = result.get("maxResults") if isinstance(result, dict) else None
+            if fields != ["id"] and isinstance(served, int) and 0 < served < size:
+                self._page_served = min(served, self._page_served or served)
         return result if isinstance(result, dict) else {}
 
     def _search_all(self, jql: str, fields: list[str]) -> list[dict[str, Any]]:
@@ -420,7 +427,7 @@ class JiraAdapter(TrackerAdapter):
             with ThreadPoolExecutor(max_workers=max(1, self.cfg.concurrency)) as pool:
                 queue: deque[tuple[list[str], Future[Any]]] = deque()
                 try:
-                    for batch in _chunks(pending, self.cfg.batch_size):
+                    for batch in _chunks(pending, self._batch_size()):
                         queue.append((batch, pool.submit(run, batch)))
                     # Results are mapped in order as they arrive, overlapping parsing (and
                     # the rules' prepare) with the network waits of the batches behind.
@@ -429,7 +436,7 @@ class JiraAdapter(TrackerAdapter):
                             extra = listing.result()  # a failed listing raises here
                             listing = None
                             if extra is not None:
-                                for batch in _chunks(usable(extra), self.cfg.batch_size):
+                                for batch in _chunks(usable(extra), self._batch_size()):
                                     queue.append((batch, pool.submit(run, batch)))
                                 listing = listing_pool.submit(next_page)
                             continue
@@ -474,6 +481,14 @@ class JiraAdapter(TrackerAdapter):
             )
             self._last_error = errors[0]
         return items, failed
+
+    def _batch_size(self) -> int:
+        """Issues per batch read: ``batch_size``, or on Data Center no more than one search
+        page was seen to carry (a batch past it would be read page after page)."""
+        configured: int = self.cfg.batch_size
+        if self.client.cloud or self._page_served is None:
+            return configured
+        return max(1, min(configured, self._page_served))
 
     def _remember_checked(self, raw: Mapping[str, Any]) -> WorkItem | None:
         """Like :meth:`_remember`, but an issue whose key cannot be parsed is named (by

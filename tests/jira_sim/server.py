@@ -812,16 +812,11 @@ def h_search_legacy(sim: JiraSim, v: str, params: dict[str, str], data: Any) -> 
     fields = _csv(args.get("fields")) or None
     props = _csv(args.get("properties"))
     page = found[start : start + size]
-    return (
-        200,
-        {
-            "startAt": start,
-            "maxResults": size,
-            "total": len(found),
-            "issues": [sim.issue_json(v, i, fields, props) for i in page],
-        },
-        {},
-    )
+    head: dict[str, Any] = {"startAt": start, "maxResults": size, "total": len(found)}
+    if sim.memo_reads and fields is not None:
+        parts = b", ".join(sim.issue_bytes(v, i, fields, props) for i in page)
+        return 200, Encoded(json.dumps(head)[:-1].encode() + b', "issues": [' + parts + b"]}"), {}
+    return 200, {**head, "issues": [sim.issue_json(v, i, fields, props) for i in page]}, {}
 
 
 def h_bulkfetch(sim: JiraSim, v: str, params: dict[str, str], data: Any) -> Reply:
