@@ -26,10 +26,14 @@ def test_literals_are_read_off_sequences_branches_and_repeats() -> None:
     assert required_literals(r"\b(?:reach|past) end[- ]of[- ]life\b|\bno longer (?:x|y)\b") == (
         (" end", "no longer "),
     )
-    assert required_literals(r"\d+ ?% of (?:our |the )?(?:traffic|users)") == (
+    assert required_literals(r"(?:\d+|many) ?% of (?:our |the )?(?:traffic|users)") == (
         ("% of ",),
         ("traffic", "users"),
     )
+    # re scans quickly for a pattern that starts with a literal or a character set:
+    # substring tests would cost as much, so such a pattern gets none
+    assert required_literals(r"\d ?% of (?:traffic|users)") == ()
+    assert required_literals(r"in order (?:to|for)\b") == ()
     assert required_literals(r"(?:abc)+ and") == ((" and",), ("abc",))  # longest first
 
 
@@ -82,13 +86,15 @@ def test_no_cue_that_matches_a_written_case_is_filtered_out() -> None:
                 checked += 1
                 for group in cue.required():
                     assert any(lit in text for lit in group), (lang, cue.rx.pattern, group)
-    assert checked > 500  # the check saw many real matches
+    assert checked > 50  # the check saw real matches
 
 
-def test_most_cues_get_a_prefilter() -> None:
+def test_the_slow_cues_get_a_prefilter() -> None:
     english = LANG_CUES["en"]
     with_literals = [c for c in english if c.required()]
-    assert len(with_literals) >= len(english) // 2
+    assert len(with_literals) >= 10
+    assert not any(c.anchored or c.fallback is not None for c in with_literals)
+    assert any("end[- ]of[- ]life" in c.rx.pattern for c in with_literals)
     for cue in with_literals:
         for group in cue.required():
             assert group and all(isinstance(lit, str) and len(lit) >= 3 for lit in group)

@@ -72,10 +72,11 @@ class Cue:
     lead: int = 40
     # Set from ``rx``: the same pattern without its leading ``\b`` (see ``_search``).
     fast: re.Pattern[str] | None = None
-    # Set from ``rx`` on first use (parsing every pattern at import would add a third to
-    # the import time): groups of literals of which every match holds one per group (see
-    # ``_regex.required_literals``); a text without them is not searched. Empty for cues
-    # with a fallback (the fallback may match where ``rx`` cannot).
+    # Set from ``rx`` once the cue has been tried a few times (parsing every pattern at
+    # import would add a third to the import time): groups of literals of which every
+    # match holds one per group (see ``_regex.required_literals``); a text without them
+    # is not searched. Only for unanchored cues whose pattern ``re`` cannot scan for
+    # quickly (the others would pay more for the substring tests than they save).
     requires: tuple[tuple[str, ...], ...] | None = field(default=None, compare=False)
     # Anchored cues without gate and fallback: the regex "trigger word + rx" per word,
     # compiled on first use (see ``_anchored_search``).
@@ -94,17 +95,25 @@ class Cue:
             object.__setattr__(self, "lead", 70)
 
     def required(self) -> tuple[tuple[str, ...], ...]:
-        """``requires``, derived on the first call."""
+        """``requires``, derived on the first call (once per distinct pattern: the
+        other languages' files repeat the English cues)."""
         if self.requires is None:
-            run = self.fast if self.fast is not None else self.rx
-            literals = (
-                required_literals(run.pattern, run.flags, self.triggers)
-                if self.fallback is None
-                else ()
-            )
+            literals: tuple[tuple[str, ...], ...] = ()
+            # Anchored cues are searched as "trigger word + tail", a literal start that
+            # ``re`` scans for quickly; a fallback may match where ``rx`` cannot.
+            if self.fallback is None and not self.anchored:
+                run = self.fast if self.fast is not None else self.rx
+                memo = (run.pattern, run.flags, self.triggers)
+                found = _REQUIRED.get(memo)
+                if found is None:
+                    found = _REQUIRED[memo] = required_literals(*memo)
+                literals = found
             object.__setattr__(self, "requires", literals)
             return literals
         return self.requires
+
+
+_REQUIRED: dict[tuple[str, int, frozenset[str]], tuple[tuple[str, ...], ...]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -477,7 +486,11 @@ def scan(
                     continue
             requires = cue.requires
             if requires is None:
-                requires = cue.required()
+                # Deriving the literals parses the pattern (~0.2 ms): only worth it for a
+                # cue tried often, so a short run never pays for cues it hardly uses.
+                tried = _TRIED.get(key, 0) + 1
+                _TRIED[key] = tried
+                requires = cue.required() if tried >= _DERIVE_AFTER else ()
             if requires:
                 # The literals the pattern cannot match without (see ``Cue.requires``):
                 # absent, the cue cannot match for any of its trigger words.
@@ -569,6 +582,10 @@ def scan(
 
 
 _ANY_DIGIT = re.compile(r"\d")
+# How often a cue is tried before its required literals are derived (see ``scan``), and
+# the count so far per cue (``id``: cues live as long as the module).
+_DERIVE_AFTER = 256
+_TRIED: dict[int, int] = {}
 
 
 def _search(cue: Cue, folded: str, pos: int) -> re.Match[str] | None:

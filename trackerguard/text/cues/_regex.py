@@ -2,7 +2,9 @@
 
 Why: most cues are tried on text that cannot hold them (their trigger word occurs, the rest
 of the phrase does not), and Python's ``re`` cannot skip ahead for a pattern that starts
-with an alternation of branches: it tries the whole pattern at every position.
+with an alternation of branches: it tries the whole pattern at every position. (A pattern
+that starts with a literal or a set of characters is scanned quickly in C already; it
+gets no literals, since substring tests would cost as much on long bodies.)
 :func:`required_literals` reads groups of literal strings off the parsed pattern, such
 that every match contains at least one literal of each group (``end[- ]of[- ]life`` needs
 ``life``; ``(?:more|better)`` needs ``more`` or ``better``). A substring test (C speed)
@@ -20,13 +22,14 @@ from typing import Any
 try:  # Python's own pattern parser (``re._parser`` since 3.11; no type stubs).
     _c: Any = importlib.import_module("re._constants")
     _p: Any = importlib.import_module("re._parser")
+    _compiler: Any = importlib.import_module("re._compiler")
 except ImportError:  # pragma: no cover - a Python without them simply gets no shortcuts
-    _c = _p = None
+    _c = _p = _compiler = None
 
 __all__ = ["required_literals"]
 
 # A group of more alternatives than this is not worth the substring tests.
-_MAX_GROUP = 8
+_MAX_GROUP = 16
 # Literals shorter than this occur in nearly every text ("a ", "s").
 _MIN_LITERAL = 3
 
@@ -112,6 +115,17 @@ def _best(groups: list[frozenset[str]]) -> frozenset[str] | None:
     return min(groups, key=_rank) if groups else None
 
 
+def _scans_fast(parsed: Any, flags: int) -> bool:
+    """Whether ``re`` can skip ahead for this pattern (it starts with a literal or a set
+    of characters): then a search over text without a match is a quick scan in C, and
+    substring tests for its literals would cost about as much (more on long bodies)."""
+    try:
+        prefix = _compiler._get_literal_prefix(parsed, flags)[0]
+        return bool(prefix) or bool(_compiler._get_charset_prefix(parsed, flags))
+    except (AttributeError, TypeError, ValueError):  # pragma: no cover - other Pythons
+        return False
+
+
 def required_literals(
     pattern: str, flags: int = 0, skip: frozenset[str] = frozenset()
 ) -> tuple[tuple[str, ...], ...]:
@@ -128,6 +142,8 @@ def required_literals(
     except re.error:
         return ()
     if _ignorecase(parsed.state.flags):
+        return ()
+    if _scans_fast(parsed, flags):
         return ()
     groups = _groups(parsed)
     if not groups:
