@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from trackerguard.text.languages import fold
 from trackerguard.text.placeholders import HTML_COMMENT, is_placeholder_line
@@ -346,6 +346,14 @@ def parse_document(text: str) -> Document:
         if cur is not None:
             cur.placeholders.append(s)
 
+    def apply_field(rec: _FieldRec) -> SectionKind:
+        # Record a "Key: value" line as a field and, for a known kind, a one-line section.
+        key, value, kind, section = rec
+        fields.append((key, value))
+        if section is not None:
+            sections.append(section)
+        return kind
+
     lines = t.split("\n")
     for idx, raw in enumerate(lines):
         s = raw.strip()
@@ -353,14 +361,36 @@ def parse_document(text: str) -> Document:
             if cur is not None and cur.source == "field":
                 close_field()
             continue
-        c = s[0]
-        if c == ">":
-            s = s.lstrip("> ").strip()
-            quotes += 1
-            if not s:
+        if s[0] not in _MARKERS and ":" not in s:
+            # A plain prose line (most lines): what ``_plan`` would say, without a lookup.
+            if is_placeholder_line(s):
+                add_placeholder(s)
+                last_para_idx = -2
                 continue
-            c = s[0]
-        if (c == "=" or c == "-") and _SETEXT.match(s):
+            s = _clean_inline(s)
+            if s:
+                add_content(s)
+                last_para_idx, last_para_text = idx, s
+            continue
+        # Everything about a line that does not depend on what came before it, computed
+        # once per distinct line (see ``_plan``); the state machine below applies it.
+        quoted, op, a, b, c = _plan(s)
+        if quoted:
+            quotes += 1
+        if op is _TEXT:
+            # ``a`` is the cleaned line (empty: nothing left), ``b`` whether a list item.
+            if a:
+                if b:
+                    list_items.append(a)
+                    add_content(a, True)
+                    last_para_idx = -2
+                else:
+                    add_content(a)
+                    last_para_idx, last_para_text = idx, a
+            continue
+        if op is _SKIP:
+            continue
+        if op is _SETEXT_OP:
             if last_para_idx == idx - 1 and last_para_text:
                 # Setext heading: the previous paragraph line was its title.
                 target = cur.content if cur is not None else preamble
@@ -371,108 +401,77 @@ def parse_document(text: str) -> Document:
                 open_section(last_para_text.rstrip(":"), "heading")
             last_para_idx = -2
             continue
-        if c == "#":
-            m = _ATX.match(s)
-            if m and (len(m.group(1)) < len(s) and s[len(m.group(1))] in " \t"):
-                title = _clean_inline(m.group(2)).rstrip(":")
-                if title:
-                    open_section(title, "heading")
-                continue
-        if c == "|":
-            if _TABLE_SEP.match(s):
-                continue
-            s = " ".join(cell.strip() for cell in s.strip("|").split("|") if cell.strip())
-            if not s:
-                continue
-            c = s[0]
-        if c in "*_":
-            m = _BOLD_HEAD.match(s)
-            if m:
-                label, colon, rest = m.group(1).strip(), m.group(2), m.group(3).strip()
-                label_words = label.rstrip(":").split()
-                if (
-                    label_words
-                    and len(label_words) <= 12
-                    and (not rest or colon or label.endswith(":") or rest.startswith(":"))
-                ):
-                    rest = rest.lstrip(":").strip()
-                    if rest and len(label_words) <= 5:
-                        kind = _field(label.rstrip(":"), rest, sections, fields, cur)
-                        if is_placeholder_line(rest):
-                            add_placeholder(rest)
-                        elif kind == "template":
-                            # "**Owner:** @ana" is metadata, not content of the section.
-                            prose.append(_clean_inline(s))
-                        else:
-                            add_content(_clean_inline(rest))
-                        last_para_idx = -2
-                        continue
-                    if not rest:
-                        open_section(label.rstrip(":").strip(), "bold")
-                        last_para_idx = -2
-                        continue
-        is_list = False
-        if c in "-*+•0123456789[":
-            m = _CHECK.match(s)
-            if m:
-                item = _clean_inline(m.group(2))
-                if not item or is_placeholder_line(item):
-                    add_placeholder(s)
-                elif _BOILERPLATE_CHECK.search(item):
-                    template_checks += 1
-                    add_placeholder(s)
-                else:
-                    checklist.append(ChecklistItem(item, m.group(1) != " ", cur.key if cur else ""))
-                    if cur is not None:
-                        cur.checks += 1
-                    add_content(item, True)
-                last_para_idx = -2
-                continue
-            m = _LIST.match(s)
-            if m:
-                is_list = True
-                s = m.group(1).strip()
-                if not s:
-                    add_placeholder("-")
-                    continue
-        # "Key: value" lines and "Key:" pseudo-headings.
-        if ":" in s:
-            body = _clean_inline(s) if ("*" in s or "_" in s) else s
-            m = _KEYVAL.match(body)
-            if m and len(m.group(1).split()) <= 5:
-                key, value = m.group(1).strip(), m.group(2).strip()
-                if not value:
-                    if is_list:
-                        _field(key, "", sections, fields, cur)
-                        add_placeholder(s)
-                    else:
-                        open_section(key, "field")
-                    last_para_idx = -2
-                    continue
-                if len(key.split()) <= 4:
-                    if cur is not None and cur.source == "field" and not cur.content:
-                        close_field()  # "Motivation:" left empty, then "Scope: …"
-                    kind = _field(key, value, sections, fields, cur)
-                    if is_placeholder_line(value):
-                        add_placeholder(s)
-                        last_para_idx = -2
-                        continue
-                    if kind == "template":
-                        prose.append(_clean_inline(s))
-                        last_para_idx = -2
-                        continue
-        if is_placeholder_line(s):
-            add_placeholder(s)
+        if op is _HEADING:
+            if a:
+                open_section(a, "heading")
+            continue
+        if op is _BOLD_FIELD:
+            apply_field(b)
+            if a is _PH:
+                add_placeholder(c)
+            elif a is _PROSE:
+                prose.append(c)
+            else:
+                add_content(c)
             last_para_idx = -2
             continue
-        s = _clean_inline(s)
-        if not s:
+        if op is _BOLD_SECTION:
+            open_section(a, "bold")
+            last_para_idx = -2
             continue
-        if is_list:
-            list_items.append(s)
-        add_content(s, is_list)
-        if not is_list:
-            last_para_idx, last_para_text = idx, s
+        if op is _CHECK_PH:
+            add_placeholder(a)
+            last_para_idx = -2
+            continue
+        if op is _CHECK_BOILER:
+            template_checks += 1
+            add_placeholder(a)
+            last_para_idx = -2
+            continue
+        if op is _CHECK_ITEM:
+            checklist.append(ChecklistItem(a, b, cur.key if cur else ""))
+            if cur is not None:
+                cur.checks += 1
+            add_content(a, True)
+            last_para_idx = -2
+            continue
+        if op is _LIST_EMPTY:
+            add_placeholder("-")
+            continue
+        if op is _KV_OPEN:
+            open_section(a, "field")
+            last_para_idx = -2
+            continue
+        if op is _KV_EMPTY_ITEM:
+            apply_field(a)
+            add_placeholder(b)
+            last_para_idx = -2
+            continue
+        if op is _KV:
+            if cur is not None and cur.source == "field" and not cur.content:
+                close_field()  # "Motivation:" left empty, then "Scope: …"
+            apply_field(a)
+            if b is _PH:
+                add_placeholder(c)
+                last_para_idx = -2
+                continue
+            if b is _PROSE:
+                prose.append(c)
+                last_para_idx = -2
+                continue
+            op, a, b = c  # the line goes on as text (see ``_plan``)
+        if op is _PLACEHOLDER:
+            add_placeholder(a)
+            last_para_idx = -2
+            continue
+        # _TEXT: ``a`` is the cleaned line (empty: nothing left), ``b`` whether a list item.
+        if not a:
+            continue
+        if b:
+            list_items.append(a)
+        add_content(a, b)
+        if not b:
+            last_para_idx, last_para_text = idx, a
         else:
             last_para_idx = -2
     close_field()
@@ -492,6 +491,162 @@ def parse_document(text: str) -> Document:
         code_blocks,
         quotes,
     )
+
+
+# First characters of the lines ``_plan`` may read as more than prose (a line holding a
+# ":" may be a "Key: value" field).
+_MARKERS = frozenset(">=-#|*_+•0123456789[")
+
+# Operations of ``_plan`` (compared by identity).
+_SKIP = "skip"
+_SETEXT_OP = "setext"
+_HEADING = "heading"
+_BOLD_FIELD = "bold_field"
+_BOLD_SECTION = "bold_section"
+_CHECK_PH = "check_placeholder"
+_CHECK_BOILER = "check_boilerplate"
+_CHECK_ITEM = "check"
+_LIST_EMPTY = "list_empty"
+_KV_OPEN = "kv_open"
+_KV_EMPTY_ITEM = "kv_empty_item"
+_KV = "kv"
+_PLACEHOLDER = "placeholder"
+_TEXT = "text"
+_PH = "ph"
+_PROSE = "prose"
+_CONTENT = "content"
+
+_FieldRec = tuple[str, str, SectionKind, Section | None]
+_Plan = tuple[bool, str, Any, Any, Any]  # (quoted, operation, operands: see ``_plan``)
+
+
+def _field_rec(key: str, value: str) -> _FieldRec:
+    """What a ``Key: value`` line records: the field, its kind and, for a kind that
+    matters (purpose, measure…), its one-line section (shared: sections are immutable)."""
+    value = value.strip()
+    nkey = normalize_key(key)
+    kind = classify_section(nkey)
+    if kind == "other" or kind == "template":
+        return key, value, kind, None
+    real = bool(value) and not is_placeholder_line(value)
+    section = Section(
+        key,
+        nkey,
+        "field",
+        kind,
+        _clean_inline(value) if real else "",
+        () if real else (f"{key}: {value}".strip(),),
+        0,
+        0,
+    )
+    return key, value, kind, section
+
+
+def _text_plan(s: str, is_list: bool) -> tuple[str, Any, Any]:
+    """The last step of a line: a placeholder, or text (cleaned; empty: nothing left)."""
+    if is_placeholder_line(s):
+        return _PLACEHOLDER, s, None
+    return _TEXT, _clean_inline(s), is_list
+
+
+def _plan(line: str) -> _Plan:
+    """How :func:`parse_document` treats one stripped, non-empty line, as far as that
+    depends on the line alone: ``(quoted, operation, a, b, c)``; the caller applies the
+    state (current section, the line before).
+
+    Template lines (headings, bold labels, checkboxes, ``Key:`` labels) repeat across
+    thousands of descriptions, so their plan is cached; list items and ``Key: value``
+    lines with content mostly do not, and a cache miss costs more than it saves.
+    """
+    c = line[0]
+    if c in "#*_=>[" or line[-1] == ":" or line.startswith(("- [", "* [", "+ [")):
+        return _template_plan(line)
+    return _line_plan(line)
+
+
+def _line_plan(line: str) -> _Plan:
+    """:func:`_plan`, computed."""
+    s = line
+    quoted = False
+    c = s[0]
+    if c == ">":
+        s = s.lstrip("> ").strip()
+        quoted = True
+        if not s:
+            return quoted, _SKIP, None, None, None
+        c = s[0]
+    if (c == "=" or c == "-") and _SETEXT.match(s):
+        return quoted, _SETEXT_OP, None, None, None
+    if c == "#":
+        m = _ATX.match(s)
+        if m and (len(m.group(1)) < len(s) and s[len(m.group(1))] in " \t"):
+            return quoted, _HEADING, _clean_inline(m.group(2)).rstrip(":"), None, None
+    if c == "|":
+        if _TABLE_SEP.match(s):
+            return quoted, _SKIP, None, None, None
+        s = " ".join(cell.strip() for cell in s.strip("|").split("|") if cell.strip())
+        if not s:
+            return quoted, _SKIP, None, None, None
+        c = s[0]
+    if c in "*_":
+        m = _BOLD_HEAD.match(s)
+        if m:
+            label, colon, rest = m.group(1).strip(), m.group(2), m.group(3).strip()
+            label_words = label.rstrip(":").split()
+            if (
+                label_words
+                and len(label_words) <= 12
+                and (not rest or colon or label.endswith(":") or rest.startswith(":"))
+            ):
+                rest = rest.lstrip(":").strip()
+                if rest and len(label_words) <= 5:
+                    rec = _field_rec(label.rstrip(":"), rest)
+                    if is_placeholder_line(rest):
+                        return quoted, _BOLD_FIELD, _PH, rec, rest
+                    if rec[2] == "template":
+                        # "**Owner:** @ana" is metadata, not content of the section.
+                        return quoted, _BOLD_FIELD, _PROSE, rec, _clean_inline(s)
+                    return quoted, _BOLD_FIELD, _CONTENT, rec, _clean_inline(rest)
+                if not rest:
+                    return quoted, _BOLD_SECTION, label.rstrip(":").strip(), None, None
+    is_list = False
+    if c in "-*+•0123456789[":
+        m = _CHECK.match(s)
+        if m:
+            item = _clean_inline(m.group(2))
+            if not item or is_placeholder_line(item):
+                return quoted, _CHECK_PH, s, None, None
+            if _BOILERPLATE_CHECK.search(item):
+                return quoted, _CHECK_BOILER, s, None, None
+            return quoted, _CHECK_ITEM, item, m.group(1) != " ", None
+        m = _LIST.match(s)
+        if m:
+            is_list = True
+            s = m.group(1).strip()
+            if not s:
+                return quoted, _LIST_EMPTY, None, None, None
+    # "Key: value" lines and "Key:" pseudo-headings.
+    if ":" in s:
+        body = _clean_inline(s) if ("*" in s or "_" in s) else s
+        m = _KEYVAL.match(body)
+        if m and len(m.group(1).split()) <= 5:
+            key, value = m.group(1).strip(), m.group(2).strip()
+            if not value:
+                if is_list:
+                    return quoted, _KV_EMPTY_ITEM, _field_rec(key, ""), s, None
+                return quoted, _KV_OPEN, key, None, None
+            if len(key.split()) <= 4:
+                rec = _field_rec(key, value)
+                if is_placeholder_line(value):
+                    return quoted, _KV, rec, _PH, s
+                if rec[2] == "template":
+                    return quoted, _KV, rec, _PROSE, _clean_inline(s)
+                return quoted, _KV, rec, None, _text_plan(s, is_list)
+    op, a, b = _text_plan(s, is_list)
+    return quoted, op, a, b, None
+
+
+_template_plan = lru_cache(maxsize=16384)(_line_plan)
 
 
 # Anything that could start a heading, list, quote, table or "Key:" field. Most real
@@ -515,33 +670,3 @@ def _parse_plain(t: str, code_blocks: int) -> Document:
                 prose.append(line)
     text = "\n".join(prose)
     return Document((), text, text, (), (), 0, (), (), tuple(placeholders), 0, code_blocks, 0)
-
-
-def _field(
-    key: str,
-    value: str,
-    sections: list[Section | None],
-    fields: list[tuple[str, str]],
-    cur: _Builder | None,
-) -> SectionKind:
-    """Record a ``Key: value`` line both as a field and as a one-line section."""
-    value = value.strip()
-    fields.append((key, value))
-    nkey = normalize_key(key)
-    kind = classify_section(nkey)
-    if kind == "other" or kind == "template":
-        return kind
-    real = bool(value) and not is_placeholder_line(value)
-    sections.append(
-        Section(
-            key,
-            nkey,
-            "field",
-            kind,
-            _clean_inline(value) if real else "",
-            () if real else (f"{key}: {value}".strip(),),
-            0,
-            0,
-        )
-    )
-    return kind
