@@ -159,11 +159,14 @@ def _restates_title(doc: Document, title: str, tokens: list[str]) -> bool:
     if not title.strip():
         return False
     prose = doc.prose
-    if doc.headings:
-        prose = prose + "\n" + "\n".join(doc.headings)
-        tokens = tokens + words(fold(" ".join(doc.headings)))
-    if len(prose) > max(160, 3 * len(title)):
+    headings = doc.headings
+    # The length check first (most bodies are longer than a restatement), as it would
+    # read on prose and headings joined by newlines, before anything is built.
+    if len(prose) + sum(len(h) + 1 for h in headings) > max(160, 3 * len(title)):
         return False
+    if headings:
+        prose = prose + "\n" + "\n".join(headings)
+        tokens = tokens + words(fold(" ".join(headings)))
     ft = fold(title)
     if not prose.isascii():
         # Non-Latin text: compare Unicode words (a CJK run is one word) or exact text.
