@@ -203,3 +203,25 @@ def test_a_colon_title_is_kept_as_it_is() -> None:
         headers, _milestone("Q1: launch"), tracker="github", bot_login="tg", repos=None
     )
     assert event.query == 'repo:acme/web milestone:"Q1: launch"'
+
+
+def test_each_delivery_body_is_decoded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service decodes a verified body once (to refuse a non-object with 400) and the
+    built-in parser reads that decoded document instead of decoding the bytes again."""
+    decodes: list[int] = []
+    real_loads = json.loads
+
+    def counting(text: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(text, bytes | bytearray) and b'"acme/web"' in text:
+            decodes.append(len(text))
+        return real_loads(text, *args, **kwargs)
+
+    app = _service(tmp_path, "github", monkeypatch)
+    event, payload = _github("acme/web")
+    monkeypatch.setattr(json, "loads", counting)
+    with ThreadServer(app) as server:
+        answer = _post(server.url, "github", payload, "d-once", event)
+    assert answer.status_code == 202 and answer.json()["status"] == "queued", answer.text
+    assert len(decodes) == 1, decodes

@@ -14,13 +14,16 @@ refuses ``12``), and :func:`read_payload` turns a mismatch into a
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from trackerguard.adapter import WebhookError
 
-__all__ = ["ItemNumber", "PayloadModel", "json_object", "read_payload"]
+__all__ = ["ItemNumber", "PayloadModel", "decoded", "json_object", "read_payload"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -36,8 +39,29 @@ class PayloadModel(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True, populate_by_name=True)
 
 
+_DECODED: ContextVar[tuple[bytes, dict[str, Any]] | None] = ContextVar(
+    "trackerguard_decoded_body", default=None
+)
+
+
+@contextmanager
+def decoded(body: bytes, document: dict[str, Any]) -> Iterator[None]:
+    """While parsing one delivery, :func:`json_object` of that very ``body`` object is
+    ``document``: the service has already decoded it (to answer 400 for a body that is not a
+    JSON object before any parser runs), and the built-in parsers decoded it a second time on
+    the ack path. Per task (a context variable), and only for the identical bytes object."""
+    token = _DECODED.set((body, document))
+    try:
+        yield
+    finally:
+        _DECODED.reset(token)
+
+
 def json_object(body: bytes) -> dict[str, Any]:
     """The body as a JSON object, or :class:`WebhookError` (the service answers 400)."""
+    known = _DECODED.get()
+    if known is not None and known[0] is body:
+        return known[1]
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):

@@ -45,6 +45,7 @@ from starlette.routing import Route
 from trackerguard.adapter import OUT_OF_SCOPE, TrackerAdapter, WebhookError
 from trackerguard.errors import ConfigError
 from trackerguard.failures import describe
+from trackerguard.payload import decoded
 from trackerguard.run import Runner
 from trackerguard.service.backend import QueueStore, open_queue
 from trackerguard.service.identity import BotIdentities
@@ -435,7 +436,8 @@ def create_app(settings: Settings, registry: Registry, *, background: bool = Tru
             # Parsing is pure (no tracker call, no state store), but a third-party adapter's
             # may be slow: its tracker's own pool, and a bound on the wait.
             if service.parse_inline[tracker]:
-                event = adapter.parse_webhook(headers, body)
+                with decoded(body, document):
+                    event = adapter.parse_webhook(headers, body)
             else:
                 event = await asyncio.wait_for(
                     asyncio.get_running_loop().run_in_executor(
