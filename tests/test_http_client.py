@@ -221,6 +221,7 @@ def test_tracker_clients_share_one_verifying_tls_context() -> None:
     from trackerguard.plugins.github.client import GitHubClient
     from trackerguard.plugins.gitlab.client import GitLabClient
     from trackerguard.plugins.linear.client import LinearClient
+    from trackerguard.plugins.redmine.client import RedmineClient
 
     from trackerguard.http import tls_context
 
@@ -233,3 +234,7 @@ def test_tracker_clients_share_one_verifying_tls_context() -> None:
         GitLabClient("https://gitlab.example", "t", {})
         LinearClient("https://api.linear.app/graphql", lambda: "t", {})
     assert time.process_time() - started < 0.5  # 90 clients; ~2 s with a context each
+    started = time.process_time()
+    for _ in range(30):
+        RedmineClient("https://redmine.example", "k", counters={})
+    assert time.process_time() - started < 0.2  # 30 clients; ~0.6 s with a context each

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from trackerguard.errors import AmbiguousWrite, AuthError, RateLimited, TrackerError
-from trackerguard.http import NOT_SENT
+from trackerguard.http import NOT_SENT, tls_context
 from trackerguard.ledger import ScanLedger
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
@@ -62,6 +62,7 @@ class RedmineClient:
             },
             timeout=timeout,
             transport=transport,
+            verify=tls_context(),  # one CA bundle load per process, not per client
         )
 
     # -- primitives ----------------------------------------------------------------------------
