@@ -10,7 +10,6 @@ No second instance is needed: the mismatch is between the server and the configu
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,26 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from redmine_support.backlog import WHY
 from redmine_support.cli import CheckResult, run_check, write_config
+from redmine_support.fixtures import redmine_rest, redmine_server  # noqa: F401 (fixtures)
 from redmine_support.rest import RedmineRest
 from redmine_support.runner import run_ruby
-from redmine_support.server import RedmineServer, require
+from redmine_support.server import RedmineServer
 
 pytestmark = pytest.mark.redmine
 
 PROJECT = "tg-it-format"
 NOTE = "clearly Textile"
-
-
-@pytest.fixture(scope="module")
-def server() -> RedmineServer:
-    return require()
-
-
-@pytest.fixture(scope="module")
-def rest(server: RedmineServer) -> Iterator[RedmineRest]:
-    client = RedmineRest(server.url, server.api_key)
-    yield client
-    client.close()
 
 
 def _formatting_notes(result: CheckResult) -> list[str]:

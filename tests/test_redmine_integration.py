@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,9 +23,10 @@ from redmine_support.backlog import (
     seed_backlog,
 )
 from redmine_support.cli import run_check, write_config
+from redmine_support.fixtures import redmine_rest, redmine_server  # noqa: F401 (fixtures)
 from redmine_support.proxy import DyingProxy
 from redmine_support.rest import RedmineRest
-from redmine_support.server import RedmineServer, require
+from redmine_support.server import RedmineServer
 
 pytestmark = pytest.mark.redmine
 
@@ -35,18 +35,6 @@ PURPOSE = (
     "h2. Why\n\nFinance reconciles the CSV totals by hand every month, which takes two days; "
     "an export with fixed columns removes that work."
 )
-
-
-@pytest.fixture(scope="module")
-def server() -> RedmineServer:
-    return require()
-
-
-@pytest.fixture(scope="module")
-def rest(server: RedmineServer) -> Iterator[RedmineRest]:
-    client = RedmineRest(server.url, server.api_key)
-    yield client
-    client.close()
 
 
 @pytest.fixture(scope="module")

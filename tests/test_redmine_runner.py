@@ -15,18 +15,14 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from redmine_support.fixtures import redmine_server  # noqa: F401 (fixture)
 from redmine_support.rest import RedmineRest
 from redmine_support.runner import SCRIPT, run_ruby, runner_env
-from redmine_support.server import CI_DIR, ENV_FILE, RedmineServer, require
+from redmine_support.server import CI_DIR, ENV_FILE, RedmineServer
 
 pytestmark = pytest.mark.redmine
 
 LOOKUP = 'p = Project.find_by(identifier: ARGV[0])\nputs "ID=#{p&.id} ISSUES=#{p ? p.issues.count : -1}"\n'
-
-
-@pytest.fixture(scope="module")
-def server() -> RedmineServer:
-    return require()
 
 
 def test_the_runner_reads_and_writes_the_database_the_server_serves(server: RedmineServer) -> None:

@@ -19,15 +19,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from redmine_support.cli import CheckResult, run_check, write_config
+from redmine_support.fixtures import redmine_server  # noqa: F401 (fixture)
 from redmine_support.scale import ScaleProject, ensure_scale_project
-from redmine_support.server import RedmineServer, require
+from redmine_support.server import RedmineServer
 
 pytestmark = pytest.mark.redmine
-
-
-@pytest.fixture(scope="module")
-def server() -> RedmineServer:
-    return require()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ backdating goes through ``scripts/redmine-test-server runner`` on this server's 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,9 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from redmine_support.backlog import Backlog
 from redmine_support.cli import CheckResult, run_check, write_config
+from redmine_support.fixtures import redmine_rest, redmine_server  # noqa: F401 (fixtures)
 from redmine_support.rest import RedmineRest
 from redmine_support.runner import run_ruby
-from redmine_support.server import RedmineServer, require
+from redmine_support.server import RedmineServer
 
 pytestmark = pytest.mark.redmine
 
@@ -50,18 +50,6 @@ n = Issue.where(id: ids).update_all(created_on: t, updated_on: t)
 Journal.where(journalized_type: 'Issue', journalized_id: ids).update_all(created_on: t)
 puts "BACKDATED=#{n}"
 """
-
-
-@pytest.fixture(scope="module")
-def server() -> RedmineServer:
-    return require()
-
-
-@pytest.fixture(scope="module")
-def rest(server: RedmineServer) -> Iterator[RedmineRest]:
-    client = RedmineRest(server.url, server.api_key)
-    yield client
-    client.close()
 
 
 def _backdate(server: RedmineServer, ids: list[int], days: int) -> None:
