@@ -65,6 +65,14 @@ def load_cache(path: Path = CACHE) -> dict[str, dict[str, str]]:
     return out
 
 
+def save_cache(cache: dict[str, dict[str, str]], path: Path = CACHE) -> None:
+    """Write the bodies cache whole (one JSON record per line), as :func:`load_cache` reads it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in cache.values()), encoding="utf-8"
+    )
+
+
 def load_corpus() -> tuple[list[dict[str, Any]], list[str]]:
     """Labelled cases with their bodies, and the URLs whose body is missing or changed."""
     cache = load_cache()
@@ -234,10 +242,7 @@ def from_answers(directory: Path) -> int:
             if body_hash(title, body) == label["sha256"]:
                 cache[label["url"]] = {"url": label["url"], "title": title, "body": body}
                 kept += 1
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    CACHE.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in cache.values()), encoding="utf-8"
-    )
+    save_cache(cache)
     print(f"bodies taken from answers: {kept}")
     return check()
 
@@ -262,10 +267,7 @@ def restore(text: str) -> int:
         else:
             cache[url] = {"url": url, "title": title, "body": body}
             kept += 1
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    CACHE.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in cache.values()), encoding="utf-8"
-    )
+    save_cache(cache)
     print(f"restored {kept}; cache holds {len(cache)}")
     return 0
 
@@ -291,10 +293,7 @@ def restore_excerpts(text: str) -> int:
         else:
             cache[url] = {"url": url, "title": parsed[0], "body": parsed[1]}
             kept += 1
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    CACHE.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in cache.values()), encoding="utf-8"
-    )
+    save_cache(cache)
     print(f"restored {kept}; cache holds {len(cache)}")
     return 0
 
