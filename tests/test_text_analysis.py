@@ -318,6 +318,25 @@ def test_short_body_with_a_reason_is_not_a_clear_absence() -> None:
         assert _p(body, "Something unrelated").present, body
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Allow turning off the animations. Some of us run the board on a slow kiosk PC.",
+        "Add a Spanish locale. Most of our shoppers order from Mexico.",
+        "Pin the base image. The new one clashes with our glibc build.",
+        "Drop Python 3.8 from the matrix. It reached end of life last year.",
+        "Add a key for undo. Reaching for the menu slows me down.",
+        "Agregar exportación a Excel. Nuestros clientes la piden.",
+    ],
+)
+def test_short_reason_in_plain_words_does_not_act(body: str) -> None:
+    """A request followed by one plain sentence of who is affected or what it collides
+    with states a motivation in words no cue phrase holds; such a body may stay a finding,
+    but it is no *clear* absence, so it must not act (warn/block)."""
+    v = _p(body, "Something unrelated")
+    assert v.present or v.confidence == "low", (body, v)
+
+
 def test_long_prose_without_cue_stays_low() -> None:
     body = (
         "The export dialog offers CSV and XLSX. The CSV variant writes a header row, then "
