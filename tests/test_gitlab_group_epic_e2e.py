@@ -19,6 +19,7 @@ from trackerguard.settings import load_settings
 
 from .gitlab_sim import PROJECTS, TOKEN, GitLabSimulator, build
 from .gitlab_sim.harness import Project
+from .service_support.deliveries import service_section
 from .service_support.helpers import ThreadServer, wait_until
 
 SECRET = "gl-group-secret"
@@ -64,15 +65,7 @@ def _epic_delivery(url: str, web_url: str, iid: int, uuid: str) -> httpx.Respons
 def test_group_epic_work_item_is_judged_as_the_epic(
     sim: GitLabSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    top = "\n".join(
-        [
-            "[service]",
-            f'queue_path = "{tmp_path / "queue.db"}"',
-            "coalesce_seconds = 0.1",
-            "reconcile_minutes = 0",
-            "poll_seconds = 0.05",
-        ]
-    )
+    top = service_section(queue_path=tmp_path / "queue.db", coalesce_seconds=0.1)
     config = Project(sim, tmp_path, list(PROJECTS), gitlab={"groups": ["acme"]}, top=top).write()
     monkeypatch.setenv("TRACKERGUARD_GITLAB__TOKEN", TOKEN)
     monkeypatch.setenv("TRACKERGUARD_GITLAB__WEBHOOK_SECRET", SECRET)

@@ -22,6 +22,8 @@ from trackerguard.settings import load_settings
 from .gitlab_sim import BOT, PROJECTS, TOKEN, GitLabSimulator, build
 from .gitlab_sim.harness import Project
 from .gitlab_sim.state import Note
+from .service_support import deliveries
+from .service_support.deliveries import service_section
 from .service_support.helpers import ThreadServer, wait_until
 
 SECRET = "gl-webhook-secret"
@@ -41,29 +43,13 @@ def sim() -> Iterator[GitLabSimulator]:
 def _deliver(
     url: str, event: str, payload: dict[str, Any], uuid: str, token: str = SECRET
 ) -> httpx.Response:
-    headers = {
-        "Content-Type": "application/json",
-        "X-Gitlab-Event": event,
-        "X-Gitlab-Event-UUID": uuid,
-        "X-Gitlab-Token": token,
-    }
-    body = json.dumps(payload).encode()
-    return httpx.post(url + "/webhooks/gitlab", content=body, headers=headers, timeout=10)
+    return deliveries.post(url, deliveries.gitlab(token, payload, uuid, event))
 
 
 def test_gitlab_delivery_notes_once_on_the_simulated_tracker(
     sim: GitLabSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    top = "\n".join(
-        [
-            "[service]",
-            f'queue_path = "{tmp_path / "queue.db"}"',
-            "coalesce_seconds = 0.2",
-            "reconcile_minutes = 0",
-            "poll_seconds = 0.05",
-            "backoff_seconds = 0.2",
-        ]
-    )
+    top = service_section(queue_path=tmp_path / "queue.db", backoff_seconds=0.2)
     config = Project(sim, tmp_path, list(PROJECTS), top=top).write()
     monkeypatch.setenv("TRACKERGUARD_GITLAB__TOKEN", TOKEN)
     monkeypatch.setenv("TRACKERGUARD_GITLAB__WEBHOOK_SECRET", SECRET)

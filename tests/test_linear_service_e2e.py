@@ -21,6 +21,8 @@ from trackerguard.settings import load_settings
 
 from .linear_sim import API_KEY, BOT_ID, LinearSimulator, build
 from .linear_sim.harness import Project
+from .service_support import deliveries
+from .service_support.deliveries import service_section
 from .service_support.helpers import ThreadServer, wait_until
 
 SECRET = "lin_wh_secret"
@@ -39,30 +41,13 @@ def sim() -> Iterator[LinearSimulator]:
 
 
 def _deliver(url: str, payload: dict[str, Any], delivery: str) -> httpx.Response:
-    payload = {**payload, "webhookTimestamp": int(time.time() * 1000)}
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "Linear-Event": str(payload["type"]),
-        "Linear-Delivery": delivery,
-        "Linear-Signature": sign_linear(SECRET, body),
-    }
-    return httpx.post(url + "/webhooks/linear", content=body, headers=headers, timeout=10)
+    return deliveries.post(url, deliveries.linear(SECRET, payload, delivery))
 
 
 def test_signed_linear_delivery_comments_once(
     sim: LinearSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    top = "\n".join(
-        [
-            "[service]",
-            f'queue_path = "{tmp_path / "queue.db"}"',
-            "coalesce_seconds = 0.2",
-            "reconcile_minutes = 0",
-            "poll_seconds = 0.05",
-            "backoff_seconds = 0.2",
-        ]
-    )
+    top = service_section(queue_path=tmp_path / "queue.db", backoff_seconds=0.2)
     project = Project(sim, tmp_path, top=top)
     config = project.write()
     monkeypatch.setenv("TRACKERGUARD_LINEAR__API_KEY", API_KEY)

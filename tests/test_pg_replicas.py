@@ -15,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from trackerguard.plugins.github.webhooks import signature
 
 from trackerguard.adapter import MARKER
 from trackerguard.cli import main
@@ -25,6 +24,8 @@ from trackerguard.settings import load_settings
 
 from .github_sim import REPOS, TOKEN, GitHubSimulator, build
 from .github_sim.harness import Project
+from .service_support import deliveries
+from .service_support.deliveries import service_section
 from .service_support.helpers import ThreadServer, wait_until
 
 SECRET = "gh-webhook-secret"
@@ -47,14 +48,7 @@ def _comments(sim: GitHubSimulator, key: str) -> list[Any]:
 
 
 def _deliver(url: str, payload: dict[str, Any], delivery: str) -> httpx.Response:
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-GitHub-Event": "issues",
-        "X-GitHub-Delivery": delivery,
-        "X-Hub-Signature-256": signature(SECRET, body),
-    }
-    return httpx.post(url + "/webhooks/github", content=body, headers=headers, timeout=20)
+    return deliveries.post(url, deliveries.github(SECRET, payload, delivery), timeout=20)
 
 
 def test_two_replicas_share_one_queue_without_duplicates(
@@ -64,16 +58,7 @@ def test_two_replicas_share_one_queue_without_duplicates(
     pg_database: tuple[str, str],
 ) -> None:
     url, password = pg_database
-    top = "\n".join(
-        [
-            "[service]",
-            f'queue_url = "{url}"',
-            "coalesce_seconds = 0.3",
-            "reconcile_minutes = 0",
-            "poll_seconds = 0.05",
-            "workers = 3",
-        ]
-    )
+    top = service_section(queue_url=url, coalesce_seconds=0.3, workers=3)
     project = Project(sim, tmp_path, list(REPOS), top=top)
     config = project.write()
     for name, value in {

@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import pytest
-from trackerguard.plugins.github.webhooks import signature
 
 from trackerguard.adapter import MARKER
 from trackerguard.plugins_manager import build_registry
@@ -22,6 +21,8 @@ from trackerguard.settings import load_settings
 
 from .github_sim import REPOS, TOKEN, GitHubSimulator, build
 from .github_sim.harness import Project
+from .service_support import deliveries
+from .service_support.deliveries import service_section
 from .service_support.helpers import ThreadServer, wait_until
 
 SECRET = "gh-webhook-secret"
@@ -44,29 +45,13 @@ def _bot_comments(sim: GitHubSimulator, key: str) -> list[Any]:
 
 
 def _deliver(url: str, event: str, payload: dict[str, Any], delivery: str) -> httpx.Response:
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-GitHub-Event": event,
-        "X-GitHub-Delivery": delivery,
-        "X-Hub-Signature-256": signature(SECRET, body),
-    }
-    return httpx.post(url + "/webhooks/github", content=body, headers=headers, timeout=10)
+    return deliveries.post(url, deliveries.github(SECRET, payload, delivery, event))
 
 
 def test_signed_github_delivery_comments_once_on_the_simulated_tracker(
     sim: GitHubSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    top = "\n".join(
-        [
-            "[service]",
-            f'queue_path = "{tmp_path / "queue.db"}"',
-            "coalesce_seconds = 0.2",
-            "reconcile_minutes = 0",
-            "poll_seconds = 0.05",
-            "backoff_seconds = 0.2",
-        ]
-    )
+    top = service_section(queue_path=tmp_path / "queue.db", backoff_seconds=0.2)
     project = Project(sim, tmp_path, list(REPOS), top=top)
     config = project.write()
     monkeypatch.setenv("TRACKERGUARD_GITHUB__TOKEN", TOKEN)
@@ -104,15 +89,7 @@ def test_milestone_event_rejudges_the_issues_of_that_milestone(
 ) -> None:
     """A milestone names no issue: the service queues its search query and a worker expands
     it into one job per issue carrying the milestone (after the 202, never before)."""
-    top = "\n".join(
-        [
-            "[service]",
-            f'queue_path = "{tmp_path / "queue.db"}"',
-            "coalesce_seconds = 0.1",
-            "reconcile_minutes = 0",
-            "poll_seconds = 0.05",
-        ]
-    )
+    top = service_section(queue_path=tmp_path / "queue.db", coalesce_seconds=0.1)
     project = Project(sim, tmp_path, list(REPOS), top=top)
     config = project.write()
     monkeypatch.setenv("TRACKERGUARD_GITHUB__TOKEN", TOKEN)

@@ -4,17 +4,17 @@ simulator → one trackerguard comment; the bot's own comment event is ignored."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from trackerguard.plugins.jira.webhooks import sign
 
 from tests.jira_sim import JiraSim, SimState, realistic
 from tests.jira_sim.harness import env_for, simulator
+from tests.service_support import deliveries
+from tests.service_support.deliveries import service_section
 from tests.service_support.helpers import ThreadServer, wait_until
 from trackerguard.plugins_manager import build_registry
 from trackerguard.service.app import create_app
@@ -30,13 +30,7 @@ def sim() -> Iterator[JiraSim]:
 
 
 def _deliver(url: str, payload: dict[str, object], delivery: str) -> httpx.Response:
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Hub-Signature": sign(body, SECRET),
-        "X-Atlassian-Webhook-Identifier": delivery,
-    }
-    return httpx.post(url + "/webhooks/jira", content=body, headers=headers, timeout=10)
+    return deliveries.post(url, deliveries.jira(SECRET, payload, delivery))
 
 
 def test_signed_jira_delivery_comments_once_on_the_simulated_tracker(
@@ -46,17 +40,8 @@ def test_signed_jira_delivery_comments_once_on_the_simulated_tracker(
         monkeypatch.setenv(name, value)
     config = tmp_path / "trackerguard.toml"
     config.write_text(
-        "\n".join(
-            [
-                'tracker = "jira"',
-                'query = "project = ACME"',
-                "[service]",
-                f'queue_path = "{tmp_path / "queue.db"}"',
-                "coalesce_seconds = 0.2",
-                "reconcile_minutes = 0",
-                "poll_seconds = 0.05",
-            ]
-        )
+        'tracker = "jira"\nquery = "project = ACME"\n'
+        + service_section(queue_path=tmp_path / "queue.db")
         + "\n"
     )
     monkeypatch.chdir(tmp_path)
@@ -95,17 +80,8 @@ def _dc_service(sim: JiraSim, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         monkeypatch.setenv(name, value)
     config = tmp_path / "trackerguard.toml"
     config.write_text(
-        "\n".join(
-            [
-                'tracker = "jira"',
-                'query = "project = ACME"',
-                "[service]",
-                f'queue_path = "{tmp_path / "queue.db"}"',
-                "coalesce_seconds = 0.1",
-                "reconcile_minutes = 0",
-                "poll_seconds = 0.05",
-            ]
-        )
+        'tracker = "jira"\nquery = "project = ACME"\n'
+        + service_section(queue_path=tmp_path / "queue.db", coalesce_seconds=0.1)
         + "\n"
     )
     monkeypatch.chdir(tmp_path)

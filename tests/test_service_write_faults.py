@@ -13,7 +13,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,18 +20,17 @@ from typing import Any
 
 import httpx
 import pytest
-from trackerguard.plugins.github.webhooks import signature
-from trackerguard.plugins.jira.webhooks import sign
 
 from trackerguard.plugins_manager import build_registry
 from trackerguard.service.app import create_app
-from trackerguard.service.signatures import sign_linear
 from trackerguard.settings import load_settings
 
 from .github_sim import TOKEN
 from .gitlab_sim import TOKEN as GITLAB_TOKEN
 from .jira_sim.harness import env_for
 from .linear_sim import API_KEY as LINEAR_KEY
+from .service_support import deliveries
+from .service_support.deliveries import Delivery, service_section
 from .service_support.helpers import ThreadServer, wait_until
 from .sim_support.faults import Fault
 from .write_faults.drivers import DRIVERS, Driver
@@ -44,22 +42,28 @@ TRACKERS = ["github", "gitlab", "jira", "linear"]
 
 
 def service_top(root: Path) -> str:
-    return "\n".join(
-        [
-            "[service]",
-            f'queue_path = "{root / "queue.db"}"',
-            "coalesce_seconds = 0.1",
-            "reconcile_minutes = 0",
-            "poll_seconds = 0.05",
-            "backoff_seconds = 0.2",
-            "max_attempts = 3",
-        ]
+    return service_section(
+        queue_path=root / "queue.db", coalesce_seconds=0.1, backoff_seconds=0.2, max_attempts=3
     )
 
 
-def _github_app(driver: Driver, root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TRACKERGUARD_GITHUB__TOKEN", TOKEN)
-    monkeypatch.setenv("TRACKERGUARD_GITHUB__WEBHOOK_SECRET", SECRET)
+CREDENTIALS = {
+    "github": {"TRACKERGUARD_GITHUB__TOKEN": TOKEN, "TRACKERGUARD_GITHUB__WEBHOOK_SECRET": SECRET},
+    "gitlab": {
+        "TRACKERGUARD_GITLAB__TOKEN": GITLAB_TOKEN,
+        "TRACKERGUARD_GITLAB__WEBHOOK_SECRET": SECRET,
+    },
+    "linear": {
+        "TRACKERGUARD_LINEAR__API_KEY": LINEAR_KEY,
+        "TRACKERGUARD_LINEAR__WEBHOOK_SECRET": SECRET,
+    },
+}
+"""The simulated trackers whose harness ``Project`` writes the config: credentials by env."""
+
+
+def _project_app(driver: Driver, root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name, value in CREDENTIALS[driver.name].items():
+        monkeypatch.setenv(name, value)
     driver.project.top = service_top(root)
     config: Path = driver.project.write()
     return config
@@ -76,23 +80,16 @@ def _jira_app(driver: Driver, root: Path, monkeypatch: pytest.MonkeyPatch) -> Pa
     return config
 
 
-def _github_delivery(driver: Driver, key: str, delivery: str) -> tuple[str, bytes, dict[str, str]]:
+def _github_delivery(driver: Driver, key: str, delivery: str) -> Delivery:
     repo, number = key.split("#")
     payload: dict[str, Any] = copy.deepcopy(json.loads(GITHUB_ISSUE.read_text()))
     payload["action"] = "edited"
     payload["repository"]["full_name"] = repo
     payload["issue"]["number"] = int(number)
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-GitHub-Event": "issues",
-        "X-GitHub-Delivery": delivery,
-        "X-Hub-Signature-256": signature(SECRET, body),
-    }
-    return "/webhooks/github", body, headers
+    return deliveries.github(SECRET, payload, delivery)
 
 
-def _jira_delivery(driver: Driver, key: str, delivery: str) -> tuple[str, bytes, dict[str, str]]:
+def _jira_delivery(driver: Driver, key: str, delivery: str) -> Delivery:
     issue = driver.sim.state.issues[key]
     payload = {
         "webhookEvent": "jira:issue_updated",
@@ -100,68 +97,32 @@ def _jira_delivery(driver: Driver, key: str, delivery: str) -> tuple[str, bytes,
         "user": {"accountId": "human-1", "displayName": "Ana"},
         "issue": {"id": str(issue.id), "key": key, "fields": {}},
     }
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "X-Hub-Signature": sign(body, SECRET),
-        "X-Atlassian-Webhook-Identifier": delivery,
-    }
-    return "/webhooks/jira", body, headers
+    return deliveries.jira(SECRET, payload, delivery)
 
 
-def _gitlab_app(driver: Driver, root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TRACKERGUARD_GITLAB__TOKEN", GITLAB_TOKEN)
-    monkeypatch.setenv("TRACKERGUARD_GITLAB__WEBHOOK_SECRET", SECRET)
-    driver.project.top = service_top(root)
-    config: Path = driver.project.write()
-    return config
-
-
-def _gitlab_delivery(driver: Driver, key: str, delivery: str) -> tuple[str, bytes, dict[str, str]]:
+def _gitlab_delivery(driver: Driver, key: str, delivery: str) -> Delivery:
     payload: dict[str, Any] = json.loads((DATA / "gitlab" / "issue_hook_update.json").read_text())
     path, _, iid = key.rpartition("#")
     payload["project"]["path_with_namespace"] = path
     payload["object_attributes"]["iid"] = int(iid)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Gitlab-Event": "Issue Hook",
-        "X-Gitlab-Event-UUID": delivery,
-        "X-Gitlab-Token": SECRET,
-    }
-    return "/webhooks/gitlab", json.dumps(payload).encode(), headers
+    return deliveries.gitlab(SECRET, payload, delivery)
 
 
-def _linear_app(driver: Driver, root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TRACKERGUARD_LINEAR__API_KEY", LINEAR_KEY)
-    monkeypatch.setenv("TRACKERGUARD_LINEAR__WEBHOOK_SECRET", SECRET)
-    driver.project.top = service_top(root)
-    config: Path = driver.project.write()
-    return config
-
-
-def _linear_delivery(driver: Driver, key: str, delivery: str) -> tuple[str, bytes, dict[str, str]]:
+def _linear_delivery(driver: Driver, key: str, delivery: str) -> Delivery:
     payload: dict[str, Any] = json.loads((DATA / "linear" / "issue_update.json").read_text())
     payload["data"]["identifier"] = key
-    payload["webhookTimestamp"] = int(time.time() * 1000)  # inside Linear's 60 s window
-    body = json.dumps(payload).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "Linear-Event": str(payload["type"]),
-        "Linear-Delivery": delivery,
-        "Linear-Signature": sign_linear(SECRET, body),
-    }
-    return "/webhooks/linear", body, headers
+    return deliveries.linear(SECRET, payload, delivery)
 
 
 Wiring = tuple[
     Callable[[Driver, Path, pytest.MonkeyPatch], Path],
-    Callable[[Driver, str, str], tuple[str, bytes, dict[str, str]]],
+    Callable[[Driver, str, str], Delivery],
 ]
 WIRING: dict[str, Wiring] = {
-    "github": (_github_app, _github_delivery),
+    "github": (_project_app, _github_delivery),
     "jira": (_jira_app, _jira_delivery),
-    "gitlab": (_gitlab_app, _gitlab_delivery),
-    "linear": (_linear_app, _linear_delivery),
+    "gitlab": (_project_app, _gitlab_delivery),
+    "linear": (_project_app, _linear_delivery),
 }
 
 
@@ -177,8 +138,7 @@ class Service:
         self.server = ThreadServer(create_app(settings, build_registry(load_entry_points=False)))
 
     def deliver(self, key: str, delivery: str) -> None:
-        path, body, headers = self._delivery(self.driver, key, delivery)
-        response = httpx.post(self.server.url + path, content=body, headers=headers, timeout=10)
+        response = deliveries.post(self.server.url, self._delivery(self.driver, key, delivery))
         assert response.status_code == 202, response.text
         assert response.json()["keys"] == [key]
 
