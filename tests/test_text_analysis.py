@@ -327,6 +327,10 @@ def test_short_body_with_a_reason_is_not_a_clear_absence() -> None:
         "Drop Python 3.8 from the matrix. It reached end of life last year.",
         "Add a key for undo. Reaching for the menu slows me down.",
         "Agregar exportación a Excel. Nuestros clientes la piden.",
+        "Publish a multi-arch image. We deploy on ARM servers.",
+        "Raise the attachment limit. Scanned contracts are rejected.",
+        "Support XDG config paths. Everyone on Linux expects them.",
+        "Make the nightly job incremental. It takes longer every week.",
     ],
 )
 def test_short_reason_in_plain_words_does_not_act(body: str) -> None:

@@ -481,7 +481,8 @@ _FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)"
 # the tuning part of the real corpus no true short absence contains one, while the short
 # purposes the cues missed did ("...to preserve user's vision", "...losing saved work").
 # The second group names who is affected or what collides ("some of us", "our users",
-# "clashes with", "end of life", "slows me down"): a request plus one such sentence is a
+# "clashes with", "end of life", "slows me down", "we deploy on", "everyone uses",
+# "currently", "are rejected"): a request plus one such sentence is a
 # motivation a careful reader counts; none of the corpus's true short absences holds one.
 _SOFT_REASON = re.compile(
     r"\b(?:annoy\w*|frustrat\w*|painful|hurts?|lose|loses|lost|losing|useless|unusable|usless|"
@@ -492,7 +493,10 @@ _SOFT_REASON = re.compile(
     r"slows? (?:me|us|down|everything)|slowing|end of life|eol|clash\w*|conflicts? with|"
     r"only accepts?|nobody|no one|(?:some|many|most|half) of (?:us|our|them|the)|"
     r"our (?:users|team|customers|clients|staff|company)|"
-    r"we (?:use|need|have to|run)|i (?:use|need|run|have to|keep)|"
+    r"we (?:use|need|have to|run|deploy|rely|depend|ship|host|build|work|maintain|want|"
+    r"are using)|i (?:use|need|run|have to|keep)|everyone|everybody|"
+    r"(?:many|lots of|a lot of) (?:people|users)|privacy|gdpr|rejected|refused|wants? to|"
+    r"requires? (?:it|this)|takes? (?:longer|too long|forever|ages)|currently|"
     r"nuestros (?:usuarios|clientes)|nossos (?:usuarios|clientes)|unsere (?:nutzer|kunden)|"
     r"nos (?:utilisateurs|clients)|"
     r"perd\w*|inutil\w*|dificil|facil\w*|mejor|melhor|besser|einfacher|mieux|penible|"
