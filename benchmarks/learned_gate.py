@@ -94,14 +94,20 @@ def word_keys(tokens: list[str]) -> list[str]:
     return keys
 
 
+def goal_evidence_keys(verdict: TextVerdict, doc: Document) -> list[str]:
+    """TG204's readable evidence: the rules' verdict kind and the goal's shape."""
+    return [f"kind={verdict.kind}", f"present={verdict.present}", *shape_keys(doc, goal=True)]
+
+
 def measure_keys(verdict: TextVerdict, doc: Document, tokens: list[str]) -> list[str]:
     """TG204's features: the rules' verdict kind, the goal's shape, its words."""
-    keys = [f"kind={verdict.kind}", f"present={verdict.present}"]
-    return keys + shape_keys(doc, goal=True) + word_keys(tokens)
+    return goal_evidence_keys(verdict, doc) + word_keys(tokens)
 
 
-def feature_keys(verdict: TextVerdict, trace: PurposeTrace) -> list[str]:
-    """TG103: the rules' readable evidence plus the word uni/bigrams of the prose."""
+def evidence_keys(verdict: TextVerdict, trace: PurposeTrace) -> list[str]:
+    """TG103's readable evidence: the verdict's kind, cue categories and weights,
+    language, user story and the document's shape (``benchmarks/embed_gate.py`` pairs
+    these with an embedding instead of word n-grams)."""
     keys = [f"kind={verdict.kind}", f"present={verdict.present}", f"lang={trace.lang}"]
     score = 0
     for h in trace.hits or ():
@@ -112,8 +118,12 @@ def feature_keys(verdict: TextVerdict, trace: PurposeTrace) -> list[str]:
         keys.append("story")
     if trace.doc is not None:
         keys.extend(shape_keys(trace.doc))
-    keys.extend(word_keys(trace.tokens or []))
     return keys
+
+
+def feature_keys(verdict: TextVerdict, trace: PurposeTrace) -> list[str]:
+    """TG103: the rules' readable evidence plus the word uni/bigrams of the prose."""
+    return evidence_keys(verdict, trace) + word_keys(trace.tokens or [])
 
 
 def _prepare(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
