@@ -127,6 +127,9 @@ def main(argv: list[str]) -> int:
         sub = [c for c in cases if c["part"] == part]
         print(f"== {part} part: {len(sub)} issues from {len({c['repo'] for c in sub})} projects")
         report(sub, "all")
+        # The hidden set judges TG103 on its work items only (53 + 61 of 155 issues; its 41
+        # goals are TG204's), so this is the line to hold against the TG103 targets.
+        report([c for c in sub if c["kind"] == "work"], "work", lambda c: "items")
         report(sub, "high-label", high_labels_only=True)
         report(sub, "stratum", lambda c: c["stratum"])
         report(sub, "lang", lambda c: c["lang"] if c["lang"] in SUPPORTED else "other")
