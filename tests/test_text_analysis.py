@@ -341,6 +341,40 @@ def test_short_reason_in_plain_words_does_not_act(body: str) -> None:
     assert v.present or v.confidence == "low", (body, v)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Let the report open straight from the alert mail. Our on-call people are paged at "
+        "night and I don't always have time to log in to the console first.",
+        "Generate the changelog from the merged pull requests; it would remove most of the "
+        "manual work we do before each release.",
+        "Add a read-only API token. This supports use cases such as dashboards on a wall "
+        "screen that must not be able to change anything.",
+        "Please make the proxy configurable in the YAML file. I work at a large bank where "
+        "every outbound request goes through one.",
+    ],
+)
+def test_reasons_in_the_reporters_situation_are_found(body: str) -> None:
+    """Time the reporter lacks, toil the change removes, the use cases it serves and the
+    workplace it is needed in are reasons (fresh corpus issues stated them this way)."""
+    v = _p(body, "Something unrelated")
+    assert v.present, (body, v)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "```\nthat would make upgrading the plugins much easier :)\n```\nMoved from the old tracker.",
+        "- The current workaround is restarting the worker every night",
+    ],
+)
+def test_a_fenced_benefit_or_a_workaround_is_no_clear_absence(body: str) -> None:
+    """A benefit fenced as one line of "code" (migrated issues do this), or a workaround
+    the reporter lives with, keeps a short body from acting."""
+    v = _p(body, "Something unrelated")
+    assert v.present or v.confidence == "low", (body, v)
+
+
 def test_long_prose_without_cue_stays_low() -> None:
     body = (
         "The export dialog offers CSV and XLSX. The CSV variant writes a header row, then "

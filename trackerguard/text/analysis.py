@@ -497,6 +497,7 @@ _SOFT_REASON = re.compile(
     r"are using)|i (?:use|need|run|have to|keep)|everyone|everybody|"
     r"(?:many|lots of|a lot of) (?:people|users)|privacy|gdpr|rejected|refused|wants? to|"
     r"requires? (?:it|this)|takes? (?:longer|too long|forever|ages)|currently|"
+    r"unideal|not ideal|non-ideal|suboptimal|workaround|work around|"
     r"nuestros (?:usuarios|clientes)|nossos (?:usuarios|clientes)|unsere (?:nutzer|kunden)|"
     r"nos (?:utilisateurs|clients)|"
     r"perd\w*|inutil\w*|dificil|facil\w*|mejor|melhor|besser|einfacher|mieux|penible|"
@@ -514,6 +515,8 @@ def _code_holds_prose(description: str) -> bool:
         body = m.group(2)
         if _TRACE_LINE.search(body):
             continue
+        if _SOFT_REASON.search(fold(body)):
+            return True  # "that would make forking much easier :)" fenced as one line
         letters = sum(ch.isalpha() or ch.isspace() for ch in body)
         if len(body.split()) >= 8 and letters >= 0.85 * len(body) and any(p in body for p in ".!?"):
             return True
