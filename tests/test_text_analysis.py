@@ -693,3 +693,28 @@ def test_a_trace_records_what_the_rules_saw_and_changes_nothing(body: str, prese
     assert trace.tokens is not None and trace.tokens[:2] == body.lower().split()[:2]
     assert trace.lang == ("" if present else "en")  # plain-ASCII text settled by the English cues
     assert bool(trace.hits) is present
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Uma descrição clara e concisa de qual é o problema. Ex. Eu sempre fico frustrado quando [...]",
+        "Quaisquer contextos ou screenshots sobre a requisição de feature aqui.",
+        "Una descripción clara y concisa de lo que quieres que suceda.",
+        "Une description claire et concise du problème.",
+        "Eine klare und prägnante Beschreibung, was das Problem ist.",
+        "Füge hier weiteren Kontext oder Screenshots hinzu.",
+    ],
+)
+def test_translated_default_template_prompts_are_placeholders(line: str) -> None:
+    """GitHub's default issue templates ship translated; left unedited under a "problem"
+    or "context" heading, their prompts are no purpose (a fresh Portuguese feature
+    request was read as one)."""
+    assert is_placeholder_line(line)
+    body = f"**Is your feature request related to a problem? Please describe.**\n{line}\n"
+    assert not _p(body + "**Describe the solution you'd like**\nDark mode.", "Dark mode").present
+
+
+def test_a_real_sentence_in_another_language_is_not_a_template_prompt() -> None:
+    assert not is_placeholder_line("Quando eu salvo o arquivo, perco tudo o que escrevi.")
+    assert not is_placeholder_line("Uma descrição do que acontece quando salvo.")

@@ -63,6 +63,14 @@ _TEMPLATE_SENTENCE = re.compile(
     r"adicione (?:aqui )?qualquer outro contexto|"
     r"(?:agregue|agrega|añada|anade) cualquier otro contexto|"
     r"ajoutez (?:ici )?tout autre contexte|"
+    # The same default templates as shipped translated (pt, es, fr, de).
+    r"(?:uma|una|une) (?:descri[çc][ãa]o|descripci[óo]n|description) (?:clara|claire) "
+    r"(?:e|y|et) (?:concisa|concise)|quaisquer contextos? ou (?:screenshots|capturas)|"
+    r"descreva (?:aqui|a solu[çc][ãa]o|as alternativas|o problema)|"
+    r"(?:describa|describe) (?:aqu[íi]|la soluci[óo]n|las alternativas|el problema)|"
+    r"d[ée]crivez (?:ici|la solution|les alternatives|le probl[èe]me)|"
+    r"eine (?:klare|kurze) und (?:pr[äa]zise|pr[äa]gnante|knappe) beschreibung|"
+    r"f[üu]ge (?:hier )?(?:weitere[nm]?|jeglichen|zus[äa]tzlichen|sonstigen) kontext|"
     # Widely copied epic / user-story templates (Zenhub, GitHub project templates).
     r"brief summary of what this epic is|describe how this epic impacts|"
     r"what is your hypothesis on the success|define what is a must-have|"
@@ -73,7 +81,8 @@ _TEMPLATE_SENTENCE = re.compile(
 
 # First two letters of the template sentences above: most lines skip the regex.
 _TEMPLATE_FIRST = frozenset(
-    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho|ag|añ|an|aj|br|th".split("|")  # noqa: SIM905
+    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho|ag|añ|an|aj|br|th|um|un|qu|dé|"
+    "ei|fü|fu".split("|")  # noqa: SIM905
 )
 
 _ITALIC_LINE = re.compile(r"^(?:_[^_].*_|\*[^*].*\*)$")
