@@ -81,9 +81,8 @@ _TEMPLATE_SENTENCE = re.compile(
 
 # First two letters of the template sentences above: most lines skip the regex.
 _TEMPLATE_FIRST = frozenset(
-    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho|ag|añ|an|aj|br|th|um|un|qu|dé|"
-    "ei|fü|fu".split("|")  # noqa: SIM905
-)
+    "pl|a |st|go|cl|sc|se|if|ad|de|ex|is|wh|pr|re|wr|yo|ho|ag|añ|an|aj|br|th".split("|")  # noqa: SIM905
+) | {"um", "un", "qu", "dé", "ei", "fü", "fu"}  # the translated templates
 
 _ITALIC_LINE = re.compile(r"^(?:_[^_].*_|\*[^*].*\*)$")
 _BRACKET_LINE = re.compile(r"^\[[^\]]{2,}\](?!\()[.:]?$")
