@@ -718,3 +718,21 @@ def test_translated_default_template_prompts_are_placeholders(line: str) -> None
 def test_a_real_sentence_in_another_language_is_not_a_template_prompt() -> None:
     assert not is_placeholder_line("Quando eu salvo o arquivo, perco tudo o que escrevi.")
     assert not is_placeholder_line("Uma descrição do que acontece quando salvo.")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("O editor trava sozinho após a última atualização, sendo assim impossível de usar", "pt"),
+        ("El editor se cierra solo después de actualizar, así es imposible de usar", "es"),
+        ("Der Editor stürzt nach dem Update ab, ohne Neustart geht nichts mehr", "de"),
+        ("L'éditeur se ferme après la mise à jour, sans cela tout est perdu", "fr"),
+    ],
+)
+def test_short_text_with_few_stop_words_is_still_graded(text: str, lang: str) -> None:
+    """One-sentence bug reports in es/pt/de/fr carry few of the common stop words; their
+    connectives (após, después, ohne, sans…) still name the language, and "impossible to
+    use" is an impact the reporter states."""
+    assert detect_language(text) == lang
+    if lang in ("pt", "es"):
+        assert _p(text, "Something unrelated").present

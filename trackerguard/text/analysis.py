@@ -500,7 +500,7 @@ _SOFT_REASON = re.compile(
     r"unideal|not ideal|non-ideal|suboptimal|workaround|work around|"
     r"nuestros (?:usuarios|clientes)|nossos (?:usuarios|clientes)|unsere (?:nutzer|kunden)|"
     r"nos (?:utilisateurs|clients)|"
-    r"perd\w*|inutil\w*|dificil|facil\w*|mejor|melhor|besser|einfacher|mieux|penible|"
+    r"impossivel|imposible|unmoglich|perd\w*|inutil\w*|dificil|facil\w*|mejor|melhor|besser|einfacher|mieux|penible|"
     r"molest\w*|chato|cansativ\w*|tedios\w*|lastig|nervig|umstandlich|muhsam)\b"
 )
 

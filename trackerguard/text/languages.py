@@ -48,22 +48,22 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     "es": _wordset(
         "el los las y del al una es se con cuando pero hay esto esta este ya muy tambien "
         "como sin sobre porque para usuarios puede poder no lo le su sus mas hacer debe "
-        "seria nuevo nueva actualmente cuenta"
+        "seria nuevo nueva actualmente cuenta despues sin hasta muy siendo asi aun donde"
     ),
     "pt": _wordset(
         "o os e em um uma do da dos das no na nao com mais isso ao sao voce tambem quando "
         "pelo pela seria usuarios porque para ser pode precisa tem atualmente nos ja conta "
-        "novo nova fazer esse essa"
+        "novo nova fazer esse essa apos depois sem ate muito sendo assim ainda onde"
     ),
     "de": _wordset(
         "der die das und ist nicht ein eine zu mit den dem auf fur es wir ich sie bei wird "
         "werden wenn auch oder von im sich kann konnen muss mussen nutzer benutzer weil "
-        "damit dass aktuell derzeit sollte soll keine kein einen"
+        "damit dass aktuell derzeit sollte soll keine kein einen nach ohne bis sehr noch wo"
     ),
     "fr": _wordset(
         "le la les et est un une des du pas pour que qui dans sur avec ce cette il nous je "
         "ne sont au aux ou mais plus utilisateurs actuellement peut doit faut afin parce "
-        "cela serait leur ils elles on"
+        "cela serait leur ils elles on apres sans jusqu tres ainsi encore"
     ),
 }
 _LANG_ORDER: tuple[str, ...] = ("en", "es", "pt", "de", "fr")
