@@ -736,3 +736,15 @@ def test_short_text_with_few_stop_words_is_still_graded(text: str, lang: str) ->
     assert detect_language(text) == lang
     if lang in ("pt", "es"):
         assert _p(text, "Something unrelated").present
+
+
+def test_a_goal_listing_its_sub_issues_is_not_a_restated_title() -> None:
+    """A goal whose only words repeat its title but which lists its sub-issues defines
+    completion by them (rubric: "a checklist of deliverables or sub-issues"); it must not
+    act as a restated title."""
+    v = analyze_success_measure("Search epic.\n\nSub-issues:\n- #4\n- #5\n- #6", "Epic: Search")
+    assert v.present, v
+    plain = analyze_success_measure("Release 2.0\n\n- #12\n- #14", "Release 2.0")
+    assert plain.present or plain.confidence == "low", plain
+    bare = analyze_success_measure("Release 2.0", "Release 2.0")
+    assert (bare.present, bare.confidence, bare.kind) == (False, "high", "title_restated")

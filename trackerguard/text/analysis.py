@@ -638,8 +638,13 @@ def analyze_success_measure(
     lang = _language_of(doc, title, tokens)
     readable = _readable(lang, cfg)
     # A checklist of real items defines completion even when its words repeat the
-    # title ("- [x] #640 - [ ] Task 2"), so it is looked at before the restatement.
-    if _restates_title(doc, title, token_list) and len(doc.checklist) < 2:
+    # title ("- [x] #640 - [ ] Task 2"), and so may a bullet list of sub-issues
+    # ("Sub-issues: - #4 - #5"): both are looked at before the restatement.
+    if (
+        _restates_title(doc, title, token_list)
+        and len(doc.checklist) < 2
+        and sum(1 for item in doc.list_items if _SUB_ISSUE.search(item)) < 2
+    ):
         return _restated(doc, lang, readable, title)
 
     measure_sections = [s for s in doc.sections if _is_measure_section(s, cues)]
