@@ -748,3 +748,19 @@ def test_a_goal_listing_its_sub_issues_is_not_a_restated_title() -> None:
     assert plain.present or plain.confidence == "low", plain
     bare = analyze_success_measure("Release 2.0", "Release 2.0")
     assert (bare.present, bare.confidence, bare.kind) == (False, "high", "title_restated")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "A aba não permite anexar documentos, o que fere os direitos de petição dos proponentes.",
+        "El formulario no deja adjuntar pruebas, lo que vulnera el derecho de defensa.",
+        "Le formulaire supprime la mise en forme, ce qui porte atteinte au droit de recours.",
+        "Das Formular schneidet den Text ab und verletzt das Recht auf Widerspruch.",
+        "Memory grows every hour, so without periodic restarts the service cannot work.",
+    ],
+)
+def test_a_violated_right_or_what_stops_working_is_a_reason(body: str) -> None:
+    """A right the current behaviour violates (es/pt/fr/de) and what cannot work without
+    the change are impacts, stated without any of the usual connectives."""
+    assert _p(body, "Something unrelated").present, body
