@@ -1,10 +1,13 @@
 """TG103 / TG204 on the real-issue corpus (``benchmarks/real_corpus/``).
 
-Run: ``python benchmarks/text_real.py [--holdout] [--errors]`` from the repository root,
+Run: ``python benchmarks/text_real.py [--holdout] [--errors] [--from-line=N]`` from the
+repository root,
 after the bodies are in ``.corpus/`` (``python benchmarks/real_corpus.py check`` says
 which are missing). By default only the tuning part is scored; ``--holdout`` adds the
 holdout part, which is never used to choose cues or thresholds. ``--errors`` lists the
-tuning part's disagreements (never the holdout's).
+tuning part's disagreements (never the holdout's). ``--from-line=N`` scores only the
+labels from line N of ``labels.jsonl`` on (1-based): a batch added later, whose issues
+the cues have not seen, reads how the rules carry over to new wordings.
 
 "acting" findings are the high-confidence ones (they warn or block); "all" includes the
 low-confidence ones reported as info.
@@ -29,7 +32,7 @@ for extra in (ROOT, ROOT / "benchmarks"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from real_corpus import load_corpus  # noqa: E402
+from real_corpus import load_corpus, load_labels  # noqa: E402
 
 from trackerguard.text.analysis import (  # noqa: E402
     TextVerdict,
@@ -117,6 +120,12 @@ def kinds(cases: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str]) -> int:
     cases, missing = load_corpus()
+    first = next((int(a.split("=", 1)[1]) for a in argv if a.startswith("--from-line=")), 1)
+    if first > 1:
+        batch = {label["url"] for label in load_labels()[first - 1 :]}
+        cases = [c for c in cases if c["url"] in batch]
+        missing = [u for u in missing if u in batch]
+        print(f"labels from line {first} on: {len(batch)}")
     if missing:
         print(f"{len(missing)} labelled bodies missing from .corpus/ (real_corpus.py check)")
     for c in cases:
