@@ -92,6 +92,11 @@ class Document:
 
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 _FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
+# GitHub's tasklist block (```[tasklist] … ```) is fenced, but GitHub renders its lines
+# as a checklist of tracked issues: a goal's deliverables, not code.
+_TASKLIST = re.compile(
+    r"^[ \t]*(`{3,})\[tasklist\][ \t]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S
+)
 _HTML_TAG = re.compile(
     r"</?(?:details|summary|br|p|div|img|sub|sup|b|i|em|strong|code|pre|kbd|a|span|ul|ol|li|"
     r"table|thead|tbody|tr|td|th|hr|h[1-6]|input|picture|source|video|center|blockquote|font|"
@@ -288,6 +293,8 @@ def parse_document(text: str) -> Document:
         t = HTML_COMMENT.sub(" ", t)
     code_blocks = 0
     if "```" in t or "~~~" in t:
+        if "```[tasklist]" in t:
+            t = _TASKLIST.sub(lambda m: m.group(2), t)
         t, code_blocks = _FENCE.subn("\n", t)
     if "<" in t:
         if "<summary" in t or "<h" in t:
