@@ -314,7 +314,7 @@ def analyze_purpose(
     # 1. A purpose section with real content.
     min_words = 5 if strictness == "strict" else 3
     purpose_sections = [s for s in doc.sections if _is_purpose_section(s, cues)]
-    filled = [s for s in purpose_sections if s.content]
+    filled = [s for s in purpose_sections if s.content and not _request_only(s.content, cues)]
     best = max(filled, key=_section_words, default=None)
     if best is not None and _section_words(best) >= min_words:
         return TextVerdict(
@@ -503,6 +503,28 @@ _SOFT_REASON = re.compile(
     r"impossivel|imposible|unmoglich|perd\w*|inutil\w*|dificil|facil\w*|mejor|melhor|besser|einfacher|mieux|penible|"
     r"molest\w*|chato|cansativ\w*|tedios\w*|lastig|nervig|umstandlich|muhsam)\b"
 )
+
+
+# A purpose section that opens with a request ("It should be possible to…", "Please add
+# …", "I would like…", "Seria bom…") and holds no reason word says what to do, not why
+# (rubric: "the body only says what to do"): GitHub's "Is your feature request related to
+# a problem?" answered with the feature itself. Folded text, so no accents.
+_REQUEST_START = re.compile(
+    r"(?:it (?:should|would|could|must) be (?:possible|nice|great|good|cool|useful)|"
+    r"(?:please |pls )?(?:add|allow|support|implement|provide|enable|create|include|make|"
+    r"remove|change|update)\b|i(?:'d| would) (?:like|love)|i (?:want|wish)|"
+    r"we (?:should|could|need to)|there should be|would (?:it )?be (?:nice|great|possible)|"
+    r"(?:can|could) you|is it possible|seria|il faudrait|es ware|ajouter|adicionar|agregar|"
+    r"hinzufugen|permitir|crear|criar)"
+)
+
+
+def _request_only(content: str, cues: CueSet) -> bool:
+    """True when a purpose section's text is only a request (see ``_REQUEST_START``)."""
+    folded = fold(content)
+    if not _REQUEST_START.match(folded) or _SOFT_REASON.search(folded):
+        return False
+    return not scan(folded, set(words(folded)), "en", cues, enough=1)
 
 
 def _code_holds_prose(description: str) -> bool:
