@@ -65,11 +65,55 @@ def test_verdicts_survive_in_the_state_store(tmp_path: Path) -> None:
 
 def test_verdicts_of_another_analyser_version_are_dropped(tmp_path: Path) -> None:
     store = StateStore(tmp_path / "state.db")
-    store.save_text_verdicts("old-version", [(b"k1", False, "low", "x", "no_cue")])
-    store.save_text_verdicts(ANALYSER_VERSION, [(b"k2", True, "high", "y", "section")])
-    assert store.text_verdicts(ANALYSER_VERSION) == {b"k2": "1\x1fhigh\x1fsection\x1fy"}
-    rows = sqlite3.connect(tmp_path / "state.db").execute("SELECT key FROM text_verdicts")
-    assert [r[0] for r in rows] == [b"k2"]
+    store.save_text_verdicts("old-version", [(b"k1", "0\x1flow\x1fno_cue\x1fx")])
+    store.save_text_verdicts(ANALYSER_VERSION, [(b"k2", "1\x1fhigh\x1fsection\x1fy")])
+    keys, values = store.text_verdicts(ANALYSER_VERSION)
+    assert {k: values[v] for k, v in keys.items()} == {b"k2": "1\x1fhigh\x1fsection\x1fy"}
+    db = sqlite3.connect(tmp_path / "state.db")
+    assert [r[0] for r in db.execute("SELECT key FROM text_verdict_keys")] == [b"k2"]
+    assert db.execute("SELECT count(*) FROM text_verdict_values").fetchone() == (1,)
+
+
+def test_equal_verdicts_are_stored_once(tmp_path: Path) -> None:
+    # Many items share a verdict (a clear absence of one kind has one evidence text):
+    # the store keeps it once and each key points at it.
+    store = StateStore(tmp_path / "state.db")
+    same = "0\x1fhigh\x1ftoo_short\x1fthe description is too short"
+    store.save_text_verdicts(ANALYSER_VERSION, [(b"a", same), (b"b", same)])
+    store.save_text_verdicts(ANALYSER_VERSION, [(b"c", same), (b"a", "1\x1flow\x1fsection\x1fz")])
+    keys, values = store.text_verdicts(ANALYSER_VERSION)
+    assert len(values) == 2
+    assert {k: values[v] for k, v in keys.items()} == {
+        b"a": "1\x1flow\x1fsection\x1fz",
+        b"b": same,
+        b"c": same,
+    }
+
+
+def test_a_state_store_of_the_old_layout_starts_cold(tmp_path: Path) -> None:
+    # Before 2026-12-05 verdicts sat one per row in ``text_verdicts``; that table is
+    # dropped on open (its analyser version is stale anyway) and the cache works.
+    db = sqlite3.connect(tmp_path / "state.db")
+    db.execute(
+        "CREATE TABLE text_verdicts (key BLOB PRIMARY KEY, version TEXT NOT NULL, "
+        "present INTEGER NOT NULL, confidence TEXT NOT NULL, evidence TEXT NOT NULL, "
+        "kind TEXT NOT NULL) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT INTO text_verdicts VALUES (x'00', '2026-12-04.2', 1, 'high', 'e', 'section')"
+    )
+    db.commit()
+    db.close()
+    cache = VerdictCache(StateStore(tmp_path / "state.db"))
+    assert cache.verdict("purpose", BODY, "CSV export", None, CFG).present
+    assert cache.analysed == 1 and cache.flush() == 1
+    tables = {
+        r[0]
+        for r in sqlite3.connect(tmp_path / "state.db").execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )
+    }
+    assert "text_verdicts" not in tables and "text_verdict_keys" in tables
 
 
 def test_a_stored_evidence_may_hold_the_field_separator(tmp_path: Path) -> None:
@@ -80,8 +124,11 @@ def test_a_stored_evidence_may_hold_the_field_separator(tmp_path: Path) -> None:
     cold._new = {b"k" * 32: verdict}
     assert cold.flush() == 1
     warm = VerdictCache(StateStore(tmp_path / "state.db"))
-    assert warm._load() == {b"k" * 32: "0\x1flow\x1fno_cue\x1fodd \x1f evidence \x1f text"}
-    assert _unpack(warm._load()[b"k" * 32]) == verdict
+    assert warm.verdict("purpose", "", "", None, CFG) != verdict  # loads the store
+    vid = warm._load()[b"k" * 32]
+    assert isinstance(vid, int)
+    assert warm._stored[vid] == "0\x1flow\x1fno_cue\x1fodd \x1f evidence \x1f text"
+    assert _unpack(warm._stored[vid]) == verdict
 
 
 def test_equal_stored_verdicts_are_unpacked_once_per_run(tmp_path: Path) -> None:

@@ -69,9 +69,15 @@ _VERDICT_CLASS: list[type[TextVerdict]] = []
 ``_unpack`` cost more than the unpacking itself on a warm rescan)."""
 
 
+def _pack(verdict: TextVerdict) -> str:
+    """A verdict as stored (``StateStore.text_verdicts``): fields joined by U+001F,
+    evidence last so it may hold anything."""
+    present = "1" if verdict.present else "0"
+    return f"{present}\x1f{verdict.confidence}\x1f{verdict.kind}\x1f{verdict.evidence}"
+
+
 def _unpack(packed: str) -> TextVerdict:
-    """A stored verdict (``StateStore.text_verdicts``: fields joined by U+001F, evidence
-    last so it may hold anything) back as a :class:`TextVerdict`."""
+    """A stored verdict (see :func:`_pack`) back as a :class:`TextVerdict`."""
     if not _VERDICT_CLASS:
         from trackerguard.text.analysis import TextVerdict
 
@@ -85,10 +91,12 @@ class VerdictCache:
 
     def __init__(self, store: StateStore | None = None) -> None:
         self._store = store
-        self._verdicts: dict[bytes, TextVerdict | str] | None = None
+        # Content key -> the verdict computed this run, or the id of a stored one.
+        self._verdicts: dict[bytes, TextVerdict | int] | None = None
+        # Stored verdicts by id, packed; and those unpacked so far (for judging only).
+        self._stored: dict[int, str] = {}
+        self._unpacked: dict[int, TextVerdict] = {}
         self._new: dict[bytes, TextVerdict] = {}
-        # Stored (packed) verdict -> its unpacked object, for the run's judging only.
-        self._unpacked: dict[str, TextVerdict] = {}
         self._config: TextAnalysisConfig | None = None
         # Per check: (hash state of the key prefix, configured field name, detector).
         self._specs: dict[str, tuple[Any, str | None, _Analyse]] = {}
@@ -119,20 +127,24 @@ class VerdictCache:
         if verdicts is None:
             verdicts = self._verdicts = self._load()
         verdict = verdicts.get(key)
+        if type(verdict) is int:
+            # A stored verdict (the rescan's path), unpacked on first use. Items with
+            # equal verdicts share one id, so one (immutable) object: most absences and
+            # many presences carry the same evidence sentence, and each object built is
+            # one more for the garbage collector to walk on every full collection.
+            unpacked = self._unpacked.get(verdict)
+            if unpacked is not None:
+                return unpacked
+            packed = self._stored.get(verdict)
+            if packed is not None:
+                unpacked = self._unpacked[verdict] = _unpack(packed)
+                return unpacked
+            verdict = None  # its value row went missing (another process's cleanup)
         if verdict is None:
             verdict = analyse(description, title, fields, config)
             self.analysed += 1
             verdicts[key] = verdict
             self._new[key] = verdict
-        elif verdict.__class__ is str:
-            # A stored verdict, unpacked on first use (the rescan's path). Equal stored
-            # verdicts share one (immutable) object: most absences and many presences
-            # carry the same evidence sentence, and each object built is one more for
-            # the garbage collector to walk on every full collection.
-            unpacked = self._unpacked.get(verdict)
-            if unpacked is None:
-                unpacked = self._unpacked[verdict] = _unpack(verdict)
-            verdict = verdicts[key] = unpacked
         return verdict  # type: ignore[return-value]
 
     def _use(self, config: TextAnalysisConfig) -> None:
@@ -152,18 +164,19 @@ class VerdictCache:
             for check, analyse in _analysers().items()
         }
 
-    def _load(self) -> dict[bytes, TextVerdict | str]:
-        """Stored verdicts, still packed (see ``StateStore.text_verdicts``): each is
-        unpacked the first time it is asked for, so loading is one query and a dict."""
+    def _load(self) -> dict[bytes, TextVerdict | int]:
+        """Stored verdicts as key -> id (see ``StateStore.text_verdicts``): each distinct
+        verdict is unpacked the first time it is asked for, so loading is two queries."""
         if self._store is None:
             return {}
         try:
-            return dict(self._store.text_verdicts(ANALYSER_VERSION))
+            keys, self._stored = self._store.text_verdicts(ANALYSER_VERSION)
         except (ConfigError, sqlite3.Error):
             # No usable state store (e.g. a read-only checkout): the cache still works for
             # this run, it just starts cold. Judging never depends on it.
             self._store = None
             return {}
+        return keys  # type: ignore[return-value]
 
     def flush(self) -> int:
         """Write the verdicts computed since the last flush; returns how many."""
@@ -172,8 +185,7 @@ class VerdictCache:
         if new and self._store is not None:
             try:
                 self._store.save_text_verdicts(
-                    ANALYSER_VERSION,
-                    ((key, v.present, v.confidence, v.evidence, v.kind) for key, v in new.items()),
+                    ANALYSER_VERSION, ((key, _pack(v)) for key, v in new.items())
                 )
             except (ConfigError, sqlite3.Error):
                 self._store = None
