@@ -506,7 +506,8 @@ _SOFT_REASON = re.compile(
 
 
 # A purpose section that opens with a request ("It should be possible to…", "Please add
-# …", "I would like…", "Seria bom…") and holds no reason word says what to do, not why
+# …", "I would like…", "Seria bom…", or the missing feature itself: "There's no option to
+# …") and holds no reason word says what to do, not why
 # (rubric: "the body only says what to do"): GitHub's "Is your feature request related to
 # a problem?" answered with the feature itself. Folded text, so no accents.
 _REQUEST_START = re.compile(
@@ -515,6 +516,7 @@ _REQUEST_START = re.compile(
     r"remove|change|update)\b|i(?:'d| would) (?:like|love)|i (?:want|wish)|"
     r"we (?:should|could|need to)|there should be|would (?:it )?be (?:nice|great|possible)|"
     r"(?:can|could) you|is it possible|seria|il faudrait|es ware|ajouter|adicionar|agregar|"
+    r"there(?: is|'s| are) no (?:option|setting|button|toggle|menu entry|entry|way) (?:to|for)\b|"
     r"hinzufugen|permitir|crear|criar)"
 )
 
