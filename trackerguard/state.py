@@ -187,9 +187,10 @@ class StateStore:
 
         Why two tables: many items share one verdict (every clear absence of a kind carries
         the same evidence), and a warm rescan loads every key. A key row holds only an id,
-        so loading builds a small int per item instead of a string (measured: the load
-        of 100,000 keys takes less than half the CPU time). Verdicts of other versions can
-        never be used again and are dropped, with the keys that point at them.
+        so loading builds a small int per item instead of a string (measured on 100,000
+        keys: 0.19 -> 0.08 CPU-s when verdicts repeat as in ``benchmarks/text_cache.py``,
+        ~1.2x faster when 72% are distinct, as on real issues). Verdicts of other versions
+        can never be used again and are dropped, with the keys that point at them.
         """
         conn = self.conn
         if conn.execute("DELETE FROM text_verdict_values WHERE version != ?", (version,)).rowcount:
