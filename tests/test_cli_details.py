@@ -146,6 +146,43 @@ def test_rule_option_from_the_environment_names_the_variable(
     assert "environment variable TRACKERGUARD_RULES__TG205__DAYS: key 'rules.TG205.days'" in err
 
 
+CUSTOM = "[[custom_rules]]\nid = 'X1'\nname = 'x'\nmessage = 'm'\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "env", "expected"),
+    [
+        (CUSTOM + "level = 'nope'\nrequire = 'true'\n", [], {}, "trackerguard.toml: custom_rules[0] (id 'X1'): key 'level': unknown level 'nope'"),
+        (CUSTOM + "require = 'item.title ==='\n", [], {}, "trackerguard.toml: custom_rules[0] (id 'X1'): key 'require': syntax error"),
+        (CUSTOM.replace("X1", "TG101") + "require = 'true'\n", [], {}, "trackerguard.toml: custom_rules[0] (id 'TG101'): key 'id': custom rule 'TG101'"),
+        ("tracker = 'nosuch'\n", [], {}, "trackerguard.toml: key 'tracker': unknown tracker 'nosuch'"),
+        ("", ["--tracker", "nosuch"], {}, "command line: key 'tracker': unknown tracker 'nosuch'"),
+        ("", [], {"TRACKERGUARD_TRACKER": "nosuch"}, "environment variable TRACKERGUARD_TRACKER: key 'tracker': unknown tracker"),
+        ("", [], {"TRACKERGUARD_FILE__PATH": "gone.json"}, "environment variable TRACKERGUARD_FILE__PATH: key 'file.path': backlog file 'gone.json' does not exist"),
+    ],
+)  # fmt: skip
+def test_errors_found_after_loading_name_the_source_too(
+    make_project: Callable[..., Path],
+    content: str,
+    args: list[str],
+    env: dict[str, str],
+    expected: str,
+) -> None:
+    """Custom rules, the tracker name and the backlog path are checked once the plugins are
+    loaded, not by the settings model: their errors still name the file (or variable)."""
+    config = make_project(config=content)
+    code, _, err = invoke("check", "--config", str(config), "-q", *args, env=env)
+    assert code == 2 and expected in err, err
+
+
+def test_a_missing_backlog_names_the_config_file(make_project: Callable[..., Path]) -> None:
+    config = make_project()
+    config.write_text(config.read_text().replace('"backlog.json"', '"gone.json"'))
+    code, _, err = invoke("check", "--config", str(config), "-q")
+    assert code == 2
+    assert f"{config}: key 'file.path': backlog file '{config.parent / 'gone.json'}'" in err, err
+
+
 def test_misspelled_top_level_variable_is_an_error(make_project: Callable[..., Path]) -> None:
     config = make_project()
     code, _, err = invoke(

@@ -120,7 +120,10 @@ class Runner:
         self.tracker = tracker or settings.tracker
         if self.tracker not in registry.trackers:
             known = ", ".join(sorted(registry.trackers)) or "none"
-            raise ConfigError(f"tracker: unknown tracker '{self.tracker}' (installed: {known})")
+            where = settings.source_of_value("tracker", self.tracker)
+            raise ConfigError(
+                f"{where}: key 'tracker': unknown tracker '{self.tracker}' (installed: {known})"
+            )
         self.levels = LevelMap(settings.levels, settings.graph.default_level)
         self.statuses = StatusMap(settings.status)
         rules = dict(registry.rules)
@@ -163,7 +166,8 @@ class Runner:
             if name not in self.registry.trackers:
                 known = ", ".join(sorted(self.registry.trackers))
                 raise ConfigError(
-                    f"configuration: key 'goal_trackers': unknown tracker '{name}' "
+                    f"{self.settings.source_of(('goal_trackers',))}: key 'goal_trackers': "
+                    f"unknown tracker '{name}' "
                     f"(installed: {known})"
                 )
             self._others[name] = self._build_adapter(name)
@@ -703,8 +707,11 @@ def _custom_rules(settings: Settings, registry: Registry | None = None) -> dict[
         return {}
     from trackerguard.custom import compile_custom_rules
 
-    return compile_custom_rules(
-        settings.custom_rules,
-        registered=registry,
-        level_names=[level.name for level in settings.levels],
-    )
+    try:
+        return compile_custom_rules(
+            settings.custom_rules,
+            registered=registry,
+            level_names=[level.name for level in settings.levels],
+        )
+    except ConfigError as exc:  # name the file (or variable) too, as every config error does
+        raise ConfigError(f"{settings.source_of(('custom_rules',))}: {exc}") from None

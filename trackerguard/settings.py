@@ -238,13 +238,14 @@ class Settings(BaseSettings):
     def source_of(self, path: Sequence[str | int]) -> str:
         """Where the setting at ``path`` comes from, for error messages: the config file (or
         ``pyproject.toml [tool.trackerguard]``) that holds it or its nearest table, else the
-        environment variable, else "configuration" (a default)."""
-        for label, data in self._files:
-            if _lookup(data, path):
-                return label
+        environment variable, else "configuration" (a default). The environment wins over
+        the files, as it does when the settings are read."""
         exact = _env_name(path)
         if any(name.upper() == exact for name in os.environ):
             return f"environment variable {exact}"
+        for label, data in self._files:
+            if _lookup(data, path):
+                return label
         for depth in range(len(path) - 1, 0, -1):
             for label, data in self._files:
                 if _lookup(data, path[:depth]):
@@ -253,6 +254,18 @@ class Settings(BaseSettings):
         if any(name.upper().startswith(prefix) for name in os.environ):
             return f"environment variable {_env_name(path)}"
         return "configuration"
+
+    def source_of_value(self, key: str, value: object) -> str:
+        """Where the top-level setting ``key`` holding ``value`` came from: the config file
+        that sets it to that value, else its environment variable, else the command line
+        (``--tracker`` and the like override both without being recorded here)."""
+        for label, data in self._files:
+            if data.get(key) == value:
+                return label
+        name = _env_name((key,))
+        if any(env.upper() == name and given == value for env, given in os.environ.items()):
+            return f"environment variable {name}"
+        return "command line"
 
     @field_validator("rules", mode="before")
     @classmethod

@@ -83,6 +83,10 @@ class FileAdapter(TrackerAdapter):
             return self.settings.format
         return "yaml" if self.path.suffix.lower() in (".yaml", ".yml") else "json"
 
+    def _where(self) -> str:
+        """The config file (or variable) and key that named the backlog, for error messages."""
+        return f"{self.context.settings.source_of(('file', 'path'))}: key 'file.path'"
+
     def _load(self) -> None:
         if self._document is not None:
             return
@@ -90,9 +94,13 @@ class FileAdapter(TrackerAdapter):
             with self.path.open(encoding="utf-8", newline="") as handle:  # keep CRLF as written
                 text = handle.read()
         except FileNotFoundError:
-            raise ConfigError(f"file.path: backlog file '{self.path}' does not exist") from None
+            raise ConfigError(
+                f"{self._where()}: backlog file '{self.path}' does not exist"
+            ) from None
         except OSError as exc:
-            raise ConfigError(f"file.path: cannot read '{self.path}': {exc.strerror}") from None
+            raise ConfigError(
+                f"{self._where()}: cannot read '{self.path}': {exc.strerror}"
+            ) from None
         except UnicodeDecodeError as exc:
             raise ConfigError(
                 f"{self.path}: not UTF-8 text (byte {exc.start}); a backlog is a JSON or YAML file"
