@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +17,9 @@ from typing import Any
 import httpx
 import pytest
 from trackerguard.plugins.github.client import GitHubClient, Politeness
+from trackerguard.plugins.redmine.client import RedmineClient, RedmineDown
 
+from trackerguard.cli import _shown
 from trackerguard.errors import TrackerError
 from trackerguard.urls import install_url_redaction, redacted, same_origin
 
@@ -131,3 +134,28 @@ def test_origin_helpers() -> None:
     assert (
         redacted("https://u:p@h.example:8443/a?key=k&x=1") == "https://h.example:8443/a?key=***&x=1"
     )
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_an_unreachable_tracker_is_reported_without_the_url_credentials() -> None:
+    # A Redmine URL may carry credentials ("http://bot:secret@host"); the outage message
+    # that ends the run names the host, never the secret.
+    url = f"http://bot:s3cr3t-pw@127.0.0.1:{_closed_port()}"
+    client = RedmineClient(url, "k", counters={}, retries=0, sleep=lambda _s: None)
+    with pytest.raises(RedmineDown) as caught:
+        client.get("/users/current.json")
+    assert "127.0.0.1" in str(caught.value)
+    assert "s3cr3t-pw" not in str(caught.value)
+
+
+def test_cli_error_lines_never_show_url_credentials() -> None:
+    # Whatever code wrote the message, the CLI's error line redacts URL userinfo and
+    # secret-looking query values, and keeps control characters inert.
+    shown = _shown("GET https://bot:tok3n@tracker.example/x?private_token=abc123 failed\x1b[2J")
+    assert "tok3n" not in shown and "abc123" not in shown
+    assert "tracker.example" in shown and "\x1b" not in shown

@@ -27,7 +27,7 @@ from trackerguard.errors import TrackerguardError, UsageError
 from trackerguard.plugins_manager import Registry, build_registry
 from trackerguard.settings import Settings, load_settings, plugin_tracker_models
 from trackerguard.terminal import install_terminal_safety, terminal_safe
-from trackerguard.urls import install_url_redaction
+from trackerguard.urls import install_url_redaction, redact_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS_HELP = "text|json|markdown|junit|html (or a plugin's format)"
@@ -38,8 +38,14 @@ def _fail(exc: TrackerguardError) -> None:
         import traceback
 
         traceback.print_exc()
-    click.echo(f"trackerguard: error: {terminal_safe(exc, multiline=True)}", err=True)
+    click.echo(f"trackerguard: error: {_shown(exc)}", err=True)
     sys.exit(exc.exit_code)
+
+
+def _shown(message: object) -> str:
+    """An error for the terminal: inert (control characters made visible) and with no URL
+    credentials (``https://bot:TOKEN@host``, ``?private_token=…``), whichever code wrote it."""
+    return redact_text(terminal_safe(message, multiline=True))
 
 
 @contextmanager
@@ -58,7 +64,7 @@ def _errors() -> Iterator[None]:
 
             traceback.print_exc()
         click.echo(
-            f"trackerguard: error: unexpected {terminal_safe(describe(exc))}; the run did not "
+            f"trackerguard: error: unexpected {_shown(describe(exc))}; the run did not "
             "finish "
             "(a bug in a plugin or in trackerguard; TRACKERGUARD_DEBUG=1 shows the traceback)",
             err=True,
@@ -249,8 +255,7 @@ def check(
                     err=True,
                 )
             if report.read_error is not None:
-                error = terminal_safe(report.read_error, multiline=True)
-                click.echo(f"trackerguard: error: {error}", err=True)
+                click.echo(f"trackerguard: error: {_shown(report.read_error)}", err=True)
             elif report.partial:
                 missing = terminal_safe(
                     ", ".join(dict.fromkeys(e.item for e in report.errors if not e.judged))

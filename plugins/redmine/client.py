@@ -22,6 +22,7 @@ import httpx
 from trackerguard.errors import AmbiguousWrite, AuthError, RateLimited, TrackerError
 from trackerguard.http import NOT_SENT, tls_context
 from trackerguard.ledger import ScanLedger
+from trackerguard.urls import redacted
 
 _RETRY_STATUSES = frozenset({502, 503, 504})
 Params = Mapping[str, str | int]
@@ -101,7 +102,7 @@ class RedmineClient:
                     self._retry_pause(attempt)
                     continue
                 self.down = (
-                    f"Redmine at {self.base_url} is unreachable "
+                    f"Redmine at {redacted(self.base_url)} is unreachable "
                     f"({type(exc).__name__} on {method} {path})"
                 )
                 raise RedmineDown(self.down) from None
