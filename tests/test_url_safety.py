@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +18,7 @@ import pytest
 from trackerguard.plugins.github.client import GitHubClient, Politeness
 from trackerguard.plugins.redmine.client import RedmineClient, RedmineDown
 
+from tests.service_support.helpers import free_port
 from trackerguard.cli import _shown
 from trackerguard.errors import TrackerError
 from trackerguard.urls import install_url_redaction, redacted, same_origin
@@ -136,16 +136,10 @@ def test_origin_helpers() -> None:
     )
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_an_unreachable_tracker_is_reported_without_the_url_credentials() -> None:
     # A Redmine URL may carry credentials ("http://bot:secret@host"); the outage message
     # that ends the run names the host, never the secret.
-    url = f"http://bot:s3cr3t-pw@127.0.0.1:{_closed_port()}"
+    url = f"http://bot:s3cr3t-pw@127.0.0.1:{free_port()}"  # bound, then released: closed
     client = RedmineClient(url, "k", counters={}, retries=0, sleep=lambda _s: None)
     with pytest.raises(RedmineDown) as caught:
         client.get("/users/current.json")

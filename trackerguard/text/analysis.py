@@ -243,7 +243,7 @@ def _language_of(doc: Document, title: str, tokens: set[str]) -> str:
     if lang == "unknown":
         extra = " ".join(s.title for s in doc.sections) + " " + " ".join(doc.placeholders)
         lang = detect_language(" ".join((doc.prose, extra, title)))
-    if lang == "unknown" and doc.prose.isascii() and words(doc.prose.lower()):
+    if lang == "unknown" and tokens and doc.prose.isascii():
         # Too few stop words to vote ("Track funnel completion. 1. Signup 2. …"), but
         # plain ASCII words: read as English (the cue files of the other graded
         # languages extend English anyway), not as a language that cannot be graded.
