@@ -156,10 +156,11 @@ def _restates_title(doc: Document, title: str, tokens: list[str]) -> bool:
     ``tokens`` are the ASCII words of the folded prose (already computed by the caller),
     so the common case costs a length check and a small set difference.
     """
-    if not title.strip():
-        return False
     prose = doc.prose
     headings = doc.headings
+    if not title.strip() or not (prose or headings):
+        # No words at all (e.g. a checklist filed under a log section) restate nothing.
+        return False
     # The length check first (most bodies are longer than a restatement), as it would
     # read on prose and headings joined by newlines, before anything is built.
     if len(prose) + sum(len(h) + 1 for h in headings) > max(160, 3 * len(title)):
