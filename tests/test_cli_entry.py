@@ -4,6 +4,7 @@ nothing (its report, its exit code, the history and the state it wrote)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -85,3 +86,28 @@ def test_an_in_process_check_gives_the_garbage_collector_back(
     result = CliRunner().invoke(main, ["check", "--config", str(config), "--quiet"])
     assert result.exit_code in (0, 1), result.output
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["explain", "--item", "I-1"], ["check", "--format", "json", "--fail-on", "never"], ["rules"]],
+    ids=lambda c: c[0],
+)
+def test_a_reader_that_goes_away_stops_the_command_quietly(
+    make_project: Callable[..., Path], command: list[str]
+) -> None:
+    """``trackerguard explain --item X | head``: the reader closes the pipe early. That is the
+    user's choice, not a bug in a plugin: no "unexpected BrokenPipeError" line, no "Exception
+    ignored" at shutdown, never a traceback; exit 1, as Click and Python stop on a closed pipe."""
+    config = make_project()
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the command writes its first byte
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "trackerguard", *command, "--config", str(config)],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=config.parent, timeout=120,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert proc.stderr == ""
+    assert proc.returncode == 1

@@ -5,6 +5,8 @@ usage or configuration error (the message names the key and the file); ``3`` tra
 unreachable, authentication failed, or the run was partial (an item not judged, a write
 that failed or was not done); the report is written in every one of these cases. Errors
 print one line, never a traceback (``TRACKERGUARD_DEBUG=1`` shows it), and never a secret.
+A reader that goes away early (``| head``) stops a command quietly with exit 1, as Click
+and Python do.
 """
 
 from __future__ import annotations
@@ -55,6 +57,10 @@ def _errors() -> Iterator[None]:
     except TrackerguardError as exc:
         _fail(exc)
     except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise
+    except BrokenPipeError:
+        # The reader went away (``trackerguard explain … | head``): the user's choice, not a
+        # bug. Click stops quietly on it (exit 1, as Python itself does), for every command.
         raise
     except Exception as exc:  # a bug in a plugin (or in trackerguard): one line, exit 3
         from trackerguard.failures import describe
