@@ -313,3 +313,30 @@ def test_gitlab_template_writes_junit_and_markdown_artifacts(tmp_path: Path) -> 
     again = json.loads((project / "trackerguard-report" / "report.json").read_text())
     assert again["summary"]["applied"] is True  # a fresh report, not the earlier one
     assert (project / junit).is_file()
+
+
+def _documented_gitlab_includes() -> list[tuple[str, dict[str, Any]]]:
+    """The ``include:`` examples people copy: the README's and the template's own header."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme, re.S) if "trackerguard.yml" in b]
+    header = (ROOT / "templates" / "trackerguard.yml").read_text(encoding="utf-8")
+    commented = "\n".join(
+        line[3:] for line in header.split("\nspec:", 1)[0].splitlines() if line.startswith("#  ")
+    )
+    found = []
+    for where, text in [("README.md", b) for b in blocks] + [("template header", commented)]:
+        for include in yaml.safe_load(text)["include"]:
+            if include.get("file") == "/templates/trackerguard.yml":
+                found.append((where, include["inputs"]))
+    return found
+
+
+def test_the_documented_gitlab_includes_would_run() -> None:
+    """A git URL needs git in the image, and python:3.11-slim (the default) has none: an
+    example that installs from git and keeps the default image fails at ``pip install``."""
+    examples = _documented_gitlab_includes()
+    assert {where for where, _ in examples} == {"README.md", "template header"}
+    for where, inputs in examples:
+        _, job = gitlab_job(inputs)  # every input is one the template declares
+        if str(inputs.get("install", "")).startswith("git+"):
+            assert "slim" not in job["image"], f"{where}: a git URL on an image without git"
