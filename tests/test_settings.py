@@ -91,6 +91,63 @@ def test_secrets_refused_in_files(tmp_path: Path) -> None:
     assert "ghp_abc" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("section", "url", "credential"),
+    [
+        ("jira", "https://bot%40acme.com:ATATT3x@acme.atlassian.net", "TRACKERGUARD_JIRA__TOKEN"),
+        ("redmine", "https://redmine.example/?key=0123abcd", "TRACKERGUARD_REDMINE__API_KEY"),
+        ("gitlab", "https://oauth2:glpat-xyz@gitlab.example", "TRACKERGUARD_GITLAB__TOKEN"),
+        ("github", "https://ghp_abc123@ghe.example/api/v3", "TRACKERGUARD_GITHUB__TOKEN"),
+    ],
+)
+def test_a_base_url_with_credentials_is_refused_in_files(
+    tmp_path: Path, section: str, url: str, credential: str
+) -> None:
+    """``url = "https://bot:TOKEN@host"`` puts a secret in the config file by another name:
+    refused like a ``token`` key, naming the key and where the credential belongs, and
+    never repeating it."""
+    key = "api_url" if section == "github" else "url"
+    config = write(tmp_path / "tg.toml", f"[{section}]\n{key} = '{url}'\n")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, cwd=tmp_path)
+    message = str(info.value)
+    assert f"{config}: key '{section}.{key}'" in message and credential in message
+    for secret in ("ATATT3x", "0123abcd", "glpat-xyz", "ghp_abc123"):
+        assert secret not in message
+
+
+def test_a_database_user_name_in_a_url_is_not_a_credential(tmp_path: Path) -> None:
+    config = write(tmp_path / "tg.toml", "[service]\nqueue_url = 'postgresql://tg@db:5432/tg'\n")
+    settings = load_settings(config, cwd=tmp_path)
+    assert settings.masked()["service"]["queue_url"] == "postgresql://tg@db:5432/tg"
+
+
+def test_config_shows_an_environment_url_without_its_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TRACKERGUARD_JIRA__URL", "https://bot:ATATT3x@acme.atlassian.net")
+    result = CliRunner().invoke(main, ["config", "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "ATATT3x" not in result.stdout
+    assert json.loads(result.stdout)["jira"]["url"] == "https://acme.atlassian.net"
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [("paypal", "no installed tracker is named 'paypal'"), ("jira", "configured in [jira]")],
+)
+def test_a_trackers_section_no_installed_tracker_reads_is_refused(
+    tmp_path: Path, section: str, expected: str
+) -> None:
+    """``[trackers.NAME]`` belongs to a tracker plugin; a typo or a plugin that is not
+    installed would leave the section silently unused."""
+    config = write(tmp_path / "tg.toml", f"[trackers.{section}]\nurl = 'https://x.example'\n")
+    result = CliRunner().invoke(main, ["config", "--config", str(config)])
+    assert result.exit_code == 2
+    assert f"{config}: key 'trackers.{section}'" in result.stderr and expected in result.stderr
+
+
 def test_secrets_from_env_and_secret_files_are_masked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

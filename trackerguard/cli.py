@@ -27,7 +27,12 @@ from trackerguard import __version__
 from trackerguard.adapter import ScanRequest
 from trackerguard.errors import TrackerguardError, UsageError
 from trackerguard.plugins_manager import Registry, build_registry
-from trackerguard.settings import Settings, load_settings, plugin_tracker_models
+from trackerguard.settings import (
+    Settings,
+    check_tracker_sections,
+    load_settings,
+    plugin_tracker_models,
+)
 from trackerguard.terminal import install_terminal_safety, terminal_safe
 from trackerguard.urls import install_url_redaction, redact_text
 
@@ -110,6 +115,7 @@ def _setup(
     models = plugin_tracker_models(registry.trackers)
     if models:  # again, now that the plugins' own settings models are known
         settings = load_settings(config_file, overrides, tracker_models=models)
+    check_tracker_sections(settings, registry.trackers)
     from trackerguard.env_check import check_environment
 
     check_environment(

@@ -51,6 +51,7 @@ from trackerguard.plugins.redmine.settings import RedmineSettings
 from trackerguard.service.settings import ServiceSettings
 from trackerguard.status import StatusConfig
 from trackerguard.text.config import TextAnalysisConfig
+from trackerguard.urls import has_credentials, redact_text
 from trackerguard.waivers import WaiverSyntaxError, check_accountable
 
 ENV_PREFIX = "TRACKERGUARD_"
@@ -373,9 +374,53 @@ def _waiver_target(waiver: WaiverConfig) -> str:
     return ", ".join(waiver.items) if waiver.items else f"query {waiver.query!r}"
 
 
+def _urls_with_credentials(
+    data: Any, where: tuple[str | int, ...] = ()
+) -> list[tuple[str | int, ...]]:
+    """Key paths of the string values in ``data`` that are URLs carrying credentials
+    (``https://bot:TOKEN@host``, ``?private_token=…``): a secret written into a config file
+    by way of a base URL, which the secrets check by key name would not see."""
+    if isinstance(data, str):
+        return [where] if "://" in data and has_credentials(data) else []
+    if isinstance(data, Mapping):
+        items: Any = data.items()
+    elif isinstance(data, list):
+        items = enumerate(data)
+    else:
+        return []
+    return [path for key, value in items for path in _urls_with_credentials(value, (*where, key))]
+
+
+def _credentials_in_url_message(
+    label: str, where: tuple[str | int, ...], secrets: Sequence[tuple[str, ...]]
+) -> str:
+    """Name the key and where its credential belongs: the token (not the webhook secret)
+    of the section that holds the URL."""
+    credential = next(
+        (
+            path
+            for path in secrets
+            if path[:-1] == tuple(where[: len(path) - 1]) and "secret" not in path[-1]
+        ),
+        None,
+    )
+    instead = (
+        f"set {_env_name(credential)} (or {_env_name(credential)}_FILE) instead"
+        if credential
+        else "leave the credentials out"
+    )
+    dotted = ".".join(str(part) for part in where)
+    return (
+        f"{label}: key '{dotted}' is a URL with credentials in it (user:password@ or a token "
+        f"parameter); config files must not contain secrets: keep the URL bare and {instead}"
+    )
+
+
 def _mask(value: Any) -> Any:
     if isinstance(value, SecretStr):
         return "**********" if value.get_secret_value() else ""
+    if isinstance(value, str) and "://" in value and has_credentials(value):
+        return redact_text(value)  # a URL from the environment, shown without its secret
     if isinstance(value, Mapping):
         return {k: _mask(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -499,6 +544,22 @@ def plugin_tracker_models(
     return models
 
 
+def check_tracker_sections(settings: Settings, adapters: Mapping[str, Any]) -> None:
+    """Refuse a ``[trackers.NAME]`` section that no installed tracker reads: a typo or a
+    missing plugin would otherwise leave its settings silently unused. A built-in tracker's
+    section is ``[NAME]`` itself, never ``[trackers.NAME]``."""
+    for name in sorted(settings.trackers):
+        where = f"{settings.source_of(('trackers', name))}: key 'trackers.{name}'"
+        if name in Settings.model_fields and name not in _NOT_TRACKERS:
+            raise ConfigError(f"{where}: the built-in '{name}' tracker is configured in [{name}]")
+        if name not in adapters:
+            installed = ", ".join(sorted(adapters)) or "none"
+            raise ConfigError(
+                f"{where}: no installed tracker is named '{name}' (installed: {installed}; "
+                "a tracker plugin's package, or its file in plugins_dir, must be installed)"
+            )
+
+
 def _secret_files_from_env(
     environ: Mapping[str, str], secrets: Sequence[tuple[str, ...]]
 ) -> dict[str, Any]:
@@ -571,6 +632,8 @@ def load_settings(
                     f"{label}: key '{dotted}' holds a secret; config files must not contain "
                     f"secrets: set {_env_name(secret)} or {_env_name(secret)}_FILE instead"
                 )
+        for where in _urls_with_credentials(data):
+            raise ConfigError(_credentials_in_url_message(label, where, secrets))
     init: dict[str, Any] = _secret_files_from_env(os.environ, secrets)
     for key, value in (overrides or {}).items():
         if value is not None:

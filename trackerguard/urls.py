@@ -48,6 +48,22 @@ def redacted(url: str) -> str:
     return _SECRET_PARAMS.sub(r"\1***", url)
 
 
+def has_credentials(url: str) -> bool:
+    """Whether ``url`` carries a secret: a password (``user:password@``), any userinfo on
+    an HTTP URL (``https://TOKEN@host`` is how tokens ride in URLs), or a token-like query
+    parameter. A database URL's bare user name (``postgresql://trackerguard@db``) is not one."""
+    if _SECRET_PARAMS.search(url):
+        return True
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    if "@" not in parts.netloc:
+        return False
+    userinfo = parts.netloc.rsplit("@", 1)[0]
+    return ":" in userinfo or parts.scheme.lower() in _DEFAULT_PORTS
+
+
 def redact_text(text: str) -> str:
     """Every URL in free text, redacted (for log messages)."""
     return _SECRET_PARAMS.sub(r"\1***", _USERINFO.sub(r"\1", text))
