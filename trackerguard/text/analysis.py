@@ -80,12 +80,17 @@ _DEFAULT_CONFIG = TextAnalysisConfig()
 _STORY = re.compile(
     r"\bas an? (?:[\w'/-]+ ){0,6}?[\w'/-]+,? i (?:want|need|would like|'d like|wish|"
     r"should be able|can|expect|would love)\b"
-    r"|\bcomo (?:un |una |)\w+[^.\n]{0,40}?,? (?:quiero|necesito|quisiera|gostaria|preciso)\b"
+    r"|\bcomo (?:un |una |um |uma |)\w+[^.\n]{0,40}?,? (?:quiero|necesito|quisiera|quero|"
+    r"gostaria|preciso)\b"
     r"|\bals (?:\w+ ){1,3}mochte ich\b|\ben tant qu"
 )
 _STORY_BENEFIT = re.compile(
     r"\b(?:so that|such that|so i can|so we can|so they can|in order to|para que|para poder|"
     r"a fin de|de modo que|damit|um .{1,40} zu|afin de|pour que|pour pouvoir)\b"
+    # "Como usuario quiero exportar el informe, para guardarlo fuera": after the wish, a
+    # comma and "para" open the benefit (es/pt); without the comma, "un botón para
+    # exportar" is still part of the wish.
+    r"|, ?para\b"
 )
 _NON_FILLER = _wordset(
     "please issue feature request title see need needs want wants would like add adding "

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ANALYSER_VERSION", "Check", "VerdictCache", "text_verdict"]
 
-ANALYSER_VERSION = "2026-12-05.5"
+ANALYSER_VERSION = "2026-12-06.1"
 """Part of every cache key: bump it with any change to the analyser's code that can alter a
 verdict (changes to the cue files are covered by ``CUE_DATA_DIGEST`` automatically)."""
 

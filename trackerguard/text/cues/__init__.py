@@ -369,7 +369,7 @@ MEASURE_KEYWORDS = _wordset(
 )
 STORY_TRIGGERS = _wordset("as como als tant")
 STORY_VERBS = _wordset(
-    "want need like wish able expect love can quiero necesito quisiera gostaria preciso "
+    "want need like wish able expect love can quiero necesito quisiera quero gostaria preciso "
     "mochte voudrais veux"
 )
 
