@@ -111,3 +111,21 @@ def test_a_reader_that_goes_away_stops_the_command_quietly(
         os.close(write_end)
     assert proc.stderr == ""
     assert proc.returncode == 1
+
+
+def test_a_report_that_cannot_be_written_to_standard_output_is_a_one_line_error(
+    make_project: Callable[..., Path],
+) -> None:
+    """``trackerguard check > /dev/full`` (a full disk): the same one-line error as a report
+    file that cannot be written, exit 2, never "unexpected … a bug in a plugin"."""
+    config = make_project()
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "trackerguard", "check", "--config", str(config),
+             "--format", "json", "-q"],
+            stdout=full, stderr=subprocess.PIPE, text=True, cwd=config.parent, timeout=120,
+        )  # fmt: skip
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "trackerguard: error: cannot write the report to standard output: No space left on device"
+    ]

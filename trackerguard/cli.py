@@ -253,7 +253,7 @@ def check(
             if output is not None:
                 _write(output, text)
             else:
-                click.echo(text, nl=False)
+                _echo_report(text)
             for extra_fmt, extra_writer, path in also:
                 _write(path, _render(extra_writer, extra_fmt, report, registry, path))
             if decisions_carried_out(report):
@@ -313,6 +313,21 @@ def _write(path: Path, text: str) -> None:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write the report to '{path}': {exc.strerror or exc}") from None
+
+
+def _echo_report(text: str) -> None:
+    """The report on standard output; a full disk or a dead device (``> /dev/full``) is a
+    one-line error like a report file that cannot be written, not "an unexpected bug". A
+    reader that went away (``| head``) is left to Click (see ``_errors``)."""
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise UsageError(
+            f"cannot write the report to standard output: {exc.strerror or exc}"
+        ) from None
 
 
 def _render(
