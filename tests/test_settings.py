@@ -192,3 +192,49 @@ def test_init_writes_a_config_that_validates(
     for tracker in ("jira", "github", "redmine"):
         assert runner.invoke(main, ["init", "--force", "--tracker", tracker]).exit_code == 0
         assert load_settings(tmp_path / "trackerguard.toml", cwd=tmp_path).tracker == tracker
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "section", "key", "expected"),
+    [
+        ("TRACKERGUARD_GITHUB__REPOS", "acme/web", "github", "repos", ["acme/web"]),
+        ("TRACKERGUARD_GITHUB__REPOS", "acme/web, acme/api", "github", "repos",
+         ["acme/web", "acme/api"]),
+        ("TRACKERGUARD_GITHUB__REPOS", '["acme/web"]', "github", "repos", ["acme/web"]),
+        ("TRACKERGUARD_GITLAB__PROJECTS", "[42, \"acme/web\"]", "gitlab", "projects",
+         ["42", "acme/web"]),
+        ("TRACKERGUARD_REDMINE__PROJECTS", "ops,web", "redmine", "projects", ["ops", "web"]),
+        ("TRACKERGUARD_LINEAR__TEAMS", "ENG", "linear", "teams", ["ENG"]),
+        ("TRACKERGUARD_JIRA__EXTRA_FIELDS", "customfield_1,customfield_2", "jira",
+         "extra_fields", ["customfield_1", "customfield_2"]),
+        ("TRACKERGUARD_SERVICE__TRACKERS", "github,jira", "service", "trackers",
+         ["github", "jira"]),
+        ("TRACKERGUARD_GRAPH__GOAL_LINK_TYPES", "implements, delivers", "graph",
+         "goal_link_types", ["implements", "delivers"]),
+    ],
+)  # fmt: skip
+def test_lists_of_names_come_from_the_environment_as_commas_or_json(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    value: str,
+    section: str,
+    key: str,
+    expected: list[str],
+) -> None:
+    """``TRACKERGUARD_GITHUB__REPOS=acme/web`` is how CI sets it; the settings library reads
+    list variables as JSON, and a plain name was an "unexpected SettingsError"."""
+    monkeypatch.setenv(variable, value)
+    settings = load_settings(None, cwd=tmp_path)
+    assert getattr(getattr(settings, section), key) == expected
+
+
+def test_a_table_from_the_environment_that_is_not_json_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TRACKERGUARD_LEVELS", "goal,work-s3cr3t")
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, cwd=tmp_path)
+    message = str(info.value)
+    assert message.startswith("environment variable TRACKERGUARD_LEVELS: key 'levels':")
+    assert "JSON" in message and "s3cr3t" not in message

@@ -25,9 +25,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic_settings import NoDecode
 
 from trackerguard.ledger import ScanLedger
 from trackerguard.model import WorkItem
@@ -42,6 +43,36 @@ ActionKind = Literal["comment", "uncomment", "label", "unlabel", "block", "unblo
 ActionStatus = Literal["planned", "applied", "unchanged", "failed"]
 MARKER = "<!-- trackerguard -->"
 """Hidden marker that identifies trackerguard's comment in Markdown trackers."""
+
+
+def _one_or_many(value: object) -> object:
+    """``"acme/web, acme/api"`` or ``'["acme/web"]'`` (an environment variable) and
+    ``["acme/web"]`` (TOML) all give a list of names; numbers (GitLab project ids) become
+    text."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            try:
+                value = json.loads(text)
+            except ValueError:
+                raise ValueError(
+                    "expected names separated by commas, or a JSON list such as "
+                    '["acme/web", "acme/api"]'
+                ) from None
+        else:
+            return [part.strip() for part in text.split(",") if part.strip()]
+    if isinstance(value, list):
+        return [str(part) if isinstance(part, int | float) else part for part in value]
+    return value
+
+
+NameList = Annotated[list[str], NoDecode, BeforeValidator(_one_or_many)]
+"""A setting that lists names (repositories, projects, teams, fields): a TOML list, or one
+string of comma-separated names, which is how an environment variable gives it
+(``TRACKERGUARD_GITHUB__REPOS=acme/web,acme/api``). Without this, the settings library
+would read such a variable as JSON and fail on a plain name."""
 
 
 class TrackerSettings(BaseModel):

@@ -36,8 +36,10 @@ from pydantic_settings import (
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
+from trackerguard.adapter import NameList
 from trackerguard.cross_tracker import DEFAULT_GOAL_LINK
 from trackerguard.errors import ConfigError
 from trackerguard.levels import DEFAULT_LEVELS, LevelConfig
@@ -80,7 +82,7 @@ class GraphConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    goal_link_types: list[str] = Field(
+    goal_link_types: NameList = Field(
         default_factory=lambda: ["implements", "contributes to", "part of"]
     )
     default_level: str | None = None
@@ -653,9 +655,32 @@ def load_settings(
         return settings
     except ValidationError as exc:
         raise ConfigError(_explain(exc, files, init)) from None
+    except SettingsError as exc:
+        raise ConfigError(_undecodable_environment(exc)) from None
     finally:
         _SECRETS.reset(secrets_token)
         _FILES.reset(token)
+
+
+def _undecodable_environment(exc: SettingsError) -> str:
+    """The settings library reads a list or table from the environment as JSON and fails on
+    anything else ("error parsing value for field 'levels'"): name the variables that feed
+    that key (never their values, which may be secrets) and say how to write one."""
+    match = re.search(r'field "(\w+)"', str(exc))
+    field = match.group(1) if match else ""
+    prefix = _env_name((field,)) if field else ENV_PREFIX
+    names = sorted(
+        name
+        for name in os.environ
+        if name.upper() == prefix or name.upper().startswith(prefix + "__")
+    )
+    shown = ", ".join(names) or f"{prefix}…"
+    return (
+        f"environment variable {shown}: key '{field or '?'}': a list or table given in the "
+        "environment must be JSON, e.g. "
+        f"""{ENV_PREFIX}LEVELS='[{{"name": "goal", "types": ["Epic"]}}, {{"name": "work"}}]'"""
+        " (lists of names also take commas: TRACKERGUARD_GITHUB__REPOS=acme/web,acme/api)"
+    )
 
 
 def _explain(

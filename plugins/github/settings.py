@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from trackerguard.adapter import TrackerSettings
+from trackerguard.adapter import NameList, TrackerSettings
 
 
 class GitHubProjectSettings(BaseModel):
@@ -24,7 +24,7 @@ class GitHubProjectSettings(BaseModel):
     """The project's number (``https://github.com/orgs/OWNER/projects/NUMBER``)."""
     status_field: str = "Status"
     """Single-select field whose option names are mapped through ``[status]``."""
-    horizon_fields: list[str] = Field(
+    horizon_fields: NameList = Field(
         default_factory=lambda: ["Target date", "End date", "Iteration"]
     )
     """Date or iteration fields giving the horizon, first set one wins (an iteration's
@@ -34,7 +34,7 @@ class GitHubProjectSettings(BaseModel):
 class GitHubSettings(TrackerSettings):
     """Connection and behaviour of the GitHub adapter."""
 
-    repos: list[str] = Field(default_factory=list)
+    repos: NameList = Field(default_factory=list)
     """``owner/name`` of every scanned repository (a single string is accepted too)."""
     token: SecretStr | None = None
     """A classic/fine-grained PAT, an installation token or ``GITHUB_TOKEN``."""
@@ -93,13 +93,6 @@ class GitHubSettings(TrackerSettings):
     max_wait: float = Field(default=900.0, ge=0)
     """Longest single rate-limit pause; a longer one makes the run partial instead."""
     timeout: float = Field(default=30.0, gt=0)
-
-    @field_validator("repos", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value
 
     @field_validator("repos")
     @classmethod

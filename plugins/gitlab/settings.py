@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
-from trackerguard.adapter import TrackerSettings
+from trackerguard.adapter import NameList, TrackerSettings
 
 
 class GitLabSettings(TrackerSettings):
@@ -19,9 +19,9 @@ class GitLabSettings(TrackerSettings):
 
     url: str = "https://gitlab.com"
     """Instance base URL (the REST API is ``<url>/api/v4``, GraphQL ``<url>/api/graphql``)."""
-    projects: list[str] = Field(default_factory=list)
+    projects: NameList = Field(default_factory=list)
     """Scanned projects: paths (``group/project``) or numeric ids."""
-    groups: list[str] = Field(default_factory=list)
+    groups: NameList = Field(default_factory=list)
     """Scanned groups (every issue of the group and its subgroups): paths or ids."""
     token: SecretStr | None = None
     """A personal, project or group access token with the ``api`` scope (``PRIVATE-TOKEN``)."""
@@ -49,11 +49,11 @@ class GitLabSettings(TrackerSettings):
     """Read the work item *Status* widget (GitLab 18.x, Premium) in the page's GraphQL
     request; an issue without a status there, or a server without the widget, falls back to
     ``status_scopes`` labels."""
-    cancelled_labels: list[str] = Field(
+    cancelled_labels: NameList = Field(
         default_factory=lambda: ["cancelled", "canceled", "wontfix", "won't do", "duplicate"]
     )
     """A closed issue carrying one of these labels is cancelled, not done."""
-    status_scopes: list[str] = Field(default_factory=lambda: ["workflow", "status"])
+    status_scopes: NameList = Field(default_factory=lambda: ["workflow", "status"])
     """Scoped labels that carry a status name (``workflow::In Progress``)."""
     page_size: int = Field(default=100, ge=1, le=100)
 
@@ -70,12 +70,3 @@ class GitLabSettings(TrackerSettings):
     max_wait: float = Field(default=900.0, ge=0)
     """Longest single rate-limit pause; a longer one makes the run partial instead."""
     timeout: float = Field(default=30.0, gt=0)
-
-    @field_validator("projects", "groups", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        if isinstance(value, list):
-            return [str(v) for v in value]
-        return value

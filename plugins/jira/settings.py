@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from trackerguard.adapter import TrackerSettings
+from trackerguard.adapter import NameList, TrackerSettings
 
 
 class JiraSettings(TrackerSettings):
@@ -46,7 +46,7 @@ class JiraSettings(TrackerSettings):
     """DC: id or name of the Parent Link field (discovered from ``/field`` when omitted)."""
     flagged_field: str | None = None
     """Id or name of the Flagged field (discovered from ``/field`` when omitted)."""
-    extra_fields: list[str] = Field(default_factory=list)
+    extra_fields: NameList = Field(default_factory=list)
     """Further field ids copied into ``WorkItem.fields`` (for custom rules)."""
     page_size: int = Field(default=100, ge=1, le=1000)
     search_window: int = Field(default=10_000, ge=100)

@@ -6,16 +6,16 @@ Secrets (``api_key``, ``webhook_secret``) are ``SecretStr`` and come from the en
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr
 
-from trackerguard.adapter import TrackerSettings
+from trackerguard.adapter import NameList, TrackerSettings
 
 
 class LinearSettings(TrackerSettings):
     """Connection and behaviour of the Linear adapter."""
 
     api_url: str = "https://api.linear.app/graphql"
-    teams: list[str] = Field(default_factory=list)
+    teams: NameList = Field(default_factory=list)
     """Team keys (``ENG``) whose issues and projects are scanned; empty = every team."""
     api_key: SecretStr | None = None
     """A personal API key, sent as ``Authorization: <key>`` (no ``Bearer``)."""
@@ -57,10 +57,3 @@ class LinearSettings(TrackerSettings):
     max_wait: float = Field(default=900.0, ge=0)
     """Longest single rate-limit pause; a longer one makes the run partial instead."""
     timeout: float = Field(default=30.0, gt=0)
-
-    @field_validator("teams", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [part.strip() for part in value.split(",") if part.strip()]
-        return value

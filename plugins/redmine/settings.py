@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from trackerguard.adapter import TrackerSettings
+from trackerguard.adapter import NameList, TrackerSettings
 
 TextFormatting = Literal["textile", "markdown", "common_mark"]
 
@@ -18,7 +18,7 @@ class RedmineSettings(TrackerSettings):
     """Base URL of the Redmine instance, e.g. ``https://redmine.example.org``."""
     api_key: SecretStr | None = None
     """API key of the bot account (sent as ``X-Redmine-API-Key``; env only)."""
-    projects: list[str] = Field(default_factory=list)
+    projects: NameList = Field(default_factory=list)
     """Project identifiers (or ids) to scan; empty scans every issue the key can see."""
     text_formatting: TextFormatting = "textile"
     """The instance's text formatting (Administration > Settings > General)."""

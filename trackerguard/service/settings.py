@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from trackerguard.adapter import NameList
+
 
 class ServiceSettings(BaseModel):
     """Settings of ``trackerguard serve``: queue, workers, limits, sweep.
@@ -19,7 +21,7 @@ class ServiceSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    trackers: list[str] = Field(default_factory=list)
+    trackers: NameList = Field(default_factory=list)
     """Trackers accepting deliveries at ``/webhooks/NAME`` (default: the configured tracker)."""
     queue_path: Path = Path(".trackerguard/queue.db")
     queue_url: str | None = None
