@@ -238,3 +238,19 @@ def test_a_table_from_the_environment_that_is_not_json_names_the_variable(
     message = str(info.value)
     assert message.startswith("environment variable TRACKERGUARD_LEVELS: key 'levels':")
     assert "JSON" in message and "s3cr3t" not in message
+
+
+def test_a_bad_value_is_blamed_on_the_variable_that_overrides_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The environment wins over the file, so when both set the key the variable's value is
+    the one that failed: the message must send the user there, not to a correct file."""
+    config = write(tmp_path / "tg.toml", "apply = false\n[service]\nport = 8080\n")
+    monkeypatch.setenv("TRACKERGUARD_APPLY", "maybe")
+    monkeypatch.setenv("TRACKERGUARD_SERVICE__PORT", "eighty")
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, cwd=tmp_path)
+    message = str(info.value)
+    assert "environment variable TRACKERGUARD_APPLY: key 'apply'" in message
+    assert "environment variable TRACKERGUARD_SERVICE__PORT: key 'service.port'" in message
+    assert str(config) not in message

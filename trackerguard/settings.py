@@ -683,6 +683,32 @@ def _undecodable_environment(exc: SettingsError) -> str:
     )
 
 
+def _source_of_error(
+    loc: Sequence[str | int],
+    files: Sequence[tuple[str, dict[str, Any]]],
+    init: Mapping[str, Any],
+) -> str:
+    """Where the failing value came from, in the order the settings are read: the command
+    line, then the key's own environment variable (it wins over the files), then the file
+    holding the key, then another variable of the same section, then the file holding the
+    nearest enclosing table (a missing key is in no file)."""
+    if _lookup(init, loc):
+        return "command line"
+    variable = _env_name(loc)
+    if any(name.upper() == variable for name in os.environ):
+        return f"environment variable {variable}"
+    exact = next((label for label, data in files if _lookup(data, loc)), None)
+    if exact is not None:
+        return exact
+    if any(name.startswith(_env_name(loc[:1])) for name in os.environ):
+        return f"environment variable {variable}"
+    for depth in range(len(loc) - 1, 0, -1):
+        owner = next((label for label, data in files if _lookup(data, loc[:depth])), None)
+        if owner is not None:
+            return owner
+    return "configuration"
+
+
 def _explain(
     exc: ValidationError,
     files: Sequence[tuple[str, dict[str, Any]]],
@@ -695,21 +721,7 @@ def _explain(
     for error in exc.errors(include_input=True):
         loc = [*prefix, *(part for part in error["loc"] if not isinstance(part, str) or part)]
         dotted = ".".join(str(part) for part in loc) or "(top level)"
-        source = "configuration"
-        if _lookup(init, loc):
-            source = "command line"
-        elif any(name.startswith(_env_name(loc[:1])) for name in os.environ):
-            source = f"environment variable {_env_name(loc)}"
-        # The key itself, else the nearest enclosing table (a missing key is not in any file).
-        exact = next((label for label, data in files if _lookup(data, loc)), None)
-        if exact is not None:
-            source = exact
-        elif source == "configuration":
-            for depth in range(len(loc) - 1, 0, -1):
-                owner = next((lbl for lbl, data in files if _lookup(data, loc[:depth])), None)
-                if owner is not None:
-                    source = owner
-                    break
+        source = _source_of_error(loc, files, init)
         if error["type"] == "extra_forbidden":
             message = "unknown key"
         else:
