@@ -366,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{row['items_per_s']:>8,} items/s {row['us_per_item']:6.1f} µs/item "
             f"(wall {row['wall_items_per_s']:>8,}) gc {row['gc_s']:5.2f}s "
             f"peak {row['peak_rss_mb']:7.1f} MB "
-            f"(items alone {row['rss_items_mb'] - row['rss_import_mb']:.0f} MB)",
+            f"(items alone {row['rss_items_mb'] - row['rss_import_mb']:.0f} MB); "
+            f"rescan, text cache warm: {row['rescan_items_per_s']:,} items/s "
+            f"({row['rescan_reanalysed']} re-analysed)",
             flush=True,
         )
     if args.json:
