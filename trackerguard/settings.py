@@ -335,7 +335,7 @@ class Settings(BaseSettings):
     # -- helpers used across the engine ---------------------------------------------------
     def tracker_section(self, name: str) -> Any:
         """The config section of tracker ``name`` (built-in attribute or ``[trackers.NAME]``)."""
-        if name in type(self).model_fields and name not in _NOT_TRACKERS:
+        if is_builtin_tracker_section(name):
             return getattr(self, name)
         return self.trackers.get(name, {})
 
@@ -370,6 +370,12 @@ _NOT_TRACKERS = frozenset(
         "service",
     }
 )
+
+
+def is_builtin_tracker_section(name: str) -> bool:
+    """Whether ``name`` is a built-in tracker with its own top-level section (``[jira]``),
+    as opposed to a third-party one under ``[trackers.NAME]``."""
+    return name in Settings.model_fields and name not in _NOT_TRACKERS
 
 
 def _waiver_target(waiver: WaiverConfig) -> str:
@@ -538,7 +544,7 @@ def plugin_tracker_models(
     (every one whose name is not a built-in section)."""
     models: dict[str, type[BaseModel]] = {}
     for name in adapters:  # names first: a built-in tracker's class is never imported here
-        if name in Settings.model_fields and name not in _NOT_TRACKERS:
+        if is_builtin_tracker_section(name):
             continue
         model = getattr(adapters[name], "Settings", None)
         if isinstance(model, type) and issubclass(model, BaseModel):
@@ -552,7 +558,7 @@ def check_tracker_sections(settings: Settings, adapters: Mapping[str, Any]) -> N
     section is ``[NAME]`` itself, never ``[trackers.NAME]``."""
     for name in sorted(settings.trackers):
         where = f"{settings.source_of(('trackers', name))}: key 'trackers.{name}'"
-        if name in Settings.model_fields and name not in _NOT_TRACKERS:
+        if is_builtin_tracker_section(name):
             raise ConfigError(f"{where}: the built-in '{name}' tracker is configured in [{name}]")
         if name not in adapters:
             installed = ", ".join(sorted(adapters)) or "none"
